@@ -51,3 +51,23 @@ class QuoteRecord(NamedTuple):
     bid_size: float
     ask: float
     ask_size: float
+
+
+# What a compiled step returns: a tuple (action, side, qty, price).
+# side is +1 (buy) or -1 (sell); qty NaN means "size it for me"; price is the limit or stop price.
+ACTION_NONE = 0
+ACTION_MARKET = 1
+ACTION_LIMIT = 2
+ACTION_STOP = 3
+ACTION_CANCEL_ALL = 4
+ACTION_REPLACE_LIMIT = 5
+ACTION_REPLACE_STOP = 6
+ACTION_MAX = 6
+
+# The engine fills the first slots of a compiled step's state row before each call.
+SLOT_POSITION = 0
+SLOT_CASH = 1
+SLOT_EQUITY = 2
+SLOT_REJECTED = 3
+SLOT_WORKING = 4
+FIRST_USER_SLOT = 5

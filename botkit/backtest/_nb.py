@@ -1,0 +1,497 @@
+"""Numba kernels of the backtester: fills, accounting, sizing, risk checks and the replay loops.
+
+Called only from ``botkit.backtest.compiled`` and ``botkit.backtest.replay`` (scalar helpers).
+Every kernel name ends in ``_nb``. A replay kernel processes one chunk of events and keeps all
+state that must survive to the next chunk in the arrays it is given.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+from botkit.backtest._enums import (
+    ACTION_CANCEL_ALL,
+    ACTION_LIMIT,
+    ACTION_MARKET,
+    ACTION_MAX,
+    ACTION_NONE,
+    ACTION_REPLACE_LIMIT,
+    ACTION_REPLACE_STOP,
+    ACTION_STOP,
+    C_EQ_BUCKET,
+    C_EQUITY,
+    C_ERROR_EVENT,
+    C_EXPOSED,
+    C_FILLS,
+    C_NEXT_ORDER,
+    C_REJECTS,
+    C_WORKING,
+    F_FEE,
+    F_INST,
+    F_LIQUIDITY,
+    F_ORDER,
+    F_PRICE,
+    F_QTY,
+    F_SIDE,
+    F_TS,
+    LIQUIDITY_MAKER,
+    LIQUIDITY_TAKER,
+    ORDER_LIMIT,
+    ORDER_MARKET,
+    ORDER_STOP,
+    R_INST,
+    R_REASON,
+    R_SIDE,
+    R_TS,
+    REJECT_MAX_ORDER_NOTIONAL,
+    REJECT_MAX_ORDER_QTY,
+    REJECT_MAX_POSITION,
+    REJECT_NO_SHORT,
+    REJECT_QTY_ZERO,
+    REJECT_TOO_MANY_ORDERS,
+    SIZING_FIXED_NOTIONAL,
+    SIZING_FIXED_QUANTITY,
+    SLOT_CASH,
+    SLOT_EQUITY,
+    SLOT_POSITION,
+    SLOT_REJECTED,
+    SLOT_WORKING,
+    STATUS_BAD_INTENT,
+    STATUS_DONE,
+    STATUS_NEED_SPACE,
+    W_ELIGIBLE,
+    W_ID,
+    W_INST,
+    W_PRICE,
+    W_QTY,
+    W_SIDE,
+    W_TRIGGERED,
+    W_TYPE,
+    BarRecord,
+    QuoteRecord,
+    TradeRecord,
+)
+
+
+@nb.njit(cache=True)
+def slipped_price_nb(price: float, side: int, slippage_bps: float, slippage_ticks: float, tick: float) -> float:
+    """``price`` moved against an order of ``side`` by the slippage setting."""
+    if slippage_bps != 0.0:
+        price = price * (1.0 + side * slippage_bps / 10_000.0)
+    if slippage_ticks != 0.0:
+        price = price + side * slippage_ticks * tick
+    return price
+
+
+@nb.njit(cache=True)
+def fee_nb(qty: float, price: float, bps: float) -> float:
+    """Fee of a fill of ``qty`` at ``price`` at ``bps`` basis points."""
+    return qty * price * bps / 10_000.0
+
+
+@nb.njit(cache=True)
+def sized_qty_nb(qty: float, ref_price: float, equity: float, mode: int, value: float, lot: float) -> float:
+    """The order quantity: ``qty`` or, if NaN, the sizing rule's; rounded down to ``lot``."""
+    if math.isnan(qty):
+        if mode == SIZING_FIXED_QUANTITY:
+            qty = value
+        elif mode == SIZING_FIXED_NOTIONAL:
+            qty = value / ref_price
+        else:
+            qty = value * equity / ref_price
+    if lot > 0.0:
+        qty = math.floor(qty / lot + 1e-9) * lot
+    return qty
+
+
+@nb.njit(cache=True)
+def risk_reason_nb(
+    side: int, qty: float, ref_price: float, position: float, working: float,
+    max_order_qty: float, max_order_notional: float, max_position: float, allow_short: bool,
+) -> int:
+    """0 if the risk rules accept the sized order, else the first rule's rejection code."""
+    if not qty > 0.0:
+        return REJECT_QTY_ZERO
+    if qty > max_order_qty:
+        return REJECT_MAX_ORDER_QTY
+    if qty * ref_price > max_order_notional:
+        return REJECT_MAX_ORDER_NOTIONAL
+    projected = position + working + side * qty
+    if abs(projected) > max_position:
+        return REJECT_MAX_POSITION
+    if not allow_short and projected < -1e-12 * max(1.0, qty):
+        return REJECT_NO_SHORT
+    return 0
+
+
+@nb.njit(cache=True)
+def _record_fill_nb(ts, order_id, inst, side, qty, price, fee, liquidity, fi, ff, counters):
+    n = counters[C_FILLS]
+    fi[n, F_TS] = ts
+    fi[n, F_ORDER] = order_id
+    fi[n, F_INST] = inst
+    fi[n, F_SIDE] = side
+    fi[n, F_LIQUIDITY] = liquidity
+    ff[n, F_QTY] = qty
+    ff[n, F_PRICE] = price
+    ff[n, F_FEE] = fee
+    counters[C_FILLS] = n + 1
+
+
+@nb.njit(cache=True)
+def _fill_nb(ts, w, qty, price, liquidity, cfg, wi, pos, acct, fi, ff, counters):
+    side = wi[w, W_SIDE]
+    inst = wi[w, W_INST]
+    fee = fee_nb(qty, price, cfg.maker_bps if liquidity == LIQUIDITY_MAKER else cfg.taker_bps)
+    if side > 0:
+        acct[0] -= qty * price + fee
+    else:
+        acct[0] += qty * price - fee
+    acct[1] += fee
+    pos[inst] += side * qty
+    _record_fill_nb(ts, wi[w, W_ID], inst, side, qty, price, fee, liquidity, fi, ff, counters)
+
+
+@nb.njit(cache=True)
+def _match_bar_nb(k, ts, o, h, lo, cfg, tick, wi, wf, pos, acct, fi, ff, counters):
+    kept = 0
+    for w in range(counters[C_WORKING]):
+        px = np.nan
+        if wi[w, W_INST] == k and wi[w, W_ELIGIBLE] <= ts:
+            side = wi[w, W_SIDE]
+            typ = wi[w, W_TYPE]
+            level = wf[w, W_PRICE]
+            if typ == ORDER_MARKET:
+                px = slipped_price_nb(o, side, cfg.slippage_bps, cfg.slippage_ticks, tick)
+            elif typ == ORDER_LIMIT:
+                if side > 0 and lo <= level:
+                    px = min(o, level)
+                elif side < 0 and h >= level:
+                    px = max(o, level)
+            elif side > 0 and h >= level:
+                px = slipped_price_nb(max(o, level), side, cfg.slippage_bps, cfg.slippage_ticks, tick)
+            elif side < 0 and lo <= level:
+                px = slipped_price_nb(min(o, level), side, cfg.slippage_bps, cfg.slippage_ticks, tick)
+        if math.isnan(px):
+            _move_row_nb(wi, wf, w, kept)
+            kept += 1
+        else:
+            liq = LIQUIDITY_MAKER if wi[w, W_TYPE] == ORDER_LIMIT else LIQUIDITY_TAKER
+            _fill_nb(ts, w, wf[w, W_QTY], px, liq, cfg, wi, pos, acct, fi, ff, counters)
+    counters[C_WORKING] = kept
+
+
+@nb.njit(cache=True)
+def _match_tick_nb(k, ts, buy_px, buy_avail, sell_px, sell_avail, shared, cfg, tick, wi, wf, pos, acct, fi, ff,
+                   counters):
+    """Match working orders of ``k`` against a trade or a quote (buys at ask, sells at bid).
+
+    ``shared``: buys and sells draw on one quantity (a trade's size), not one per side.
+    """
+    kept = 0
+    for w in range(counters[C_WORKING]):
+        done = False
+        if wi[w, W_INST] == k and wi[w, W_ELIGIBLE] <= ts:
+            side = wi[w, W_SIDE]
+            typ = wi[w, W_TYPE]
+            level = wf[w, W_PRICE]
+            ref = buy_px if side > 0 else sell_px
+            px = np.nan
+            if typ == ORDER_STOP and wi[w, W_TRIGGERED] == 0:
+                if (side > 0 and ref >= level) or (side < 0 and ref <= level):
+                    wi[w, W_TRIGGERED] = 1
+            if typ == ORDER_MARKET or (typ == ORDER_STOP and wi[w, W_TRIGGERED] == 1):
+                px = slipped_price_nb(ref, side, cfg.slippage_bps, cfg.slippage_ticks, tick)
+            elif typ == ORDER_LIMIT and ((side > 0 and ref <= level) or (side < 0 and ref >= level)):
+                px = level
+            avail = buy_avail if side > 0 else sell_avail
+            if not math.isnan(px) and avail > 0.0:
+                remaining = wf[w, W_QTY]
+                qty = remaining if remaining <= avail else avail
+                if side > 0 or shared:
+                    buy_avail -= qty
+                if side < 0 or shared:
+                    sell_avail -= qty
+                liq = LIQUIDITY_MAKER if typ == ORDER_LIMIT else LIQUIDITY_TAKER
+                _fill_nb(ts, w, qty, px, liq, cfg, wi, pos, acct, fi, ff, counters)
+                done = qty == remaining
+                if not done:
+                    wf[w, W_QTY] = remaining - qty
+        if not done:
+            _move_row_nb(wi, wf, w, kept)
+            kept += 1
+    counters[C_WORKING] = kept
+
+
+@nb.njit(cache=True)
+def _move_row_nb(wi, wf, src, dst):
+    if src != dst:
+        wi[dst, :] = wi[src, :]
+        wf[dst, :] = wf[src, :]
+
+
+@nb.njit(cache=True)
+def _valid_intent_nb(action, side, qty, price) -> bool:
+    if action < ACTION_NONE or action > ACTION_MAX:
+        return False
+    if action == ACTION_NONE or action == ACTION_CANCEL_ALL:
+        return True
+    if side != 1 and side != -1:
+        return False
+    if not (math.isnan(qty) or (qty > 0.0 and qty < np.inf)):
+        return False
+    if action != ACTION_MARKET and not (price > 0.0 and price < np.inf):
+        return False
+    return True
+
+
+@nb.njit(cache=True)
+def _cancel_all_nb(k, wi, wf, counters):
+    kept = 0
+    for w in range(counters[C_WORKING]):
+        if wi[w, W_INST] != k:
+            _move_row_nb(wi, wf, w, kept)
+            kept += 1
+    counters[C_WORKING] = kept
+
+
+@nb.njit(cache=True)
+def _submit_nb(ts, k, row, action, side, qty, price, ref_price, equity, cfg, lot, pos, wi, wf, ri, counters):
+    """Cancel, size, risk-check and enqueue one intent of the step; rejections are logged."""
+    if action == ACTION_CANCEL_ALL or action == ACTION_REPLACE_LIMIT or action == ACTION_REPLACE_STOP:
+        _cancel_all_nb(k, wi, wf, counters)
+        if action == ACTION_CANCEL_ALL:
+            return
+    if action == ACTION_MARKET:
+        typ = ORDER_MARKET
+    elif action == ACTION_LIMIT or action == ACTION_REPLACE_LIMIT:
+        typ = ORDER_LIMIT
+    else:
+        typ = ORDER_STOP
+    qty = sized_qty_nb(qty, ref_price, equity, cfg.sizing_mode, cfg.sizing_value, lot)
+    working = 0.0
+    for w in range(counters[C_WORKING]):
+        if wi[w, W_INST] == k:
+            working += wi[w, W_SIDE] * wf[w, W_QTY]
+    reason = risk_reason_nb(
+        side, qty, ref_price, pos[k], working, cfg.max_order_qty, cfg.max_order_notional,
+        cfg.max_position, cfg.allow_short,
+    )
+    n = counters[C_WORKING]
+    if reason == 0 and n >= cfg.max_working:
+        reason = REJECT_TOO_MANY_ORDERS
+    if reason != 0:
+        r = counters[C_REJECTS]
+        ri[r, R_TS] = ts
+        ri[r, R_INST] = k
+        ri[r, R_REASON] = reason
+        ri[r, R_SIDE] = side
+        counters[C_REJECTS] = r + 1
+        row[SLOT_REJECTED] += 1.0
+        return
+    wi[n, W_ID] = counters[C_NEXT_ORDER]
+    wi[n, W_INST] = k
+    wi[n, W_SIDE] = side
+    wi[n, W_TYPE] = typ
+    wi[n, W_ELIGIBLE] = ts + cfg.latency_ns
+    wi[n, W_TRIGGERED] = 0
+    wf[n, W_QTY] = qty
+    wf[n, W_PRICE] = price
+    counters[C_NEXT_ORDER] += 1
+    counters[C_WORKING] = n + 1
+
+
+@nb.njit(cache=True)
+def _equity_nb(cash, pos, last, n_inst):
+    equity = cash
+    for j in range(n_inst):
+        equity += pos[j] * last[j]
+    return equity
+
+
+@nb.njit(cache=True)
+def _exposed_nb(pos, n_inst) -> bool:
+    for j in range(n_inst):
+        if pos[j] != 0.0:
+            return True
+    return False
+
+
+@nb.njit(cache=True)
+def _working_count_nb(k, wi, n_working) -> float:
+    working = 0
+    for w in range(n_working):
+        if wi[w, W_INST] == k:
+            working += 1
+    return float(working)
+
+
+@nb.njit(cache=True)
+def _suspend_nb(status, i, counters, n_eq, bucket, exposed):
+    counters[C_EQUITY] = n_eq
+    counters[C_EQ_BUCKET] = bucket
+    counters[C_EXPOSED] = exposed
+    return status, i
+
+
+# The replay loops keep their counters in local variables (registers) and write them back to
+# ``counters`` only around the rare calls that change them (matching, submitting) and on return.
+# The per-event part is written out in each loop on purpose: calls there cost more than the work.
+
+
+def make_replay_bars_nb(step, multi):  # noqa: ANN001, ANN201 - builds a numba kernel around ``step``
+    """A kernel replaying bars through the compiled strategy ``step``."""
+
+    @nb.njit(cache=False)
+    def replay_bars_nb(
+        ts, inst, o, h, lo, c, v, start, n_inst, cfg, tick, lot, state, params,
+        pos, last, acct, wi, wf, fi, ff, ri, counters, eq_ts, eq_val,
+    ):
+        interval = cfg.bar_interval_ns
+        res = cfg.equity_resolution_ns
+        n_eq = counters[C_EQUITY]
+        bucket = counters[C_EQ_BUCKET]
+        exposed = counters[C_EXPOSED]
+        row = state[0]
+        k = 0
+        for i in range(start, ts.shape[0]):
+            t = ts[i]
+            if multi:
+                k = inst[i]
+                row = state[k]
+            if counters[C_FILLS] + counters[C_WORKING] >= fi.shape[0] or counters[C_REJECTS] >= ri.shape[0]:
+                return _suspend_nb(STATUS_NEED_SPACE, i, counters, n_eq, bucket, exposed)
+            if counters[C_WORKING] > 0:
+                _match_bar_nb(k, t, o[i], h[i], lo[i], cfg, tick[k], wi, wf, pos, acct, fi, ff, counters)
+            last[k] = c[i]
+            cash = acct[0]
+            equity = _equity_nb(cash, pos, last, n_inst) if multi else cash + pos[0] * last[0]
+            if _exposed_nb(pos, n_inst) if multi else pos[0] != 0.0:
+                exposed += 1
+            if res <= 0 or n_eq == 0 or t // res != bucket:
+                n_eq += 1
+                if res > 0:
+                    bucket = t // res
+            eq_ts[n_eq - 1] = t
+            eq_val[n_eq - 1] = equity
+            row[SLOT_POSITION] = pos[k]
+            row[SLOT_CASH] = cash
+            row[SLOT_EQUITY] = equity
+            row[SLOT_WORKING] = 0.0 if counters[C_WORKING] == 0 else _working_count_nb(k, wi, counters[C_WORKING])
+            action, side, qty, price = step(row, BarRecord(t, k, o[i], h[i], lo[i], c[i], v[i]), params)
+            if action != ACTION_NONE:
+                if not _valid_intent_nb(action, side, qty, price):
+                    counters[C_ERROR_EVENT] = i
+                    return _suspend_nb(STATUS_BAD_INTENT, i, counters, n_eq, bucket, exposed)
+                _submit_nb(t + interval, k, row, action, side, qty, price, c[i], equity, cfg, lot[k],
+                           pos, wi, wf, ri, counters)
+        return _suspend_nb(STATUS_DONE, ts.shape[0], counters, n_eq, bucket, exposed)
+
+    return replay_bars_nb
+
+
+def make_replay_trades_nb(step, multi):  # noqa: ANN001, ANN201 - builds a numba kernel around ``step``
+    """A kernel replaying trades through ``step``; fills are bounded by each trade's size."""
+
+    @nb.njit(cache=False)
+    def replay_trades_nb(
+        ts, inst, price, size, side, start, n_inst, cfg, tick, lot, state, params,
+        pos, last, acct, wi, wf, fi, ff, ri, counters, eq_ts, eq_val,
+    ):
+        res = cfg.equity_resolution_ns
+        n_eq = counters[C_EQUITY]
+        bucket = counters[C_EQ_BUCKET]
+        exposed = counters[C_EXPOSED]
+        row = state[0]
+        k = 0
+        for i in range(start, ts.shape[0]):
+            t = ts[i]
+            if multi:
+                k = inst[i]
+                row = state[k]
+            if counters[C_FILLS] + counters[C_WORKING] >= fi.shape[0] or counters[C_REJECTS] >= ri.shape[0]:
+                return _suspend_nb(STATUS_NEED_SPACE, i, counters, n_eq, bucket, exposed)
+            if counters[C_WORKING] > 0:
+                _match_tick_nb(k, t, price[i], size[i], price[i], size[i], True, cfg, tick[k], wi, wf, pos, acct,
+                               fi, ff, counters)
+            mark = price[i]
+            last[k] = mark
+            cash = acct[0]
+            equity = _equity_nb(cash, pos, last, n_inst) if multi else cash + pos[0] * last[0]
+            if _exposed_nb(pos, n_inst) if multi else pos[0] != 0.0:
+                exposed += 1
+            if res <= 0 or n_eq == 0 or t // res != bucket:
+                n_eq += 1
+                if res > 0:
+                    bucket = t // res
+            eq_ts[n_eq - 1] = t
+            eq_val[n_eq - 1] = equity
+            row[SLOT_POSITION] = pos[k]
+            row[SLOT_CASH] = cash
+            row[SLOT_EQUITY] = equity
+            row[SLOT_WORKING] = 0.0 if counters[C_WORKING] == 0 else _working_count_nb(k, wi, counters[C_WORKING])
+            action, o_side, qty, level = step(row, TradeRecord(t, k, price[i], size[i], side[i]), params)
+            if action != ACTION_NONE:
+                if not _valid_intent_nb(action, o_side, qty, level):
+                    counters[C_ERROR_EVENT] = i
+                    return _suspend_nb(STATUS_BAD_INTENT, i, counters, n_eq, bucket, exposed)
+                _submit_nb(t, k, row, action, o_side, qty, level, mark, equity, cfg, lot[k], pos, wi, wf, ri,
+                           counters)
+        return _suspend_nb(STATUS_DONE, ts.shape[0], counters, n_eq, bucket, exposed)
+
+    return replay_trades_nb
+
+
+def make_replay_quotes_nb(step, multi):  # noqa: ANN001, ANN201 - builds a numba kernel around ``step``
+    """A kernel replaying quotes through ``step``; buys take the ask, sells the bid."""
+
+    @nb.njit(cache=False)
+    def replay_quotes_nb(
+        ts, inst, bid, bid_size, ask, ask_size, start, n_inst, cfg, tick, lot, state, params,
+        pos, last, acct, wi, wf, fi, ff, ri, counters, eq_ts, eq_val,
+    ):
+        res = cfg.equity_resolution_ns
+        n_eq = counters[C_EQUITY]
+        bucket = counters[C_EQ_BUCKET]
+        exposed = counters[C_EXPOSED]
+        row = state[0]
+        k = 0
+        for i in range(start, ts.shape[0]):
+            t = ts[i]
+            if multi:
+                k = inst[i]
+                row = state[k]
+            if counters[C_FILLS] + counters[C_WORKING] >= fi.shape[0] or counters[C_REJECTS] >= ri.shape[0]:
+                return _suspend_nb(STATUS_NEED_SPACE, i, counters, n_eq, bucket, exposed)
+            if counters[C_WORKING] > 0:
+                _match_tick_nb(k, t, ask[i], ask_size[i], bid[i], bid_size[i], False, cfg, tick[k], wi, wf, pos,
+                               acct, fi, ff, counters)
+            mark = (bid[i] + ask[i]) / 2.0
+            last[k] = mark
+            cash = acct[0]
+            equity = _equity_nb(cash, pos, last, n_inst) if multi else cash + pos[0] * last[0]
+            if _exposed_nb(pos, n_inst) if multi else pos[0] != 0.0:
+                exposed += 1
+            if res <= 0 or n_eq == 0 or t // res != bucket:
+                n_eq += 1
+                if res > 0:
+                    bucket = t // res
+            eq_ts[n_eq - 1] = t
+            eq_val[n_eq - 1] = equity
+            row[SLOT_POSITION] = pos[k]
+            row[SLOT_CASH] = cash
+            row[SLOT_EQUITY] = equity
+            row[SLOT_WORKING] = 0.0 if counters[C_WORKING] == 0 else _working_count_nb(k, wi, counters[C_WORKING])
+            action, o_side, qty, level = step(row, QuoteRecord(t, k, bid[i], bid_size[i], ask[i], ask_size[i]), params)
+            if action != ACTION_NONE:
+                if not _valid_intent_nb(action, o_side, qty, level):
+                    counters[C_ERROR_EVENT] = i
+                    return _suspend_nb(STATUS_BAD_INTENT, i, counters, n_eq, bucket, exposed)
+                _submit_nb(t, k, row, action, o_side, qty, level, mark, equity, cfg, lot[k], pos, wi, wf, ri,
+                           counters)
+        return _suspend_nb(STATUS_DONE, ts.shape[0], counters, n_eq, bucket, exposed)
+
+    return replay_quotes_nb

@@ -1,0 +1,161 @@
+"""The compiled path: typed Python wrapper that runs a strategy's compiled step in the numba kernels."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+from numba.core.errors import NumbaError
+
+from botkit.backtest import _nb
+from botkit.backtest._enums import (
+    C_EQ_BUCKET,
+    C_EQUITY,
+    C_EXPOSED,
+    C_FILLS,
+    C_NEXT_ORDER,
+    C_REJECTS,
+    C_SIZE,
+    F_FLOAT_COLS,
+    F_INT_COLS,
+    R_INT_COLS,
+    STATUS_BAD_INTENT,
+    STATUS_DONE,
+    STATUS_NEED_SPACE,
+    W_FLOAT_COLS,
+    W_INT_COLS,
+)
+from botkit.backtest._kernel_cache import enable_step_cache
+from botkit.backtest.outcome import ReplayOutcome
+from botkit.backtest.run_config import RunConfig
+from botkit.core.errors import StrategyError
+from botkit.strategy.compiled import CompiledStep
+
+Chunk = tuple[np.ndarray, np.ndarray]
+_FACTORIES = {
+    "bars": _nb.make_replay_bars_nb,
+    "trades": _nb.make_replay_trades_nb,
+    "quotes": _nb.make_replay_quotes_nb,
+}
+_COLUMNS = {
+    "bars": ("ts", "open", "high", "low", "close", "volume"),
+    "trades": ("ts", "price", "size", "side"),
+    "quotes": ("ts", "bid", "bid_size", "ask", "ask_size"),
+}
+_kernels: dict[tuple[str, Any], Any] = {}
+
+
+def replay_kernel(kind: str, step: Any, multi: bool) -> Any:
+    """The replay kernel for ``kind`` built around ``step`` (one per process, cached on disk).
+
+    ``multi``: several instruments; the single-instrument kernel skips the per-event lookups.
+    """
+    key = (kind, step, multi)
+    if key not in _kernels:
+        kernel = _FACTORIES[kind](step, multi)
+        enable_step_cache(kernel, step, variant=f"{kind}:{multi}")
+        _kernels[key] = kernel
+    return _kernels[key]
+
+
+class CompiledReplay:
+    """Replays chunks of events through a compiled step with no Python between events."""
+
+    def __init__(self, config: RunConfig, compiled: CompiledStep, strategy_name: str) -> None:
+        self.config = config
+        self.compiled = compiled
+        self.strategy_name = strategy_name
+        self._kernel = replay_kernel(config.kind, compiled.step, len(config.instruments) > 1)
+        n_inst = len(config.instruments)
+        self._state = compiled.new_state(n_inst)
+        self._pos = np.zeros(n_inst)
+        self._last = np.zeros(n_inst)
+        self._acct = np.array([config.capital, 0.0])
+        self._wi = np.zeros((config.max_working, W_INT_COLS), dtype=np.int64)
+        self._wf = np.zeros((config.max_working, W_FLOAT_COLS), dtype=np.float64)
+        self._fi = np.zeros((1024, F_INT_COLS), dtype=np.int64)
+        self._ff = np.zeros((1024, F_FLOAT_COLS), dtype=np.float64)
+        self._ri = np.zeros((256, R_INT_COLS), dtype=np.int64)
+        self._counters = np.zeros(C_SIZE, dtype=np.int64)
+        self._counters[C_NEXT_ORDER] = 1
+        self._counters[C_EQ_BUCKET] = np.iinfo(np.int64).min
+
+    def run(self, chunks: Iterable[Chunk], progress: Callable[[int], None] | None = None) -> ReplayOutcome:
+        """Replay every chunk ``(instrument_index, records)`` in order and return the outcome."""
+        events = 0
+        eq_ts: list[np.ndarray] = []
+        eq_val: list[np.ndarray] = []
+        for inst, records in chunks:
+            ts_part, val_part = self._run_chunk(inst, records)
+            if eq_ts and self._same_bucket(eq_ts[-1][-1], ts_part[0]):
+                eq_ts[-1], eq_val[-1] = eq_ts[-1][:-1], eq_val[-1][:-1]
+            eq_ts.append(ts_part)
+            eq_val.append(val_part)
+            events += len(records)
+            if progress is not None:
+                progress(len(records))
+        counters = self._counters
+        return ReplayOutcome(
+            symbols=self.config.symbols,
+            fill_ints=self._fi[: counters[C_FILLS]].copy(),
+            fill_floats=self._ff[: counters[C_FILLS]].copy(),
+            reject_ints=self._ri[: counters[C_REJECTS]].copy(),
+            equity_ts=np.concatenate(eq_ts) if eq_ts else np.zeros(0, np.int64),
+            equity=np.concatenate(eq_val) if eq_val else np.zeros(0),
+            cash=float(self._acct[0]),
+            fees=float(self._acct[1]),
+            positions=self._pos.copy(),
+            last_prices=self._last.copy(),
+            events=events,
+            exposed_events=int(counters[C_EXPOSED]),
+        )
+
+    def _same_bucket(self, previous_ts: int, next_ts: int) -> bool:
+        res = self.config.equity_resolution_ns
+        return res > 0 and previous_ts // res == next_ts // res
+
+    def _run_chunk(self, inst: np.ndarray, records: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        n = len(records)
+        eq_ts = np.empty(n, dtype=np.int64)
+        eq_val = np.empty(n, dtype=np.float64)
+        columns = [np.ascontiguousarray(records[name]) for name in _COLUMNS[self.config.kind]]
+        inst = np.ascontiguousarray(inst, dtype=np.int16) if len(inst) else np.zeros(1, np.int16)
+        self._counters[C_EQUITY] = 0
+        start = 0
+        while True:
+            status, start = self._call(columns, inst, start, eq_ts, eq_val)
+            if status == STATUS_DONE:
+                break
+            if status == STATUS_NEED_SPACE:
+                self._grow()
+            elif status == STATUS_BAD_INTENT:
+                raise StrategyError(
+                    self.strategy_name, "compiled_step", records[start],
+                    "returned an invalid intent: action must be 0..6, side +1 or -1, qty NaN or a "
+                    "finite number > 0, price a finite number > 0 for limit and stop orders",
+                )
+        used = int(self._counters[C_EQUITY])
+        return eq_ts[:used], eq_val[:used]
+
+    def _call(self, columns: list[np.ndarray], inst: np.ndarray, start: int,
+              eq_ts: np.ndarray, eq_val: np.ndarray) -> tuple[int, int]:
+        cfg = self.config
+        try:
+            status, index = self._kernel(
+                columns[0], inst, *columns[1:], start, len(cfg.instruments), cfg.kernel_config(), cfg.tick_sizes(),
+                cfg.lot_sizes(), self._state, self.compiled.params, self._pos, self._last, self._acct,
+                self._wi, self._wf, self._fi, self._ff, self._ri, self._counters, eq_ts, eq_val,
+            )
+        except NumbaError as error:
+            raise StrategyError(
+                self.strategy_name, "compiled_step", "compilation",
+                f"the compiled step does not fit the protocol step(state, event, params) -> "
+                f"(action, side, qty, price): {str(error).splitlines()[0]}",
+            ) from error
+        return int(status), int(index)
+
+    def _grow(self) -> None:
+        self._fi = np.concatenate([self._fi, np.zeros_like(self._fi)])
+        self._ff = np.concatenate([self._ff, np.zeros_like(self._ff)])
+        self._ri = np.concatenate([self._ri, np.zeros_like(self._ri)])

@@ -1,0 +1,197 @@
+"""The Python API of the backtester: a spec in, a ``BacktestResult`` out."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from botkit.backtest.compiled import CompiledReplay
+from botkit.backtest.broker import SimulatedBroker
+from botkit.backtest.outcome import ReplayOutcome
+from botkit.backtest.replay import PythonReplay
+from botkit.backtest.result import BacktestResult
+from botkit.backtest.run_config import RunConfig
+from botkit.backtest.spec import BacktestSpec, load_spec, validate_spec
+from botkit.backtest.strategy_host import StrategyHost
+from botkit.core.clock import to_ns
+from botkit.core.errors import ConfigError, DataError
+from botkit.data.archive import iter_archive
+from botkit.data.files import read_file
+from botkit.data.frames import from_frame
+from botkit.data.kinds import interval_to_ns
+from botkit.data.merge import merge_arrays, merge_chunks
+from botkit.risk.engine import RiskEngine
+from botkit.risk.rules import limit_or_inf, rules_from_limits
+from botkit.strategy.loader import build_params, load_strategy_class
+
+Chunk = tuple[np.ndarray, np.ndarray]
+DataInput = Mapping[str, pd.DataFrame | np.ndarray]
+
+
+def backtest(
+    spec: BacktestSpec | Mapping[str, Any] | str | Path,
+    *,
+    data: DataInput | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> BacktestResult:
+    """Run one backtest.
+
+    ``spec`` is a BacktestSpec, a dict of its fields, or the path of a YAML spec. ``data`` maps
+    symbols to DataFrames or record arrays and replaces the spec's data source (handy in Jupyter
+    and tests). ``progress`` is called with the number of events after each chunk.
+    """
+    spec = _as_spec(spec)
+    cls = load_strategy_class(spec.strategy)
+    params = build_params(cls, spec.params, f"backtest {spec.name!r}")
+    chunks = _chunks(spec, data)
+    first = next(chunks, None)
+    if first is None:
+        raise DataError(f"backtest {spec.name!r}: no {spec.data.kind} in the requested range")
+    prices = _PriceTrail(len(spec.data.symbols))
+    stream = prices.follow(itertools.chain([first], chunks), spec.data.kind)
+    config = _run_config(spec, first)
+    compiled = cls.compiled_step(params) if spec.engine != "python" else None
+    if spec.engine == "compiled" and compiled is None:
+        raise ConfigError(f"strategy {spec.strategy!r} has no compiled_step; use engine: python or auto")
+    outcome: ReplayOutcome
+    if compiled is not None:
+        outcome = CompiledReplay(config, compiled, cls.__name__).run(stream, progress)
+    else:
+        broker = SimulatedBroker(config, RiskEngine(rules_from_limits(spec.risk)))
+        host = StrategyHost(cls, params, broker)
+        outcome = PythonReplay(config, host, broker).run(stream, progress)
+    path = "compiled" if compiled is not None else "python"
+    return BacktestResult.from_outcome(spec, outcome, prices.series(spec.data.symbols), path)
+
+
+def _as_spec(spec: BacktestSpec | Mapping[str, Any] | str | Path) -> BacktestSpec:
+    if isinstance(spec, BacktestSpec):
+        return spec
+    if isinstance(spec, str | Path):
+        return load_spec(spec)
+    return validate_spec(dict(spec), "spec")
+
+
+def _run_config(spec: BacktestSpec, first: Chunk) -> RunConfig:
+    sizing, sizing_value = spec.sizing.rule()
+    interval = 0
+    if spec.data.kind == "bars":
+        interval = (
+            interval_to_ns(spec.data.bar_interval) if spec.data.bar_interval else _infer_interval(*first)
+        )
+    resolution = spec.equity_resolution or ("1s" if spec.data.kind != "bars" else None)
+    return RunConfig(
+        kind=spec.data.kind,
+        instruments=spec.model_instruments(spec.data.venue),
+        capital=spec.capital,
+        bar_interval_ns=interval,
+        latency_ns=spec.latency_ns,
+        equity_resolution_ns=interval_to_ns(resolution) if resolution else 0,
+        maker_bps=spec.fees.maker_bps,
+        taker_bps=spec.fees.taker_bps,
+        slippage_bps=spec.slippage.bps,
+        slippage_ticks=spec.slippage.ticks,
+        sizing=sizing,
+        sizing_value=sizing_value,
+        max_order_qty=limit_or_inf(spec.risk.max_order_qty),
+        max_order_notional=limit_or_inf(spec.risk.max_order_notional),
+        max_position=limit_or_inf(spec.risk.max_position),
+        allow_short=spec.risk.allow_short,
+        max_working=spec.max_working_orders,
+    )
+
+
+def _infer_interval(inst: np.ndarray, records: np.ndarray) -> int:
+    """The most common gap between consecutive bars of the first symbol."""
+    ts = records["ts"] if len(inst) == 0 else records["ts"][inst == inst[0]]
+    gaps = np.diff(ts[:100_000])
+    gaps = gaps[gaps > 0]
+    if len(gaps) == 0:
+        raise DataError("cannot infer the bar interval from fewer than two bars; set data.bar_interval")
+    values, counts = np.unique(gaps, return_counts=True)
+    return int(values[np.argmax(counts)])
+
+
+def _chunks(spec: BacktestSpec, data: DataInput | None) -> Iterator[Chunk]:
+    ds = spec.data
+    start = to_ns(ds.start) if ds.start is not None else None
+    end = to_ns(ds.end) if ds.end is not None else None
+    if data is not None:
+        missing = [s for s in ds.symbols if s not in data]
+        if missing:
+            raise ConfigError(f"data= has no entry for symbols {missing} (has {sorted(data)})")
+        arrays = [_records(data[s], ds.kind, f"data[{s!r}]") for s in ds.symbols]
+        return _single(merge_arrays([_window(a, start, end) for a in arrays]))
+    if ds.file is not None:
+        return _single(merge_arrays([_window(_records(read_file(ds.file, ds.kind), ds.kind, str(ds.file)), start, end)]))
+    if ds.archive is None:
+        raise ConfigError(f"backtest {spec.name!r}: data needs an archive or a file (or pass data= in Python)")
+    sources = [
+        iter_archive(ds.archive, ds.venue, s, ds.archive_kind, start, end, chunk_rows=ds.chunk_rows)
+        for s in ds.symbols
+    ]
+    return merge_chunks(sources, ds.chunk_rows)
+
+
+def _single(chunk: Chunk) -> Iterator[Chunk]:
+    if len(chunk[1]):
+        yield chunk
+
+
+def _records(value: pd.DataFrame | np.ndarray, kind: str, source: str) -> np.ndarray:
+    records = from_frame(value, kind, source) if isinstance(value, pd.DataFrame) else value
+    expected = {"bars": "open", "trades": "price", "quotes": "bid"}[kind]
+    if records.dtype.names is None or expected not in records.dtype.names:
+        raise DataError(f"{source}: expected {kind} records, got fields {records.dtype.names}")
+    return records
+
+
+def _window(records: np.ndarray, start: int | None, end: int | None) -> np.ndarray:
+    ts = records["ts"]
+    lo = 0 if start is None else int(np.searchsorted(ts, start, "left"))
+    hi = len(ts) if end is None else int(np.searchsorted(ts, end, "left"))
+    return records[lo:hi]
+
+
+class _PriceTrail:
+    """Keeps a thinned copy of each symbol's mark prices for the report's price chart."""
+
+    MAX_POINTS = 200_000
+
+    def __init__(self, n_symbols: int) -> None:
+        self._ts: list[list[np.ndarray]] = [[] for _ in range(n_symbols)]
+        self._px: list[list[np.ndarray]] = [[] for _ in range(n_symbols)]
+
+    def follow(self, chunks: Iterable[Chunk], kind: str) -> Iterator[Chunk]:
+        """Pass chunks through, remembering their prices."""
+        for inst, records in chunks:
+            price = _mark(records, kind)
+            for k in range(len(self._ts)):
+                mask = slice(None) if len(inst) == 0 else inst == k
+                ts, px = records["ts"][mask], price[mask]
+                step = max(1, len(ts) // (self.MAX_POINTS // 8))
+                self._ts[k].append(ts[::step])
+                self._px[k].append(px[::step])
+            yield inst, records
+
+    def series(self, symbols: list[str]) -> dict[str, pd.Series]:
+        """Prices per symbol, indexed by UTC time."""
+        out = {}
+        for k, symbol in enumerate(symbols):
+            ts = np.concatenate(self._ts[k]) if self._ts[k] else np.zeros(0, np.int64)
+            px = np.concatenate(self._px[k]) if self._px[k] else np.zeros(0)
+            out[symbol] = pd.Series(px, index=pd.to_datetime(ts, unit="ns", utc=True), name=symbol)
+        return out
+
+
+def _mark(records: np.ndarray, kind: str) -> np.ndarray:
+    if kind == "bars":
+        return records["close"]
+    if kind == "trades":
+        return records["price"]
+    return (records["bid"] + records["ask"]) / 2.0

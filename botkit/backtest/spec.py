@@ -1,0 +1,231 @@
+"""Backtest specs: the YAML files in ``backtests/``, validated with pydantic at the boundary."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from botkit.core.errors import ConfigError, DataError
+from botkit.data.kinds import interval_to_ns
+from botkit.model.instruments import Instrument
+from botkit.risk.rules import RiskLimits
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+DataKind = Literal["bars", "trades", "quotes"]
+FILL_PRICES: dict[str, str] = {"bars": "next_open", "trades": "next_trade", "quotes": "quote"}
+
+
+class DataSpec(BaseModel):
+    """Where the events come from: an archive (root + venue + symbols) or one file."""
+
+    model_config = _FROZEN
+
+    kind: DataKind = "bars"
+    symbols: list[str] = Field(default_factory=lambda: ["BTCUSD"], min_length=1)
+    archive: Path | None = None
+    venue: str = "synthetic"
+    file: Path | None = None
+    bar_interval: str | None = None
+    start: datetime | date | None = None
+    end: datetime | date | None = None
+    chunk_rows: int = Field(4_000_000, gt=0)
+
+    @field_validator("bar_interval")
+    @classmethod
+    def _interval(cls, value: str | None) -> str | None:
+        if value is not None:
+            _check_interval(value)
+        return value
+
+    @field_validator("symbols")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"symbols must be unique, got {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DataSpec:
+        if self.archive is not None and self.file is not None:
+            raise ValueError("give either data.archive or data.file, not both")
+        if self.file is not None and len(self.symbols) != 1:
+            raise ValueError("data.file holds one symbol; list exactly one in data.symbols")
+        return self
+
+    @property
+    def archive_kind(self) -> str:
+        """The archive folder name: ``bars_<interval>`` for bars, else the kind."""
+        return f"bars_{self.bar_interval or '1m'}" if self.kind == "bars" else self.kind
+
+
+class SizingSpec(BaseModel):
+    """How orders without a quantity are sized: exactly one of the three rules."""
+
+    model_config = _FROZEN
+
+    fixed_quantity: float | None = Field(None, gt=0)
+    fixed_notional: float | None = Field(None, gt=0)
+    fraction_of_equity: float | None = Field(None, gt=0, le=10)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> SizingSpec:
+        chosen = [k for k, v in self.model_dump().items() if v is not None]
+        if len(chosen) > 1:
+            raise ValueError(f"choose one sizing rule, got {chosen}")
+        return self
+
+    def rule(self) -> tuple[str, float]:
+        """The chosen rule's name and value (default: fixed quantity 1)."""
+        for name, value in self.model_dump().items():
+            if value is not None:
+                return name, float(value)
+        return "fixed_quantity", 1.0
+
+
+class FeesSpec(BaseModel):
+    """Maker and taker fees in basis points of notional."""
+
+    model_config = _FROZEN
+
+    maker_bps: float = Field(0.0, ge=0, le=1000)
+    taker_bps: float = Field(0.0, ge=0, le=1000)
+
+
+class SlippageSpec(BaseModel):
+    """Slippage of market and stop orders: in basis points or in ticks, not both."""
+
+    model_config = _FROZEN
+
+    bps: float = Field(0.0, ge=0, le=10_000)
+    ticks: float = Field(0.0, ge=0)
+
+    @model_validator(mode="after")
+    def _one_unit(self) -> SlippageSpec:
+        if self.bps and self.ticks:
+            raise ValueError("give slippage in bps or in ticks, not both")
+        return self
+
+
+class InstrumentSpec(BaseModel):
+    """Trading rules of a symbol; 0 means no rule."""
+
+    model_config = _FROZEN
+
+    tick_size: float = Field(0.0, ge=0)
+    lot_size: float = Field(0.0, ge=0)
+    min_notional: float = Field(0.0, ge=0)
+
+
+class OutputSpec(BaseModel):
+    """Where results go."""
+
+    model_config = _FROZEN
+
+    dir: Path | None = None
+
+
+class BacktestSpec(BaseModel):
+    """One backtest: data, strategy and parameters, money, costs, fill model and risk limits."""
+
+    model_config = _FROZEN
+
+    name: str = "backtest"
+    strategy: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    engine: Literal["auto", "compiled", "python"] = "auto"
+    data: DataSpec = Field(default_factory=DataSpec)
+    capital: float = Field(100_000.0, gt=0)
+    sizing: SizingSpec = Field(default_factory=SizingSpec)
+    fees: FeesSpec = Field(default_factory=FeesSpec)
+    slippage: SlippageSpec = Field(default_factory=SlippageSpec)
+    fill_price: Literal["next_open", "next_trade", "quote"] | None = None
+    latency_ns: int = Field(0, ge=0)
+    instrument: InstrumentSpec = Field(default_factory=InstrumentSpec)
+    instruments: dict[str, InstrumentSpec] = Field(default_factory=dict)
+    risk: RiskLimits = Field(default_factory=RiskLimits)
+    equity_resolution: str | None = None
+    max_working_orders: int = Field(1024, gt=0, le=1_000_000)
+    output: OutputSpec = Field(default_factory=OutputSpec)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> BacktestSpec:
+        expected = FILL_PRICES[self.data.kind]
+        if self.fill_price is not None and self.fill_price != expected:
+            raise ValueError(
+                f"fill_price {self.fill_price!r} does not fit data.kind {self.data.kind!r} (use {expected!r})"
+            )
+        unknown = set(self.instruments) - set(self.data.symbols)
+        if unknown:
+            raise ValueError(f"instruments lists symbols not in data.symbols: {sorted(unknown)}")
+        if self.slippage.ticks and any(i.tick_size <= 0 for i in self.instrument_specs().values()):
+            raise ValueError("slippage.ticks needs instrument.tick_size > 0 for every symbol")
+        if self.equity_resolution is not None:
+            _check_interval(self.equity_resolution)
+        return self
+
+    def instrument_specs(self) -> dict[str, InstrumentSpec]:
+        """The trading rules of each symbol (per-symbol entries override ``instrument``)."""
+        return {s: self.instruments.get(s, self.instrument) for s in self.data.symbols}
+
+    def model_instruments(self, venue: str) -> tuple[Instrument, ...]:
+        """The symbols as model instruments, in replay order."""
+        return tuple(
+            Instrument(symbol=s, venue=venue, tick_size=i.tick_size, lot_size=i.lot_size, min_notional=i.min_notional)
+            for s, i in self.instrument_specs().items()
+        )
+
+    def with_overrides(self, **changes: Any) -> BacktestSpec:
+        """A copy with nested changes applied (``{"data": {"start": ...}}`` style), re-validated."""
+        merged = _deep_merge(self.model_dump(mode="python"), changes)
+        return validate_spec(merged, "overrides")
+
+
+def _check_interval(value: str) -> None:
+    try:
+        interval_to_ns(value)
+    except DataError as error:
+        raise ValueError(str(error)) from None
+
+
+def _deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def validate_spec(values: Any, source: str) -> BacktestSpec:
+    """A BacktestSpec from parsed YAML/dict; ConfigError names the file, each key and bad value."""
+    if not isinstance(values, dict):
+        raise ConfigError(f"{source}: a backtest spec must be a mapping of keys, got {type(values).__name__}")
+    try:
+        return BacktestSpec.model_validate(values)
+    except ValidationError as error:
+        problems = "; ".join(_describe(e) for e in error.errors())
+        raise ConfigError(f"{source}: invalid backtest spec: {problems}") from None
+
+
+def _describe(error: Any) -> str:
+    key = ".".join(str(p) for p in error["loc"]) or "(top level)"
+    if error["type"] == "extra_forbidden":
+        return f"unknown key {key!r}"
+    return f"{key}: {error['msg']} (got {error.get('input')!r})"
+
+
+def load_spec(path: str | Path) -> BacktestSpec:
+    """Read and validate a backtest spec file; relative data paths stay relative to the working directory."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"backtest spec {str(path)!r} does not exist")
+    try:
+        values = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {error}") from None
+    return validate_spec(values, str(path))

@@ -1,0 +1,191 @@
+"""Runs one strategy instance in the Python path: its context, its hooks and what they return."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from botkit.backtest.broker import SimulatedBroker, Working
+from botkit.core.errors import StrategyError
+from botkit.model.enums import OrderType, Side
+from botkit.model.order_events import OrderCanceled, OrderFilled, OrderRejected
+from botkit.model.orders import Order, OrderIntent
+from botkit.strategy.base import Strategy, StrategyParams
+from botkit.strategy.context import TimerFired
+
+_MAX_ROUNDS = 100
+
+
+class StrategyHost:
+    """The backtest's ``StrategyContext``: routes a strategy's orders to the simulated broker."""
+
+    def __init__(self, cls: type[Strategy[Any]], params: StrategyParams, broker: SimulatedBroker) -> None:
+        self.broker = broker
+        self.strategy = cls(params, self)
+        self.name = self.strategy.name
+        self._symbols = broker.config.symbols
+        self._now = 0
+        self._k = 0
+        self._ref = 0.0
+        self._equity = broker.config.capital
+        self._timers: list[tuple[int, int, str]] = []
+        self._timer_seq = 0
+        self._deferred: list[tuple[str, Any]] = []
+
+    # --- engine side ---------------------------------------------------------------------------
+    def hook(self, name: str) -> Callable[[Any], Any]:
+        """The strategy's bound hook ``name``."""
+        return getattr(self.strategy, name)  # type: ignore[no-any-return]
+
+    def run_start(self) -> None:
+        """Run ``on_start``."""
+        self._call(self.strategy.on_start, None, "on_start")
+
+    def run_stop(self) -> None:
+        """Run ``on_stop``."""
+        self._call(self.strategy.on_stop, None, "on_stop")
+
+    def handle(self, hook: Callable[[Any], Any], event: Any, now: int, k: int, ref: float, equity: float) -> None:
+        """Call ``hook(event)`` with the context set to the event; then deliver deferred events."""
+        self._now, self._k, self._ref, self._equity = now, k, ref, equity
+        try:
+            returned = hook(event)
+        except StrategyError:
+            raise
+        except Exception as error:  # user code: any exception becomes a StrategyError
+            raise StrategyError(self.name, hook.__name__, event, error) from error
+        if returned is not None:
+            self._submit_returned(returned, hook.__name__, event)
+        if self._deferred:
+            self._flush()
+
+    def deliver_fills(self, ts: int) -> None:
+        """Call ``on_order_filled`` for the fills of the event just matched."""
+        fills, self.broker.new_fills = self.broker.new_fills, []
+        for w, fill in fills:
+            event = OrderFilled(ts, w.order, fill)
+            self.handle(self.strategy.on_order_filled, event, ts, w.inst, fill.price, self.broker.equity())
+
+    def fire_timers(self, ts: int) -> None:
+        """Call ``on_timer`` for every timer due at or before ``ts``."""
+        while self._timers and self._timers[0][0] <= ts:
+            at, _, name = heapq.heappop(self._timers)
+            self.handle(self.strategy.on_timer, TimerFired(at, name), at, self._k, self._ref, self.broker.equity())
+
+    def _call(self, fn: Callable[[], Any], event: Any, hook: str) -> None:
+        try:
+            fn()
+        except Exception as error:  # user code: any exception becomes a StrategyError
+            raise StrategyError(self.name, hook, event, error) from error
+        if self._deferred:
+            self._flush()
+
+    def _submit_returned(self, returned: Any, hook: str, event: Any) -> None:
+        intents = returned if isinstance(returned, list | tuple) else [returned]
+        for intent in intents:
+            if not isinstance(intent, OrderIntent):
+                raise StrategyError(
+                    self.name, hook, event,
+                    f"returned {returned!r}; hooks return None, an OrderIntent or a list of them",
+                )
+        for intent in intents:
+            self._submit(intent)
+
+    def _flush(self) -> None:
+        for _ in range(_MAX_ROUNDS):
+            deferred, self._deferred = self._deferred, []
+            for kind, event in deferred:
+                hook = self.strategy.on_order_rejected if kind == "rejected" else self.strategy.on_order_canceled
+                self.handle(hook, event, self._now, self._k, self._ref, self._equity)
+            if not self._deferred:
+                return
+        raise StrategyError(self.name, "on_order_rejected", None, "keeps submitting orders that are rejected")
+
+    def _submit(self, intent: OrderIntent) -> str:
+        if intent.symbol not in self.broker.index:
+            raise StrategyError(self.name, "order", intent, f"unknown symbol {intent.symbol!r}; trading {list(self._symbols)}")
+        k = self.broker.index[intent.symbol]
+        ref = self._ref if k == self._k else self.broker.last[k]
+        order, reason = self.broker.submit(intent, self._now, ref, self._equity)
+        if reason is not None:
+            self._deferred.append(("rejected", OrderRejected(self._now, intent, reason)))
+        return order.client_order_id
+
+    def _cancel_events(self, canceled: list[Working]) -> None:
+        for w in canceled:
+            self._deferred.append(("canceled", OrderCanceled(self._now, w.order)))
+
+    def _symbol(self, symbol: str | None) -> str:
+        return self._symbols[self._k] if symbol is None else symbol
+
+    # --- StrategyContext -----------------------------------------------------------------------
+    @property
+    def symbols(self) -> Sequence[str]:
+        """Symbols this strategy trades."""
+        return self._symbols
+
+    def now(self) -> int:
+        """Current replay time in ns."""
+        return self._now
+
+    def position(self, symbol: str | None = None) -> float:
+        """Signed position in ``symbol`` (default: the event's)."""
+        return self.broker.positions[self._k if symbol is None else self.broker.index[symbol]]
+
+    def cash(self) -> float:
+        """Cash."""
+        return self.broker.balance
+
+    def equity(self) -> float:
+        """Cash plus positions at last prices."""
+        return self.broker.equity()
+
+    def open_orders(self, symbol: str | None = None) -> list[Order]:
+        """Working orders (of ``symbol``)."""
+        k = None if symbol is None else self.broker.index[symbol]
+        return [w.order for w in self.broker.working if k is None or w.inst == k]
+
+    def buy(self, qty: float | None = None, symbol: str | None = None, tag: str = "") -> str:
+        """Market buy."""
+        return self._submit(OrderIntent(self._symbol(symbol), Side.BUY, qty, tag=tag))
+
+    def sell(self, qty: float | None = None, symbol: str | None = None, tag: str = "") -> str:
+        """Market sell."""
+        return self._submit(OrderIntent(self._symbol(symbol), Side.SELL, qty, tag=tag))
+
+    def limit(self, side: Side, qty: float | None, price: float, symbol: str | None = None, tag: str = "") -> str:
+        """Limit order."""
+        intent = OrderIntent(self._symbol(symbol), Side(side), qty, OrderType.LIMIT, limit_price=price, tag=tag)
+        return self._submit(intent)
+
+    def stop(self, side: Side, qty: float | None, price: float, symbol: str | None = None, tag: str = "") -> str:
+        """Stop order."""
+        intent = OrderIntent(self._symbol(symbol), Side(side), qty, OrderType.STOP, stop_price=price, tag=tag)
+        return self._submit(intent)
+
+    def close(self, symbol: str | None = None, tag: str = "") -> str | None:
+        """Market order flattening the position; None when flat."""
+        position = self.position(symbol)
+        if position == 0.0:
+            return None
+        side = Side.SELL if position > 0 else Side.BUY
+        return self._submit(OrderIntent(self._symbol(symbol), side, abs(position), tag=tag))
+
+    def cancel(self, client_order_id: str) -> bool:
+        """Cancel one working order."""
+        w = self.broker.cancel(client_order_id)
+        if w is not None:
+            self._cancel_events([w])
+        return w is not None
+
+    def cancel_all(self, symbol: str | None = None) -> int:
+        """Cancel working orders (of ``symbol``, default: the event's)."""
+        canceled = self.broker.cancel_all(self.broker.index[self._symbol(symbol)])
+        self._cancel_events(canceled)
+        return len(canceled)
+
+    def set_timer(self, at_ns: int, name: str) -> None:
+        """Fire ``on_timer`` at ``at_ns``."""
+        self._timer_seq += 1
+        heapq.heappush(self._timers, (at_ns, self._timer_seq, name))

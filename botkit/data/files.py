@@ -1,0 +1,85 @@
+"""Reading one user-supplied data file (``--data FILE``): CSV or Parquet, bars, trades or quotes.
+
+The kind is inferred from the columns unless given. Rows are validated and reported by their
+1-based data row (row 1 is the line after a CSV header). See docs/data.md for the accepted columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pv
+
+from botkit.data.columns import infer_kind, normalize_name, to_records
+from botkit.data.kinds import COLUMNS, BaseKind, base_kind
+from botkit.data.parquet import read_parquet
+from botkit.data.validate import file_error, validate_records
+
+PARQUET_SUFFIXES = (".parquet", ".pq")
+CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".txt")
+
+
+def read_file(path: str | Path, kind: str | None = None) -> np.ndarray:
+    """The validated records of one CSV or Parquet file; ``kind`` (e.g. ``bars_1m``) or inferred.
+
+    The record dtype (BAR_DTYPE, TRADE_DTYPE or QUOTE_DTYPE) tells which kind was read.
+    """
+    name = Path(path).name.lower()
+    base = base_kind(kind) if kind is not None else None
+    if name.endswith(PARQUET_SUFFIXES):
+        return read_parquet(path, base)
+    if name.endswith(CSV_SUFFIXES):
+        return read_csv(path, base)
+    raise file_error(
+        str(path), f"unsupported file type: use {', '.join(PARQUET_SUFFIXES + CSV_SUFFIXES)}"
+    )
+
+
+def read_csv(path: str | Path, kind: BaseKind | None = None) -> np.ndarray:
+    """The validated records of a CSV file with a header row (``,``, ``;`` or tab separated)."""
+    source = str(path)
+    header, delimiter = _read_header(path)
+    base = kind or infer_kind(header)
+    wanted = {c for c in COLUMNS[base]} | {"timestamp"}
+    # Read the columns botkit uses as text and convert them itself, for exact row numbers in errors.
+    used = [name for name in header if normalize_name(name) in wanted]
+    try:
+        table = pv.read_csv(
+            path,
+            parse_options=pv.ParseOptions(delimiter=delimiter),
+            convert_options=pv.ConvertOptions(
+                column_types={name: pa.string() for name in used},
+                include_columns=used,
+                null_values=[""],
+                strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowException, OSError) as exc:
+        raise file_error(source, f"cannot read CSV ({exc})") from exc
+    if table.num_rows == 0:
+        raise file_error(source, "no data rows (only a header)")
+    records = to_records(table, base, source)
+    validate_records(records, source)
+    return records
+
+
+def _read_header(path: str | Path) -> tuple[list[str], str]:
+    """The column names of a CSV file and its delimiter, guessed from the header line."""
+    source = str(path)
+    try:
+        opener = gzip.open if str(path).lower().endswith(".gz") else open
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
+            line = handle.readline()
+    except FileNotFoundError as exc:
+        raise file_error(source, "file not found") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise file_error(source, f"cannot read CSV ({exc})") from exc
+    if not line.strip():
+        raise file_error(source, "empty file (no header and no rows)")
+    counts = {d: line.count(d) for d in (",", ";", "\t")}
+    delimiter = max(counts, key=lambda d: counts[d])
+    return next(csv.reader([line], delimiter=delimiter)), delimiter

@@ -1,0 +1,155 @@
+"""Checks that records loaded from a file are usable, with messages that name the file and row.
+
+Every check is vectorised. When a file has several problems the one on the earliest row is
+reported. Rows are 1-based data rows: row 1 is the first row after a CSV header.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+import numpy as np
+
+from botkit.core.clock import NS_PER_DAY, NS_PER_SECOND
+from botkit.core.errors import DataError
+from botkit.data.kinds import kind_of_dtype
+from botkit.data.layout import day_start_ns
+
+_FLOAT_FIELDS = {
+    "bars": ("open", "high", "low", "close", "volume"),
+    "trades": ("price", "size"),
+    "quotes": ("bid", "bid_size", "ask", "ask_size"),
+}
+_POSITIVE = {
+    "bars": ("open", "high", "low", "close"),
+    "trades": ("price",),
+    "quotes": ("bid", "ask"),
+}
+_NON_NEGATIVE = {"bars": ("volume",), "trades": ("size",), "quotes": ("bid_size", "ask_size")}
+# (left, right): a row is bad when left < right.
+_ORDERED = {
+    "bars": (
+        ("high", "low"),
+        ("high", "open"),
+        ("high", "close"),
+        ("open", "low"),
+        ("close", "low"),
+    ),
+    "trades": (),
+    "quotes": (("ask", "bid"),),
+}
+
+
+def format_ts(ts_ns: int) -> str:
+    """ISO-8601 UTC text of a timestamp, exact to the nanosecond: ``2024-01-01T00:03:00Z``."""
+    ts_ns = int(ts_ns)
+    fraction = ts_ns % NS_PER_SECOND
+    unit: Literal["s", "ms", "us", "ns"]
+    if fraction == 0:
+        unit = "s"
+    elif fraction % 1_000_000 == 0:
+        unit = "ms"
+    elif fraction % 1_000 == 0:
+        unit = "us"
+    else:
+        unit = "ns"
+    return f"{np.datetime_as_string(np.datetime64(ts_ns, 'ns'), unit=unit)}Z"
+
+
+def row_error(source: str, row: int, problem: str) -> DataError:
+    """A DataError for one row of a file: ``data/x.csv row 17: close is NaN``."""
+    return DataError(f"{source} row {row}: {problem}")
+
+
+def file_error(source: str, problem: str) -> DataError:
+    """A DataError for a whole file: ``data/x.csv: missing column 'volume' (have: ts, open)``."""
+    return DataError(f"{source}: {problem}")
+
+
+def validate_records(
+    records: np.ndarray,
+    source: str,
+    *,
+    first_row: int = 1,
+    prev_ts: int | None = None,
+    day: date | None = None,
+) -> None:
+    """Raise DataError for the earliest bad row of ``records`` read from ``source``.
+
+    ``first_row`` is the file row of ``records[0]`` and ``prev_ts`` the timestamp of the row just
+    before it, so a file checked chunk by chunk is checked across chunk borders too. ``day``, for
+    archive day files, requires every timestamp to fall in that UTC day.
+    """
+    kind = kind_of_dtype(records.dtype)
+    if len(records) == 0:
+        return
+    ts = records["ts"]
+    problems: list[tuple[int, str]] = []  # (row index, problem), in check order
+
+    for name in _FLOAT_FIELDS[kind]:
+        values = records[name]
+        if (i := _first(np.isnan(values))) is not None:
+            problems.append((i, f"{name} is NaN"))
+        if (i := _first(np.isinf(values))) is not None:
+            problems.append((i, f"{name} is {values[i]}"))
+    for name in _POSITIVE[kind]:
+        values = records[name]
+        if (i := _first(values <= 0)) is not None:
+            problems.append((i, f"{name} must be > 0, got {float(values[i])!r}"))
+    for name in _NON_NEGATIVE[kind]:
+        values = records[name]
+        if (i := _first(values < 0)) is not None:
+            problems.append((i, f"{name} must be >= 0, got {float(values[i])!r}"))
+    for left, right in _ORDERED[kind]:
+        lv, rv = records[left], records[right]
+        if (i := _first(lv < rv)) is not None:
+            problems.append((i, _order_problem(left, right, lv[i], rv[i])))
+    if kind == "trades":
+        side = records["side"]
+        if (i := _first((side != 1) & (side != -1))) is not None:
+            problems.append((i, f"side must be +1 or -1, got {int(side[i])}"))
+    if day is not None:
+        lo = day_start_ns(day)
+        if (i := _first((ts < lo) | (ts >= lo + NS_PER_DAY))) is not None:
+            problems.append((i, f"ts {format_ts(ts[i])} is outside this file's day {day}"))
+    problems.extend(_order_problems(ts, kind == "bars", first_row, prev_ts))
+
+    if problems:
+        index, problem = min(problems, key=lambda item: item[0])  # min keeps check order on ties
+        raise row_error(source, first_row + index, problem)
+
+
+def _first(bad: np.ndarray) -> int | None:
+    """Index of the first True in ``bad``, or None."""
+    return int(np.argmax(bad)) if bad.any() else None
+
+
+def _order_problem(left: str, right: str, lv: float, rv: float) -> str:
+    if (left, right) == ("ask", "bid"):
+        return f"bid > ask (crossed quote: bid {float(rv)!r}, ask {float(lv)!r})"
+    if left in ("open", "close"):  # open < low or close < low
+        return f"low > {left} (low {float(rv)!r}, {left} {float(lv)!r})"
+    return f"{left} < {right} ({left} {float(lv)!r}, {right} {float(rv)!r})"
+
+
+def _order_problems(
+    ts: np.ndarray, unique: bool, first_row: int, prev_ts: int | None
+) -> list[tuple[int, str]]:
+    """Timestamps must not decrease; with ``unique`` (bars) they must strictly increase."""
+    if prev_ts is not None:
+        before = np.concatenate([np.asarray([prev_ts], dtype=np.int64), ts[:-1]])
+    else:
+        before = np.concatenate([ts[:1], ts[:-1]])  # row 0 compared with itself: never bad
+    problems = []
+    if (i := _first(ts < before)) is not None:
+        problems.append(
+            (i, f"timestamps not sorted (ts {format_ts(ts[i])} after {format_ts(before[i])})")
+        )
+    if unique:
+        same = ts == before
+        same[0] = same[0] and prev_ts is not None
+        if (i := _first(same)) is not None:
+            rows = f"rows {first_row + i - 1} and {first_row + i}"
+            problems.append((i, f"duplicate timestamp {format_ts(ts[i])} at {rows}"))
+    return problems

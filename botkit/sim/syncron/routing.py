@@ -1,0 +1,119 @@
+"""The route table type, and the adapter that gives each handler auth, params and an envelope."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from botkit.sim.syncron.accounts import Account
+from botkit.sim.syncron.context import CONTEXT_KEY, SimContext
+from botkit.sim.syncron.errors import ApiError, ErrorCode, invalid_parameter, ok_response
+
+M = TypeVar("M", bound=BaseModel)
+Auth = Literal["public", "read", "trade", "signed", "admin"]
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """What a handler gets: the request, the app context, the caller's account and its params."""
+
+    request: web.Request
+    ctx: SimContext
+    account_or_none: Account | None
+    query_or_none: BaseModel | None
+    body_or_none: BaseModel | None
+
+    @property
+    def account(self) -> Account:
+        """The authenticated account (private routes only)."""
+        if self.account_or_none is None:
+            raise ApiError(ErrorCode.MISSING_CREDENTIALS, "missing credentials")
+        return self.account_or_none
+
+    def query(self, model: type[M]) -> M:
+        """The parsed query, as the route's query model."""
+        assert isinstance(self.query_or_none, model)
+        return self.query_or_none
+
+    def body(self, model: type[M]) -> M:
+        """The parsed JSON body, as the route's body model."""
+        assert isinstance(self.body_or_none, model)
+        return self.body_or_none
+
+
+Handler = Callable[[Call], Awaitable[object]]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One REST route: the single description the app, the OpenAPI document and tests share.
+
+    ``response`` is the model of ``data`` (a list of it when ``many``); ``raw`` handlers return a
+    finished ``web.Response`` without an envelope (docs pages).
+    """
+
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    auth: Auth
+    tag: str
+    query: type[BaseModel] | None = None
+    body: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    many: bool = False
+    raw: bool = False
+
+
+def _validation_error(error: ValidationError, where: str) -> ApiError:
+    first = error.errors()[0]
+    name = ".".join(str(p) for p in first["loc"]) or where
+    return invalid_parameter(name, first["msg"])
+
+
+def _parse(model: type[BaseModel], data: object, where: str) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise _validation_error(error, where) from None
+
+
+async def _read_body(request: web.Request) -> object:
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise invalid_parameter("body", "must be a JSON object") from None
+    if not isinstance(data, dict):
+        raise invalid_parameter("body", "must be a JSON object")
+    return data
+
+
+def aiohttp_handler(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """Wrap ``route.handler``: authenticate, parse query and body, put the result in an envelope."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        ctx = request.app[CONTEXT_KEY]
+        account: Account | None = None
+        if route.auth in ("read", "trade"):
+            account = await ctx.auth.authenticate(
+                request, "trade" if route.auth == "trade" else "read"
+            )
+        elif route.auth == "signed":
+            account = await ctx.auth.authenticate(request, "read", allow_bearer=False)
+        query = _parse(route.query, dict(request.query), "query") if route.query else None
+        body = _parse(route.body, await _read_body(request), "body") if route.body else None
+        result = await route.handler(Call(request, ctx, account, query, body))
+        if route.raw:
+            assert isinstance(result, web.StreamResponse)
+            return result
+        return ok_response(result, ctx.now_ms())
+
+    return handle

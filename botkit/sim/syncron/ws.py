@@ -1,0 +1,268 @@
+"""The ``/v5/ws`` endpoint: subscriptions, book snapshots and sequenced deltas, private pushes.
+
+The hub listens to the exchange; each connection has its own send queue and writer task, so a
+slow client never holds up the venue. WebSocket faults (skip, duplicate, delay, reorder, drop)
+are applied here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from aiohttp import WSMsgType, web
+
+from botkit.core.clock import Clock
+from botkit.sim.syncron.accounts import Account
+from botkit.sim.syncron.auth import Authenticator
+from botkit.sim.syncron.errors import ApiError, ErrorCode, invalid_parameter
+from botkit.sim.syncron.exchange import Exchange
+from botkit.sim.syncron.faults import FaultState
+from botkit.sim.syncron.matching import BookChange
+from botkit.sim.syncron.records import FillRecord, SimOrder, TradeRecord
+from botkit.sim.syncron.schemas import BookUpdateOut, FillOut, OrderOut, TradeOut
+from botkit.sim.syncron.views import book_snapshot_view, ticker_view
+
+log = structlog.get_logger("botkit.sim.syncron")
+
+PUBLIC_CHANNELS = ("book", "trades", "ticker")
+PRIVATE_CHANNELS = ("orders", "fills")
+IDLE_CLOSE_CODE = 4000
+SLOW_CLOSE_CODE = 4001
+MAX_QUEUED = 10_000
+
+
+@dataclass(eq=False)
+class WsConnection:
+    """One client connection: its socket, subscriptions, account and outgoing queue."""
+
+    ws: web.WebSocketResponse
+    request: web.Request
+    topics: set[str] = field(default_factory=set)
+    account: Account | None = None
+    queue: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
+    held: str | None = None
+    slow: bool = False
+
+    def send(self, text: str) -> None:
+        """Queue ``text``; a client that lets too much pile up is disconnected."""
+        if self.slow:
+            return
+        if self.queue.qsize() >= MAX_QUEUED:
+            self.slow = True
+            self.queue.put_nowait(None)
+            return
+        self.queue.put_nowait(text)
+
+    def abort(self) -> None:
+        """Cut the TCP connection without a close frame."""
+        transport = self.request.transport
+        if transport is not None:
+            transport.abort()
+
+
+def _dumps(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, separators=(",", ":"))
+
+
+class WsHub:
+    """All WebSocket connections of one app; implements the exchange's listener protocol."""
+
+    def __init__(
+        self,
+        exchange: Exchange,
+        auth: Authenticator,
+        faults: FaultState,
+        clock: Clock,
+        idle_timeout_s: float,
+    ) -> None:
+        self._exchange = exchange
+        self._auth = auth
+        self._faults = faults
+        self._clock = clock
+        self._idle_timeout_s = idle_timeout_s
+        self._connections: set[WsConnection] = set()
+
+    def _now_ms(self) -> int:
+        return self._clock.now_ns() // 1_000_000
+
+    def _push(self, topic: str, kind: str, data: object) -> str:
+        return _dumps({"topic": topic, "type": kind, "ts": self._now_ms(), "data": data})
+
+    def _subscribers(self, topic: str, account_id: str | None = None) -> list[WsConnection]:
+        return [
+            c
+            for c in self._connections
+            if topic in c.topics
+            and (account_id is None or (c.account and c.account.account_id == account_id))
+        ]
+
+    # ---------------------------------------------------------------- exchange listener
+    def on_book(self, symbol: str, change: BookChange) -> None:
+        """Send a delta to the book's subscribers, unless a fault skips or duplicates it."""
+        topic = f"book.{symbol}"
+        cfg = self._faults.config
+        if self._faults.roll(cfg.book_skip_rate):
+            log.info("sim.fault.book_skip", symbol=symbol, seq=change.seq)
+            return
+        conns = self._subscribers(topic)
+        if not conns:
+            return
+        data = BookUpdateOut(
+            symbol=symbol, seq=change.seq, bids=list(change.bids), asks=list(change.asks)
+        ).wire()
+        text = self._push(topic, "delta", data)
+        copies = 2 if self._faults.roll(cfg.book_duplicate_rate) else 1
+        for conn in conns:
+            for _ in range(copies):
+                conn.send(text)
+
+    def on_trades(self, symbol: str, trades: Sequence[TradeRecord]) -> None:
+        """Send new public trades."""
+        self._fan_out(f"trades.{symbol}", None, lambda: [TradeOut.of(t).wire() for t in trades])
+
+    def on_ticker(self, symbol: str) -> None:
+        """Send the ticker after its top of book or last price changed."""
+        self._fan_out(f"ticker.{symbol}", None, lambda: ticker_view(self._exchange, symbol).wire())
+
+    def on_orders(self, account_id: str, orders: Sequence[SimOrder]) -> None:
+        """Send order updates to the owner's authenticated connections."""
+        self._fan_out("orders", account_id, lambda: [OrderOut.of(o).wire() for o in orders])
+
+    def on_fills(self, account_id: str, fills: Sequence[FillRecord]) -> None:
+        """Send fills to the owner's authenticated connections."""
+        self._fan_out("fills", account_id, lambda: [FillOut.of(f).wire() for f in fills])
+
+    def _fan_out(self, topic: str, account_id: str | None, build: Any) -> None:
+        conns = self._subscribers(topic, account_id)
+        if conns:
+            text = self._push(topic, "update", build())
+            for conn in conns:
+                conn.send(text)
+
+    # ---------------------------------------------------------------- connections
+    async def handle(
+        self, request: web.Request, headers: Mapping[str, str] | None = None
+    ) -> web.StreamResponse:
+        """Serve one WebSocket connection until the client leaves, idles or is dropped."""
+        ws = web.WebSocketResponse(autoping=True)
+        ws.headers.update(headers or {})
+        await ws.prepare(request)
+        conn = WsConnection(ws, request)
+        self._connections.add(conn)
+        writer = asyncio.create_task(self._write(conn), name="syncron-ws-writer")
+        log.info("sim.ws.connected", peer=request.remote)
+        try:
+            while True:
+                try:
+                    msg = await ws.receive(timeout=self._idle_timeout_s)
+                except TimeoutError:
+                    await ws.close(code=IDLE_CLOSE_CODE, message=b"idle timeout")
+                    break
+                if msg.type is not WSMsgType.TEXT:
+                    break
+                self._on_text(conn, msg.data)
+        finally:
+            self._connections.discard(conn)
+            conn.queue.put_nowait(None)
+            with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+                await asyncio.wait_for(writer, 1.0)
+            log.info("sim.ws.disconnected", peer=request.remote)
+        return ws
+
+    async def _write(self, conn: WsConnection) -> None:
+        faults = self._faults
+        try:
+            while (text := await conn.queue.get()) is not None:
+                cfg = faults.config
+                if cfg.ws_delay_ms:
+                    await asyncio.sleep(cfg.ws_delay_ms / 1000)
+                if conn.held is None and faults.roll(cfg.ws_reorder_rate):
+                    conn.held = text
+                    continue
+                await conn.ws.send_str(text)
+                if conn.held is not None:
+                    held, conn.held = conn.held, None
+                    await conn.ws.send_str(held)
+                if faults.roll(cfg.ws_drop_rate):
+                    log.info("sim.fault.ws_drop", peer=conn.request.remote)
+                    conn.abort()
+                    return
+            if conn.slow and not conn.ws.closed:
+                log.info("sim.ws.slow_consumer", peer=conn.request.remote)
+                await conn.ws.close(code=SLOW_CLOSE_CODE, message=b"slow consumer")
+        except (ConnectionError, RuntimeError):
+            conn.abort()
+
+    def drop_all(self) -> int:
+        """Cut every connection now (fault injection); returns how many."""
+        conns = list(self._connections)
+        for conn in conns:
+            conn.abort()
+        return len(conns)
+
+    async def close_all(self) -> None:
+        """Close every connection with 1001 (server going away), at shutdown."""
+        for conn in list(self._connections):
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await conn.ws.close(code=1001, message=b"server shutdown")
+
+    # ---------------------------------------------------------------- operations
+    def _on_text(self, conn: WsConnection, text: str) -> None:
+        try:
+            message = json.loads(text)
+        except ValueError:
+            message = None
+        if not isinstance(message, dict):
+            error = invalid_parameter("message", "must be a JSON object")
+            conn.send(_dumps({"op": None, "success": False, "error": error.to_wire()}))
+            return
+        op, req_id, args = message.get("op"), message.get("req_id"), message.get("args")
+        reply: dict[str, Any] = {"op": op, "req_id": req_id}
+        try:
+            if op == "ping":
+                conn.send(_dumps({"op": "pong", "req_id": req_id, "timestamp": self._now_ms()}))
+                return
+            if op == "auth":
+                conn.account = self._auth.authenticate_ws(args)
+                log.info("sim.ws.authenticated", account=conn.account.account_id)
+                conn.send(_dumps({**reply, "success": True}))
+            elif op == "subscribe":
+                topics = self._check_topics(conn, args)
+                conn.send(_dumps({**reply, "success": True, "args": topics}))
+                for topic in topics:
+                    conn.topics.add(topic)
+                    if topic.startswith("book."):
+                        snapshot = book_snapshot_view(self._exchange, topic[5:]).wire()
+                        conn.send(self._push(topic, "snapshot", snapshot))
+            elif op == "unsubscribe":
+                topics = self._check_topics(conn, args)
+                conn.topics.difference_update(topics)
+                conn.send(_dumps({**reply, "success": True, "args": topics}))
+            else:
+                raise invalid_parameter("op", "must be subscribe, unsubscribe, auth or ping")
+        except ApiError as error:
+            conn.send(_dumps({**reply, "success": False, "error": error.to_wire()}))
+
+    def _check_topics(self, conn: WsConnection, args: object) -> list[str]:
+        if not isinstance(args, list) or not args or not all(isinstance(a, str) for a in args):
+            raise invalid_parameter("args", "must be a non-empty list of channel names")
+        for topic in args:
+            channel, _, symbol = topic.partition(".")
+            if channel in PRIVATE_CHANNELS and not symbol:
+                if conn.account is None:
+                    raise ApiError(
+                        ErrorCode.MISSING_CREDENTIALS, f"authenticate before subscribing to {topic}"
+                    )
+            elif channel not in PUBLIC_CHANNELS or symbol not in self._exchange.markets:
+                raise ApiError(
+                    ErrorCode.INVALID_PARAMETER,
+                    f"unknown channel: {topic}",
+                    {"parameter": "args", "reason": f"unknown channel {topic}"},
+                )
+        return list(dict.fromkeys(args))

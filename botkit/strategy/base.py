@@ -1,0 +1,82 @@
+"""The Strategy base class: a frozen params model plus hooks that each take one typed event."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from botkit.model.events import Bar, Price, Quote, Trade
+from botkit.model.order_events import OrderCanceled, OrderFilled, OrderRejected
+
+if TYPE_CHECKING:
+    from botkit.strategy.compiled import CompiledStep
+    from botkit.strategy.context import StrategyContext, TimerFired
+
+
+class StrategyParams(BaseModel):
+    """Base of every strategy's parameters: frozen, and unknown keys are errors."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+P = TypeVar("P", bound=StrategyParams)
+
+
+class Strategy(Generic[P]):
+    """Base class of user strategies.
+
+    Subclasses set ``Params`` to their own ``StrategyParams`` model and override the hooks they
+    need. Hooks act through ``self.ctx`` (``buy``, ``sell``, ``limit``, ``stop``, ``cancel``…) and
+    return None; returning an ``OrderIntent`` or a list of them also submits those intents.
+    The same class runs in backtests, on paper and live.
+
+    For speed a subclass may also return a ``CompiledStep`` from ``compiled_step``: a numba
+    function the backtester calls inside its compiled replay loop.
+    """
+
+    Params: ClassVar[type[StrategyParams]] = StrategyParams
+
+    def __init__(self, params: P, ctx: StrategyContext) -> None:
+        self.params = params
+        self.ctx = ctx
+
+    @property
+    def name(self) -> str:
+        """Name used in logs, errors and reports."""
+        return type(self).__name__
+
+    @classmethod
+    def compiled_step(cls, params: P) -> CompiledStep | None:
+        """The compiled form of this strategy for ``params``, or None if it has none."""
+        return None
+
+    def on_start(self) -> None:
+        """Called once before the first event."""
+
+    def on_bar(self, bar: Bar) -> None:
+        """Called when a bar closes."""
+
+    def on_trade(self, trade: Trade) -> None:
+        """Called for every trade on a subscribed symbol."""
+
+    def on_quote(self, quote: Quote) -> None:
+        """Called for every top-of-book change on a subscribed symbol."""
+
+    def on_price(self, price: Price) -> None:
+        """Called for every reference price update (e.g. from Sintra)."""
+
+    def on_order_filled(self, event: OrderFilled) -> None:
+        """Called when one of this strategy's orders fills, fully or partly."""
+
+    def on_order_rejected(self, event: OrderRejected) -> None:
+        """Called when one of this strategy's intents is refused by risk rules or the venue."""
+
+    def on_order_canceled(self, event: OrderCanceled) -> None:
+        """Called when one of this strategy's orders is canceled."""
+
+    def on_timer(self, event: TimerFired) -> None:
+        """Called when a timer set with ``ctx.set_timer`` fires."""
+
+    def on_stop(self) -> None:
+        """Called once after the last event."""

@@ -1,0 +1,81 @@
+"""Incremental indicators for Python strategies: O(1) per update, same arithmetic as the compiled steps."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+
+class SMA:
+    """Simple moving average over the last ``n`` values, kept as a running sum."""
+
+    __slots__ = ("_sum", "_window", "n", "value")
+
+    def __init__(self, n: int) -> None:
+        if n < 1:
+            raise ValueError(f"SMA window must be >= 1, got {n}")
+        self.n = n
+        self._window: deque[float] = deque()
+        self._sum = 0.0
+        self.value = math.nan
+
+    def update(self, x: float) -> float:
+        """Add ``x``; returns the average, NaN until ``n`` values have been seen."""
+        window = self._window
+        window.append(x)
+        self._sum += x
+        if len(window) > self.n:
+            self._sum -= window.popleft()
+        if len(window) == self.n:
+            self.value = self._sum / self.n
+        return self.value
+
+    @property
+    def ready(self) -> bool:
+        """Whether ``n`` values have been seen."""
+        return len(self._window) == self.n
+
+
+class RollingWindow:
+    """The last ``n`` values, oldest first; for max/min/std over short windows."""
+
+    __slots__ = ("_values", "n")
+
+    def __init__(self, n: int) -> None:
+        if n < 1:
+            raise ValueError(f"window must be >= 1, got {n}")
+        self.n = n
+        self._values: deque[float] = deque(maxlen=n)
+
+    def update(self, x: float) -> None:
+        """Add ``x``, dropping the oldest value once full."""
+        self._values.append(x)
+
+    @property
+    def ready(self) -> bool:
+        """Whether the window is full."""
+        return len(self._values) == self.n
+
+    def values(self) -> list[float]:
+        """The values, oldest first."""
+        return list(self._values)
+
+    def max(self) -> float:
+        """Largest value in the window."""
+        return max(self._values)
+
+    def min(self) -> float:
+        """Smallest value in the window."""
+        return min(self._values)
+
+    def mean_std(self) -> tuple[float, float]:
+        """Mean and population standard deviation, summed oldest first (as the compiled steps do)."""
+        total = 0.0
+        for x in self._values:
+            total += x
+        mean = total / len(self._values)
+        squares = 0.0
+        for x in self._values:
+            d = x - mean
+            squares += d * d
+        return mean, math.sqrt(squares / len(self._values))

@@ -1,0 +1,1 @@
+"""Example strategies that ship with botkit; each has a backtest spec in ``backtests/``."""

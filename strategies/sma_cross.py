@@ -1,0 +1,117 @@
+"""SMA crossover: long when the fast moving average crosses above the slow one, flat when it crosses below.
+
+Signals (per symbol, on bar closes): once both averages exist for this bar and the previous one,
+a cross above (previous fast <= previous slow and fast > slow) buys ``size`` when flat, and a cross
+below (previous fast >= previous slow and fast < slow) sells the whole position when long.
+Averages are running sums (add the new close, then drop the oldest), the same in both forms.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+from pydantic import Field, model_validator
+
+from botkit import Strategy, StrategyParams
+from botkit.model.events import Bar
+from botkit.model.records import FIRST_USER_SLOT, SLOT_POSITION
+from botkit.strategy.compiled import BUY, SELL, CompiledStep, market, no_order
+from botkit.strategy.indicators import SMA
+
+
+class SmaCrossParams(StrategyParams):
+    """Windows of the two averages and the order size (None: the spec's sizing rule)."""
+
+    fast: int = Field(10, ge=1)
+    slow: int = Field(50, ge=2)
+    size: float | None = Field(1.0, gt=0)
+
+    @model_validator(mode="after")
+    def _fast_below_slow(self) -> SmaCrossParams:
+        if self.fast >= self.slow:
+            raise ValueError(f"fast must be < slow, got fast={self.fast}, slow={self.slow}")
+        return self
+
+
+class SmaCross(Strategy[SmaCrossParams]):
+    """Long-only SMA crossover; runs at Python speed and, through ``compiled_step``, compiled."""
+
+    Params = SmaCrossParams
+
+    def on_start(self) -> None:
+        """Create one pair of averages per symbol."""
+        p = self.params
+        self._fast = {s: SMA(p.fast) for s in self.ctx.symbols}
+        self._slow = {s: SMA(p.slow) for s in self.ctx.symbols}
+        self._prev = {s: (math.nan, math.nan) for s in self.ctx.symbols}
+        self._seen = dict.fromkeys(self.ctx.symbols, 0)
+
+    def on_bar(self, bar: Bar) -> None:
+        """Update the averages and trade on a cross."""
+        symbol = bar.symbol
+        fast = self._fast[symbol].update(bar.close)
+        slow = self._slow[symbol].update(bar.close)
+        prev_fast, prev_slow = self._prev[symbol]
+        self._prev[symbol] = (fast, slow)
+        seen = self._seen[symbol]
+        self._seen[symbol] = seen + 1
+        if seen < self.params.slow:
+            return
+        position = self.ctx.position(symbol)
+        if prev_fast <= prev_slow and fast > slow and position == 0:
+            self.ctx.buy(self.params.size, symbol)
+        elif prev_fast >= prev_slow and fast < slow and position > 0:
+            self.ctx.sell(position, symbol)
+
+    @classmethod
+    def compiled_step(cls, params: SmaCrossParams) -> CompiledStep:
+        """The same strategy as a numba step."""
+        size = math.nan if params.size is None else params.size
+        return CompiledStep(
+            step=sma_cross_step,
+            params=np.array([params.fast, params.slow, size], dtype=np.float64),
+            state_size=6 + params.slow,
+        )
+
+
+@nb.njit(cache=True)
+def sma_cross_step(state, bar, params):  # noqa: ANN001, ANN201 - numba signature
+    """Compiled SMA crossover; user slots: count, two running sums, previous averages, ring head, ring."""
+    fast = params[0]
+    slow = params[1]
+    u = FIRST_USER_SLOT
+    n = state[u]
+    head = int(state[u + 5])
+    ring = u + 6
+    n_slow = int(slow)
+    close = bar.close
+    fast_sum = state[u + 1] + close
+    if n >= fast:
+        oldest_fast = head + n_slow - int(fast)
+        if oldest_fast >= n_slow:
+            oldest_fast -= n_slow
+        fast_sum -= state[ring + oldest_fast]
+    slow_sum = state[u + 2] + close
+    if n >= slow:
+        slow_sum -= state[ring + head]
+    state[ring + head] = close
+    state[u + 5] = head + 1 if head + 1 < n_slow else 0
+    state[u] = n + 1.0
+    state[u + 1] = fast_sum
+    state[u + 2] = slow_sum
+    f = fast_sum / fast
+    s = slow_sum / slow
+    prev_f = state[u + 3]
+    prev_s = state[u + 4]
+    state[u + 3] = f
+    state[u + 4] = s
+    if n < slow:
+        return no_order()
+    position = state[SLOT_POSITION]
+    if prev_f <= prev_s and f > s and position == 0.0:
+        return market(BUY, params[2])
+    if prev_f >= prev_s and f < s and position > 0.0:
+        return market(SELL, position)
+    return no_order()

@@ -1,0 +1,167 @@
+"""Reference strategies: the exact semantics of strategies/ written as plain loops.
+
+All of them work per symbol on bars. ``size`` None means "no quantity": the spec's sizing rule
+sizes the order. Averages are plain left-to-right sums divided by n (an explicit loop, so the result
+does not depend on the Python version's ``sum``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from .engine import Bar, Context, Rejection
+
+
+def mean(xs: list[float]) -> float:
+    total = 0.0
+    for x in xs:
+        total += x
+    return total / len(xs)
+
+
+def pstdev(xs: list[float]) -> float:
+    """Population standard deviation (ddof=0)."""
+    m = mean(xs)
+    total = 0.0
+    for x in xs:
+        total += (x - m) * (x - m)
+    return math.sqrt(total / len(xs))
+
+
+class _History:
+    def __init__(self) -> None:
+        self.opens: dict[str, list[float]] = {}
+        self.highs: dict[str, list[float]] = {}
+        self.lows: dict[str, list[float]] = {}
+        self.closes: dict[str, list[float]] = {}
+        self.rejections: list[Rejection] = []
+
+    def _append(self, symbol: str, bar: Bar) -> int:
+        """Record the bar; return its index i for the symbol."""
+        self.opens.setdefault(symbol, []).append(bar.open)
+        self.highs.setdefault(symbol, []).append(bar.high)
+        self.lows.setdefault(symbol, []).append(bar.low)
+        self.closes.setdefault(symbol, []).append(bar.close)
+        return len(self.closes[symbol]) - 1
+
+    def on_order_rejected(self, ctx: Context, rejection: Rejection) -> None:
+        self.rejections.append(rejection)
+
+
+class SmaCross(_History):
+    """Long when the fast SMA crosses above the slow one, flat when it crosses below."""
+
+    def __init__(self, fast: int, slow: int, size: float | None = None) -> None:
+        super().__init__()
+        if not 0 < fast < slow:
+            raise ValueError("need 0 < fast < slow")
+        self.fast, self.slow, self.size = fast, slow, size
+
+    def on_bar(self, ctx: Context, symbol: str, bar: Bar) -> None:
+        i = self._append(symbol, bar)
+        if i < self.slow:  # the previous bar's SMAs need bars i-slow .. i-1
+            return
+        c = self.closes[symbol]
+        fast = mean(c[i - self.fast + 1 : i + 1])
+        slow = mean(c[i - self.slow + 1 : i + 1])
+        prev_fast = mean(c[i - self.fast : i])
+        prev_slow = mean(c[i - self.slow : i])
+        position = ctx.position(symbol)
+        if prev_fast <= prev_slow and fast > slow:
+            if position == 0:
+                ctx.buy(symbol, self.size)
+        elif prev_fast >= prev_slow and fast < slow and position > 0:
+            ctx.sell(symbol, position)
+
+
+class BollingerReversion(_History):
+    """Rest a limit buy at the lower band while flat; sell at market above the middle band."""
+
+    def __init__(self, window: int, k: float, size: float | None = None) -> None:
+        super().__init__()
+        if window < 1:
+            raise ValueError("window must be >= 1")
+        self.window, self.k, self.size = window, k, size
+
+    def on_bar(self, ctx: Context, symbol: str, bar: Bar) -> None:
+        i = self._append(symbol, bar)
+        if i < self.window - 1:
+            return
+        w = self.closes[symbol][i - self.window + 1 : i + 1]
+        mid = mean(w)
+        sd = pstdev(w)
+        lower = mid - self.k * sd
+        position = ctx.position(symbol)
+        if position == 0:
+            ctx.cancel_all(symbol)
+            if lower > 0:
+                ctx.buy(symbol, self.size, limit=lower)
+        elif position > 0 and bar.close > mid:
+            ctx.sell(symbol, position)
+
+
+class DonchianBreakout(_History):
+    """Rest a stop buy at the highest high while flat; sell at market below the prior lowest low."""
+
+    def __init__(self, entry: int, exit: int, size: float | None = None) -> None:
+        super().__init__()
+        if entry < 1 or exit < 1:
+            raise ValueError("entry and exit must be >= 1")
+        self.entry, self.exit, self.size = entry, exit, size
+
+    def on_bar(self, ctx: Context, symbol: str, bar: Bar) -> None:
+        i = self._append(symbol, bar)
+        if i < max(self.entry, self.exit) - 1:
+            return
+        upper = max(self.highs[symbol][i - self.entry + 1 : i + 1])
+        position = ctx.position(symbol)
+        if position == 0:
+            ctx.cancel_all(symbol)
+            ctx.buy(symbol, self.size, stop=upper)
+        elif position > 0 and i >= self.exit:
+            lower = min(self.lows[symbol][i - self.exit : i])  # the previous `exit` bars
+            if bar.close < lower:
+                ctx.sell(symbol, position)
+
+
+Action = Callable[[Context], Any]
+
+
+class Scripted:
+    """A strategy for hand-written tests: runs ``script[(symbol, i)](ctx)`` on the i-th event of
+    ``symbol`` (0-based, per symbol). ``seen`` records (symbol, i, ctx.now(), equity) per event."""
+
+    def __init__(self, script: dict[tuple[str, int], Action | list[Action]]) -> None:
+        self.script = script
+        self.counts: dict[str, int] = {}
+        self.seen: list[tuple[str, int, int, float]] = []
+        self.rejections: list[Rejection] = []
+
+    def _on_event(self, ctx: Context, symbol: str, ev: Any) -> None:
+        i = self.counts.get(symbol, 0)
+        self.counts[symbol] = i + 1
+        self.seen.append((symbol, i, ctx.now(), ctx.equity()))
+        actions = self.script.get((symbol, i), [])
+        if callable(actions):
+            actions = [actions]
+        for action in actions:
+            action(ctx)
+
+    on_bar = on_trade = on_quote = _on_event
+
+    def on_order_rejected(self, ctx: Context, rejection: Rejection) -> None:
+        self.rejections.append(rejection)
+
+
+STRATEGIES = {
+    "sma_cross": SmaCross,
+    "bollinger_reversion": BollingerReversion,
+    "donchian_breakout": DonchianBreakout,
+}
+
+
+def make_strategy(name: str, params: dict[str, Any]) -> Any:
+    """The reference strategy for a botkit entry-point name and its params."""
+    return STRATEGIES[name](**params)
