@@ -31,7 +31,7 @@ def step_digest(step: Any) -> str | None:
     except OSError:
         return None
     hasher = hashlib.sha256(source)
-    hasher.update(py_func.__qualname__.encode())
+    hasher.update(f"{py_func.__module__}:{py_func.__qualname__}".encode())
     hasher.update(py_func.__code__.co_code)
     return hasher.hexdigest()
 

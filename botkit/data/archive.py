@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from botkit.core.clock import NS_PER_DAY, to_ns
+from botkit.core.errors import ConfigError
 from botkit.data.chunks import check_chunk_rows, rechunk
 from botkit.data.kinds import DTYPES, base_kind
 from botkit.data.layout import day_files, day_start_ns, kind_dir, list_days, parse_day_file
@@ -72,7 +73,12 @@ def time_to_ns(value: TimeLike) -> int:
     """Integer nanoseconds UTC of an int, numpy integer, ISO-8601 text, date or datetime."""
     if isinstance(value, np.integer):
         return int(value)
-    return to_ns(value)
+    try:
+        return to_ns(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(
+            f"invalid time {value!r}: use integer ns, ISO-8601 text, a date or a datetime"
+        ) from exc
 
 
 def _iter_files(

@@ -57,8 +57,8 @@ def normalize_name(name: str) -> str:
     return name.strip().lstrip("\ufeff").strip().lower()
 
 
-def infer_kind(names: Iterable[str]) -> BaseKind:
-    """The base kind a set of column names belongs to, or DataError if it is not clear."""
+def infer_kind(names: Iterable[str], source: str | None = None) -> BaseKind:
+    """The base kind that column names belong to; DataError (naming ``source``) if unclear."""
     names = list(names)
     have = {normalize_name(n) for n in names}
     matches = [k for k, sig in _SIGNATURES.items() if have.intersection(sig)]
@@ -66,7 +66,8 @@ def infer_kind(names: Iterable[str]) -> BaseKind:
         return matches[0]
     expected = "; ".join(f"{k}: {', '.join(COLUMNS[k])}" for k in COLUMNS)
     why = "columns fit more than one kind" if matches else "cannot tell the kind from the columns"
-    raise DataError(f"{why} (have: {', '.join(names)}); expected {expected}; or pass the kind")
+    problem = f"{why} (have: {', '.join(names)}); expected {expected}; or pass the kind"
+    raise DataError(problem) if source is None else file_error(source, problem)
 
 
 def to_records(data: ArrowData, kind: BaseKind, source: str, first_row: int = 1) -> np.ndarray:

@@ -43,8 +43,8 @@ def read_csv(path: str | Path, kind: BaseKind | None = None) -> np.ndarray:
     """The validated records of a CSV file with a header row (``,``, ``;`` or tab separated)."""
     source = str(path)
     header, delimiter = _read_header(path)
-    base = kind or infer_kind(header)
-    wanted = {c for c in COLUMNS[base]} | {"timestamp"}
+    base = kind or infer_kind(header, source)
+    wanted = set(COLUMNS[base]) | {"timestamp"}
     # Read the columns botkit uses as text and convert them itself, for exact row numbers in errors.
     used = [name for name in header if normalize_name(name) in wanted]
     try:

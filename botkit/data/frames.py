@@ -38,7 +38,7 @@ def from_frame(
         frame = frame.rename_axis("ts").reset_index()
     else:
         frame = frame.reset_index(drop=True)
-    base = base_kind(kind) if kind is not None else infer_kind(map(str, frame.columns))
+    base = base_kind(kind) if kind is not None else infer_kind(map(str, frame.columns), source)
     if len(frame) == 0:
         raise file_error(source, "no rows")
     try:

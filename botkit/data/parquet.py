@@ -2,8 +2,8 @@
 
 Archive files are written in row groups of ``ROW_GROUP_ROWS`` rows, compressed with zstd, with
 page checksums (verified on reading, so a damaged page is an error rather than wrong numbers), in
-the archive schema (see ``botkit.data.columns``). Chunked reading decodes one row group at a time and
-skips row groups whose ``ts`` statistics lie outside the requested range.
+the archive schema (see ``botkit.data.columns``). Chunked reading decodes one row group at a
+time and skips row groups whose ``ts`` statistics lie outside the requested range.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def iter_parquet(
     source = str(path)
     parquet = _open(path)
     names = parquet.schema_arrow.names
-    base = kind or infer_kind(names)
+    base = kind or infer_kind(names, source)
     columns = _columns_to_read(names, base)
     metadata = parquet.metadata
     if metadata.num_rows == 0:
@@ -108,7 +108,7 @@ def iter_parquet(
 
 def read_kind(path: str | Path) -> BaseKind:
     """The base kind of a Parquet file, from its column names."""
-    return infer_kind(_open(path).schema_arrow.names)
+    return infer_kind(_open(path).schema_arrow.names, str(path))
 
 
 def _open(path: str | Path) -> pq.ParquetFile:
@@ -121,7 +121,7 @@ def _open(path: str | Path) -> pq.ParquetFile:
 
 
 def _columns_to_read(names: list[str], kind: BaseKind) -> list[str]:
-    """The file's own names of the columns ``kind`` needs (``ts`` first), plus any unmatched."""
+    """The file's own names of the columns ``kind`` needs that it has, ``ts`` first."""
     by_normal: dict[str, str] = {}
     for name in names:
         by_normal.setdefault(normalize_name(name), name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.util
 import sys
@@ -75,7 +76,7 @@ def _load_file(path_text: str) -> Any:
     path = Path(path_text).expanduser().resolve()
     if not path.is_file():
         raise ConfigError(f"strategy file {path_text!r} does not exist")
-    module_name = f"botkit_user_strategy_{path.stem}_{abs(hash(str(path))):x}"
+    module_name = f"botkit_user_strategy_{path.stem}_{hashlib.sha256(str(path).encode()).hexdigest()[:16]}"
     if module_name in sys.modules:
         return sys.modules[module_name]
     spec = importlib.util.spec_from_file_location(module_name, path)

@@ -401,8 +401,8 @@ def test_smoke_random_walk(strategy, params, two_symbols):
 
 
 def test_equity_is_one_point_per_event_stamped_like_the_reference():
-    """CONVENTION check (not spelled out in docs/backtesting.md): the reference stamps a bar's
-    equity point with the bar's close time (when the strategy sees it)."""
+    """CONVENTION check (not spelled out in docs/backtesting.md): an equity point is stamped with
+    its event's ts, i.e. a bar's open time (its value uses the bar's close)."""
     data = {"AAA": gen_bars(3, 50), "BBB": gen_bars(4, 40, t0=T0 + 5 * MIN)}
     spec = finish(BASE, data, "sma_cross", {"fast": 3, "slow": 7, "size": 1.0})
     ref = run_reference(spec, data)

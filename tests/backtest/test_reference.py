@@ -99,8 +99,8 @@ def test_bars_market_buy_fills_next_open_with_taker_fee_and_open_position_at_end
     # cash = 10000 - 204 - 0.102 = 9795.898
     assert res.cash == approx(9795.898)
     # equity: b0 10000 (flat); b1 9795.898 + 2*102.5 = 10000.898; b2 + 2*104 = 10003.898;
-    # b3 + 2*101 = 9997.898. Stamped with the bar close times.
-    assert [t for t, _ in res.equity] == [T0 + MIN, T0 + 2 * MIN, T0 + 3 * MIN, T0 + 4 * MIN]
+    # b3 + 2*101 = 9997.898. Stamped with the event ts: the bar open times.
+    assert [t for t, _ in res.equity] == [T0, T0 + MIN, T0 + 2 * MIN, T0 + 3 * MIN]
     assert [e for _, e in res.equity] == [
         approx(x) for x in (10000.0, 10000.898, 10003.898, 9997.898)
     ]

@@ -28,7 +28,9 @@ def test_table_round_trip(records):
 def test_int64_and_timestamp_ts_read_the_same():
     table = to_table(make_trades([T0, T0 + 1]))
     as_int = table.set_column(0, "ts", table.column("ts").cast(pa.int64()))
-    np.testing.assert_array_equal(to_records(as_int, "trades", "x"), to_records(table, "trades", "x"))
+    np.testing.assert_array_equal(
+        to_records(as_int, "trades", "x"), to_records(table, "trades", "x")
+    )
 
 
 def test_timezones_and_dates_become_utc_ns():
@@ -41,7 +43,9 @@ def test_timezones_and_dates_become_utc_ns():
 
 
 def test_record_batches_and_first_row_offset():
-    batch = pa.RecordBatch.from_pydict({"ts": [1, 2], "price": [1.0, 2.0], "size": [1, 1], "side": [1, 3]})
+    batch = pa.RecordBatch.from_pydict(
+        {"ts": [1, 2], "price": [1.0, 2.0], "size": [1, 1], "side": [1, 3]}
+    )
     with pytest.raises(DataError, match=r"^f row 11: side must be \+1 or -1, got 3$"):
         to_records(batch, "trades", "f", first_row=10)
 
@@ -61,8 +65,10 @@ def test_float_ts_rejected_with_type():
 
 
 def test_missing_ts_value():
-    table = pa.table({"ts": pa.array([1, None]), "price": [1.0, 1.0], "size": [1, 1], "side": [1, 1]})
-    with pytest.raises(DataError, match="^x row 2: ts is missing$"):
+    table = pa.table(
+        {"ts": pa.array([1, None]), "price": [1.0, 1.0], "size": [1, 1], "side": [1, 1]}
+    )
+    with pytest.raises(DataError, match=r"^x row 2: ts is missing$"):
         to_records(table, "trades", "x")
 
 

@@ -95,7 +95,7 @@ def test_explicit_kind_overrides_inference(data_dir):
 
 def test_cannot_infer_kind(data_dir):
     message = error_of(write(data_dir / "x.csv", "ts,value\n1,2\n"))
-    assert message.startswith("cannot tell the kind from the columns (have: ts, value)")
+    assert message.startswith("data/x.csv: cannot tell the kind from the columns (have: ts, value)")
 
 
 def test_semicolon_csv_and_gzip(data_dir):

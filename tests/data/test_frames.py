@@ -25,7 +25,12 @@ def test_frame_round_trip():
 
 def test_from_frame_with_ts_column_and_text_sides():
     frame = pd.DataFrame(
-        {"ts": ["2024-01-01T00:00:00Z", "2024-01-01T00:00:01Z"], "price": [1, 2], "size": 1, "side": ["buy", "sell"]}
+        {
+            "ts": ["2024-01-01T00:00:00Z", "2024-01-01T00:00:01Z"],
+            "price": [1, 2],
+            "size": 1,
+            "side": ["buy", "sell"],
+        }
     )
     trades = from_frame(frame)
     assert trades["ts"].tolist() == [T0, T0 + 10**9]
@@ -35,7 +40,7 @@ def test_from_frame_with_ts_column_and_text_sides():
 def test_from_frame_validates():
     frame = to_frame(make_bars(4))
     frame.iloc[2, frame.columns.get_loc("close")] = np.nan
-    with pytest.raises(DataError, match="^DataFrame row 3: close is NaN$"):
+    with pytest.raises(DataError, match=r"^DataFrame row 3: close is NaN$"):
         from_frame(frame)
     with pytest.raises(DataError, match="no rows"):
         from_frame(frame.iloc[:0])
@@ -44,6 +49,8 @@ def test_from_frame_validates():
 def test_read_archive_frame(tmp_path):
     bars = make_bars(10)
     write_records(tmp_path, "synthetic", "BTC", "bars_1m", bars)
-    frame = read_archive_frame(tmp_path, "synthetic", "BTC", "bars_1m", "2024-01-01T00:02", "2024-01-01T00:05")
+    frame = read_archive_frame(
+        tmp_path, "synthetic", "BTC", "bars_1m", "2024-01-01T00:02", "2024-01-01T00:05"
+    )
     assert len(frame) == 3
     assert frame["close"].tolist() == bars["close"][2:5].tolist()

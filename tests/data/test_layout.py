@@ -77,7 +77,9 @@ def test_no_files_message_names_the_directory(tmp_path):
     touch_days(tmp_path, "2024-01-01", "2024-01-02")
     directory = kind_dir(tmp_path, "syncron", "BTC-USD", "bars_1m")
     with pytest.raises(DataError) as info:
-        day_files(tmp_path, "syncron", "BTC-USD", "bars_1m", to_ns("2025-01-01"), to_ns("2025-02-01"))
+        day_files(
+            tmp_path, "syncron", "BTC-USD", "bars_1m", to_ns("2025-01-01"), to_ns("2025-02-01")
+        )
     assert str(info.value) == (
         f"no bars_1m files for BTC-USD from 2025-01-01 to 2025-01-31 in {directory} "
         "(it has 2024-01-01 to 2024-01-02)"

@@ -123,7 +123,9 @@ def test_merged_archive(tmp_path):
     write_records(tmp_path, "synthetic", "BTC", "bars_1m", btc)
     write_records(tmp_path, "synthetic", "ETH", "bars_1m", eth)
     pairs = list(
-        iter_merged_archive(tmp_path, "synthetic", ["BTC", "ETH"], "bars_1m", T0, T0 + 10**15, chunk_rows=256)
+        iter_merged_archive(
+            tmp_path, "synthetic", ["BTC", "ETH"], "bars_1m", T0, T0 + 10**15, chunk_rows=256
+        )
     )
     assert max(len(r) for _, r in pairs) == 256
     instrument, records = joined(pairs)

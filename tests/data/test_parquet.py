@@ -45,7 +45,9 @@ def test_range_reads_only_overlapping_row_groups(tmp_path, small_row_groups, mon
 
     monkeypatch.setattr(pq.ParquetFile, "iter_batches", spy)
     start, end = int(bars["ts"][250]), int(bars["ts"][420])
-    rows = np.concatenate(list(iter_parquet(tmp_path / "b.parquet", "bars", start_ns=start, end_ns=end)))
+    rows = np.concatenate(
+        list(iter_parquet(tmp_path / "b.parquet", "bars", start_ns=start, end_ns=end))
+    )
     np.testing.assert_array_equal(rows, bars[250:420])
     assert groups_read == [2, 3, 4]
 
@@ -63,7 +65,7 @@ def test_sortedness_checked_across_chunk_borders(tmp_path):
     bars = make_bars(10)
     bars["ts"][5] = bars["ts"][4]
     pq.write_table(parquet.to_table(bars), tmp_path / "b.parquet")
-    with pytest.raises(DataError, match="row 6: duplicate timestamp .* at rows 5 and 6"):
+    with pytest.raises(DataError, match=r"row 6: duplicate timestamp .* at rows 5 and 6"):
         list(iter_parquet(tmp_path / "b.parquet", "bars", chunk_rows=5))
 
 
@@ -90,7 +92,7 @@ def test_truncated_file_is_a_data_error(tmp_path):
     path = tmp_path / "b.parquet"
     write_parquet(path, make_bars(100))
     path.write_bytes(path.read_bytes()[:-20])
-    with pytest.raises(DataError, match="b.parquet: not a readable Parquet file"):
+    with pytest.raises(DataError, match=r"b\.parquet: not a readable Parquet file"):
         read_parquet(path)
 
 
@@ -101,5 +103,5 @@ def test_damaged_page_is_detected_by_its_checksum(tmp_path):
     for i in range(100, 300):
         data[i] ^= 0x5A
     path.write_bytes(bytes(data))
-    with pytest.raises(DataError, match="b.parquet: not a readable Parquet file .*checksum"):
+    with pytest.raises(DataError, match=r"b\.parquet: not a readable Parquet file .*checksum"):
         read_parquet(path)

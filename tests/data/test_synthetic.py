@@ -77,7 +77,9 @@ def test_generate_archive_writes_readable_day_files(tmp_path):
 
 def test_generate_archive_kinds_and_intervals(tmp_path):
     [hourly] = generate_archive(tmp_path, symbol="X", kind="bars_1h", n=24)
-    assert np.all(np.diff(read_archive(tmp_path, "synthetic", "X", "bars_1h")["ts"]) == 60 * NS_PER_MINUTE)
+    assert np.all(
+        np.diff(read_archive(tmp_path, "synthetic", "X", "bars_1h")["ts"]) == 60 * NS_PER_MINUTE
+    )
     assert hourly.name == "2024-01-01.parquet"
     generate_archive(tmp_path, symbol="X", kind="trades", n=100, venue="sim", interval_ns=10**6)
     assert len(read_archive(tmp_path, "sim", "X", "trades")) == 100

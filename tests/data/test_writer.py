@@ -21,7 +21,12 @@ ROOT_ARGS = ("syncron", "BTC-USD", "bars_1m")
 def test_split_by_day():
     bars = make_bars(2 * 1440 + 5, start_ns=T0 - 2 * NS_PER_MINUTE)
     pieces = list(split_by_day(bars))
-    assert [str(day) for day, _ in pieces] == ["2023-12-31", "2024-01-01", "2024-01-02", "2024-01-03"]
+    assert [str(day) for day, _ in pieces] == [
+        "2023-12-31",
+        "2024-01-01",
+        "2024-01-02",
+        "2024-01-03",
+    ]
     assert [len(rows) for _, rows in pieces] == [2, 1440, 1440, 3]
     np.testing.assert_array_equal(np.concatenate([rows for _, rows in pieces]), bars)
     assert list(split_by_day(bars[:0])) == []
@@ -30,7 +35,11 @@ def test_split_by_day():
 def test_write_then_read_each_day(tmp_path):
     bars = make_bars(2 * 1440, start_ns=T0 + 720 * NS_PER_MINUTE)
     paths = write_records(tmp_path, *ROOT_ARGS, bars, mode="overwrite")
-    assert [p.name for p in paths] == ["2024-01-01.parquet", "2024-01-02.parquet", "2024-01-03.parquet"]
+    assert [p.name for p in paths] == [
+        "2024-01-01.parquet",
+        "2024-01-02.parquet",
+        "2024-01-03.parquet",
+    ]
     np.testing.assert_array_equal(np.concatenate([read_parquet(p) for p in paths]), bars)
     assert sorted(os.listdir(paths[0].parent)) == [p.name for p in paths]
 
@@ -39,8 +48,13 @@ def test_overwrite_replaces_touched_days_only(tmp_path):
     write_records(tmp_path, *ROOT_ARGS, make_bars(3 * 1440), mode="overwrite")
     second_day = make_bars(10, start_ns=T0 + NS_PER_DAY)
     write_records(tmp_path, *ROOT_ARGS, second_day, mode="overwrite")
-    assert len(read_parquet(day_path(tmp_path, *ROOT_ARGS, list_days(tmp_path, *ROOT_ARGS)[1]))) == 10
-    assert len(read_parquet(day_path(tmp_path, *ROOT_ARGS, list_days(tmp_path, *ROOT_ARGS)[2]))) == 1440
+    assert (
+        len(read_parquet(day_path(tmp_path, *ROOT_ARGS, list_days(tmp_path, *ROOT_ARGS)[1]))) == 10
+    )
+    assert (
+        len(read_parquet(day_path(tmp_path, *ROOT_ARGS, list_days(tmp_path, *ROOT_ARGS)[2])))
+        == 1440
+    )
 
 
 def test_merge_dedupes_bars_on_ts_new_rows_win(tmp_path):
@@ -68,7 +82,9 @@ def test_merge_inserts_trades_sorted_without_dedupe(tmp_path):
 def test_invalid_records_write_nothing(tmp_path):
     bars = make_bars(2 * 1440)
     bars["close"][2000] = np.nan
-    with pytest.raises(DataError, match=r"^records for syncron/BTC-USD/bars_1m row 2001: close is NaN$"):
+    with pytest.raises(
+        DataError, match=r"^records for syncron/BTC-USD/bars_1m row 2001: close is NaN$"
+    ):
         write_records(tmp_path, *ROOT_ARGS, bars)
     assert not tmp_path.joinpath("syncron").exists()
 

@@ -58,7 +58,6 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
     plan, problem = _plan_for(request.query.get("sessionId"), state)
     interval = state.config.plans[plan].ws_interval_s
     log.info("sintra_sim.ws_connected", plan=plan.value, session_problem=problem)
-    sender: asyncio.Task[None] | None = None
     try:
         await ws.send_json(
             {
@@ -75,19 +74,37 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
             await ws.send_json(
                 error_event(text.format(interval=interval), "AuthenticationError", code)
             )
-        sender = asyncio.create_task(_send_updates(request, ws, state, interval))
-        async for _message in ws:
-            pass  # the server reads nothing from clients
+        await _serve_connection(request, ws, state, interval)
     except ConnectionError:
         log.info("sintra_sim.ws_lost")
     finally:
-        if sender is not None:
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sender
         state.websockets.pop(ws, None)
         log.info("sintra_sim.ws_closed", plan=plan.value)
     return ws
+
+
+async def _drain(ws: web.WebSocketResponse) -> None:
+    """Read until the client closes; the server ignores what clients send."""
+    async for _message in ws:
+        pass
+
+
+async def _serve_connection(
+    request: web.Request, ws: web.WebSocketResponse, state: SintraSimState, interval_s: int
+) -> None:
+    """Send updates while reading the client, until either side stops."""
+    sender = asyncio.create_task(_send_updates(request, ws, state, interval_s))
+    reader = asyncio.create_task(_drain(ws))
+    try:
+        await asyncio.wait({sender, reader}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        sender.cancel()
+        reader.cancel()
+        await asyncio.wait({sender, reader})
+    failure = None if sender.cancelled() else sender.exception()
+    if failure is not None:
+        log.error("sintra_sim.ws_sender_failed", error=repr(failure))
+        await ws.close(code=WSCloseCode.INTERNAL_ERROR, message=b"simulator error")
 
 
 async def _send_updates(
@@ -141,12 +158,13 @@ def drop_all(state: SintraSimState) -> int:
 
 
 async def close_all(state: SintraSimState) -> None:
-    """On shutdown: tell every client, then close with 1001 (going away)."""
-    for ws in list(state.websockets):
-        if ws.closed:
-            continue
-        with contextlib.suppress(ConnectionError):
-            await ws.send_json(
-                error_event("Server is shutting down", "ConnectionError", "SERVER_SHUTDOWN")
-            )
-        await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+    """On shutdown: tell every client, then close with 1001 (going away), all at once."""
+    await asyncio.gather(*(_say_goodbye(ws) for ws in list(state.websockets) if not ws.closed))
+
+
+async def _say_goodbye(ws: web.WebSocketResponse) -> None:
+    with contextlib.suppress(ConnectionError):
+        await ws.send_json(
+            error_event("Server is shutting down", "ConnectionError", "SERVER_SHUTDOWN")
+        )
+    await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")

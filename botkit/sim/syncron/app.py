@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
 import structlog
@@ -24,7 +24,7 @@ from botkit.sim.syncron.middleware import (
     rate_limit_middleware,
 )
 from botkit.sim.syncron.openapi import DOCS_ROUTES, OPENAPI_KEY, build_openapi
-from botkit.sim.syncron.ratelimit import RateLimiter, RateState
+from botkit.sim.syncron.ratelimit import RateLimiter
 from botkit.sim.syncron.routes_account import ACCOUNT_ROUTES
 from botkit.sim.syncron.routes_admin import ADMIN_ROUTES
 from botkit.sim.syncron.routes_market import MARKET_ROUTES
@@ -40,7 +40,7 @@ _AGENTS_KEY: web.AppKey[list[asyncio.Task[None]]] = web.AppKey("syncron_agents",
 async def websocket(call: Call) -> object:
     """Upgrade to the WebSocket API (see the contract, section 7)."""
     state = call.request.get(RATE_STATE_KEY)
-    headers = state.headers() if isinstance(state, RateState) else {}
+    headers = state.headers() if state is not None else {}
     return await call.ctx.hub.handle(call.request, headers)
 
 
@@ -153,10 +153,12 @@ async def serve(
     seed: int | None = None,
     config: SimConfig | None = None,
     stop: asyncio.Event | None = None,
+    on_ready: Callable[[RunningSim], object] | None = None,
 ) -> None:
     """Run a simulator until cancelled or ``stop`` is set (``botkit sim syncron`` calls this).
 
-    ``config`` overrides ``symbols``; ``speed`` and ``seed`` override the agents' settings.
+    ``config`` overrides ``symbols``; ``speed`` and ``seed`` override the agents' settings;
+    ``on_ready`` is called with the running simulator once it listens (e.g. to print its URL).
     """
     config = config or default_config(symbols)
     overrides = {k: v for k, v in (("speed", speed), ("seed", seed)) if v is not None}
@@ -170,4 +172,6 @@ async def serve(
             symbols=[s.symbol for s in config.symbols],
             demo_api_key=DEFAULT_API_KEY,
         )
+        if on_ready is not None:
+            on_ready(sim)
         await (stop or asyncio.Event()).wait()

@@ -151,7 +151,7 @@ class Authenticator:
                 raise ApiError(ErrorCode.INVALID_TOKEN, "invalid token")
         else:
             payload = (
-                (await request.read()).decode()
+                (await request.read()).decode(errors="replace")
                 if request.method == "POST"
                 else (request.rel_url.raw_query_string)
             )

@@ -15,7 +15,7 @@ from botkit.sim.syncron.ratelimit import RateState
 
 log = structlog.get_logger("botkit.sim.syncron")
 
-RATE_STATE_KEY = "syncron_rate_state"
+RATE_STATE_KEY: web.RequestKey[RateState] = web.RequestKey("syncron_rate_state", RateState)
 """Request key holding the ``RateState``, for handlers that must set headers themselves (WS)."""
 
 
@@ -65,7 +65,7 @@ async def fault_middleware(request: web.Request, handler: Handler) -> web.Stream
     if faults.roll(faults.config.http_429_rate):
         log.info("sim.fault.http_429", path=request.path)
         state = request.get(RATE_STATE_KEY)
-        if isinstance(state, RateState):
+        if state is not None:
             return _too_many(state, ctx.now_ms())
         return error_response(
             ApiError(ErrorCode.RATE_LIMITED, "rate limit exceeded", {"retry_after_ms": 1000}),

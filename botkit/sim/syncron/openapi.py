@@ -16,7 +16,7 @@ OPENAPI_KEY: web.AppKey[dict[str, Any]] = web.AppKey("syncron_openapi", dict)
 """Where ``create_app`` keeps the built document."""
 
 _REF = "#/components/schemas/{model}"
-_SIGNED = {"ApiKey": [], "Timestamp": [], "Signature": []}
+_SIGNED: dict[str, list[str]] = {"ApiKey": [], "Timestamp": [], "Signature": []}
 _ERROR_ENVELOPE: dict[str, Any] = {
     "type": "object",
     "required": ["success", "error", "timestamp"],

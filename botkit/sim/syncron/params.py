@@ -116,6 +116,6 @@ class RefreshBody(_Params):
 FaultPatch: type[BaseModel] = create_model(  # type: ignore[call-overload]
     "FaultPatch",
     __config__=ConfigDict(extra="forbid"),
-    __doc__="Fault switches to change; the others keep their values.",
-    **{name: (field.annotation | None, None) for name, field in FaultConfig.model_fields.items()},
+    __doc__="Fault switches to change (same names and types as FaultConfig); others stay.",
+    **{name: (field.annotation, None) for name, field in FaultConfig.model_fields.items()},
 )

@@ -7,7 +7,8 @@ marked "CONVENTION" so the lead can check them against the engine:
 - A bar event's ``ts`` is its open time. Fills are matched when ``order.eligible_ts <= bar.ts`` (the
   open time), and a fill on a bar is stamped with the bar's open time. The strategy sees the bar at
   ``bar.ts + bar_interval`` (``ctx.now()``), which is the ``submit_ts`` of what it submits. The
-  equity point of a bar is stamped with that close time too; trades and quotes use their ``ts``.
+  equity point of an event is stamped with the event's ``ts`` (a bar's open time, like its fills),
+  although its value uses the bar's close.
 - A quantity given explicitly by the strategy is used as given; only quantities computed by the
   sizing rule are rounded down to the lot size (``floor(q / lot) * lot``).
 - A stop is triggered by the price condition alone, even when the trade / displayed size has
@@ -583,7 +584,7 @@ class _Engine:
                 self.last_prices[symbol] = ev.mid
                 seen = ev.ts
             self.now = seen
-            self.equity_points.append((seen, self.equity()))
+            self.equity_points.append((ev.ts, self.equity()))
             # 3. strategy
             hook = getattr(
                 self.strategy,

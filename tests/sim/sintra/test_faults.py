@@ -95,6 +95,16 @@ async def test_ws_drop_after_n_events_cuts_the_connection(http: aiohttp.ClientSe
         assert ws.close_code == aiohttp.WSCloseCode.ABNORMAL_CLOSURE
 
 
+async def test_ws_drop_rate_one_drops_before_any_data(http: aiohttp.ClientSession) -> None:
+    config = roomy_config(faults=FaultConfig(ws_drop_rate=1.0))
+    async with (
+        run_sintra_sim(config, clock=clock_at(speed=SPEED)) as sim,
+        http.ws_connect(sim.ws_url) as ws,
+    ):
+        assert (await next_event(ws))["event"] == "connection"
+        assert (await ws.receive(timeout=5)).type is aiohttp.WSMsgType.CLOSED
+
+
 async def test_admin_drops_every_open_websocket(
     sim: SintraSimServer, http: aiohttp.ClientSession
 ) -> None:

@@ -162,3 +162,27 @@ async def test_shutdown_sends_an_error_event_and_closes_with_1001(
         "type": "ConnectionError",
         "code": "SERVER_SHUTDOWN",
     }
+
+
+async def test_client_messages_are_ignored(
+    fast_sim: SintraSimServer, http: aiohttp.ClientSession
+) -> None:
+    async with http.ws_connect(fast_sim.ws_url) as ws:
+        await next_event(ws)
+        await ws.send_str('{"event": "subscribe", "data": {"pair": "btcusd"}}')
+        await ws.send_str("garbage")
+        assert len(await data_events(ws, 1)) == 1
+
+
+async def test_a_simulator_bug_closes_the_connection_with_1011(
+    fast_sim: SintraSimServer, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: object, **_kwargs: object) -> dict[str, object]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(fast_sim.state.market, "all_prices", broken)
+    async with http.ws_connect(fast_sim.ws_url) as ws:
+        await next_event(ws)
+        message = await ws.receive(timeout=5)
+        assert message.type is aiohttp.WSMsgType.CLOSE
+        assert ws.close_code == aiohttp.WSCloseCode.INTERNAL_ERROR

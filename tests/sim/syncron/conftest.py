@@ -1,5 +1,8 @@
-"""Fixtures for the Syncron simulator tests: a real server on a loopback port, and a tiny
-hand-written signed client (plain aiohttp, deliberately not botkit's venue client)."""
+"""Fixtures for the Syncron simulator tests.
+
+A real server on a loopback port, and a tiny hand-written signed client (plain aiohttp,
+deliberately not botkit's venue client).
+"""
 
 from __future__ import annotations
 
@@ -93,7 +96,9 @@ class Client:
         if self.token is not None:
             all_headers["Authorization"] = f"Bearer {self.token}"
         elif signed:
-            all_headers.update(self.signed_headers(method, path, query if method != "POST" else raw))
+            all_headers.update(
+                self.signed_headers(method, path, query if method != "POST" else raw)
+            )
         all_headers.update(headers or {})
         url = self.url + path + (f"?{query}" if query else "")
         kwargs: dict[str, Any] = {"data": raw or None, "headers": all_headers}

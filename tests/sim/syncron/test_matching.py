@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from decimal import Decimal as D
+from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from botkit.model.enums import Side
 from botkit.sim.syncron.matching import OrderBook, RestingOrder
+
+D = Decimal
 
 
 def rest(book: OrderBook, oid: str, side: Side, price: str, qty: str, account: str = "a") -> None:
