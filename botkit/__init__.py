@@ -3,7 +3,7 @@
 The public API is what ``__all__`` lists; everything else is internal and may change.
 """
 
-from botkit.backtest.engine import backtest
+from botkit import backtest
 from botkit.backtest.result import BacktestResult
 from botkit.backtest.spec import BacktestSpec
 from botkit.strategy.base import Strategy, StrategyParams

@@ -1,4 +1,4 @@
-"""SMA crossover: long when the fast moving average crosses above the slow one, flat when it crosses below.
+"""SMA crossover (on bar closes, trade prices or quote mids): long when the fast moving average crosses above the slow one, flat when it crosses below.
 
 Signals (per symbol, on bar closes): once both averages exist for this bar and the previous one,
 a cross above (previous fast <= previous slow and fast > slow) buys ``size`` when flat, and a cross
@@ -15,9 +15,9 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from botkit import Strategy, StrategyParams
-from botkit.model.events import Bar
+from botkit.model.events import Bar, Quote, Trade
 from botkit.model.records import FIRST_USER_SLOT, SLOT_POSITION
-from botkit.strategy.compiled import BUY, SELL, CompiledStep, market, no_order
+from botkit.strategy.compiled import BUY, SELL, CompiledStep, market, no_order, price_of
 from botkit.strategy.indicators import SMA
 
 
@@ -49,10 +49,20 @@ class SmaCross(Strategy[SmaCrossParams]):
         self._seen = dict.fromkeys(self.ctx.symbols, 0)
 
     def on_bar(self, bar: Bar) -> None:
-        """Update the averages and trade on a cross."""
-        symbol = bar.symbol
-        fast = self._fast[symbol].update(bar.close)
-        slow = self._slow[symbol].update(bar.close)
+        """Update the averages with the close and trade on a cross."""
+        self._on_price(bar.symbol, bar.close)
+
+    def on_trade(self, trade: Trade) -> None:
+        """The same rule on trade prices (tick data)."""
+        self._on_price(trade.symbol, trade.price)
+
+    def on_quote(self, quote: Quote) -> None:
+        """The same rule on quote mids."""
+        self._on_price(quote.symbol, quote.mid)
+
+    def _on_price(self, symbol: str, price: float) -> None:
+        fast = self._fast[symbol].update(price)
+        slow = self._slow[symbol].update(price)
         prev_fast, prev_slow = self._prev[symbol]
         self._prev[symbol] = (fast, slow)
         seen = self._seen[symbol]
@@ -86,7 +96,7 @@ def sma_cross_step(state, bar, params):  # noqa: ANN001, ANN201 - numba signatur
     head = int(state[u + 5])
     ring = u + 6
     n_slow = int(slow)
-    close = bar.close
+    close = price_of(bar)
     fast_sum = state[u + 1] + close
     if n >= fast:
         oldest_fast = head + n_slow - int(fast)

@@ -343,7 +343,12 @@ def _suspend_nb(status, i, counters, n_eq, bucket, exposed):
 
 
 def make_replay_bars_nb(step, multi):  # noqa: ANN001, ANN201 - builds a numba kernel around ``step``
-    """A kernel replaying bars through the compiled strategy ``step``."""
+    """A kernel replaying bars through the compiled strategy ``step``.
+
+    With one instrument (``multi`` False) cash, position and last price live in registers and are
+    synchronised with the arrays only around fills and submissions; equity timestamps are the bar
+    timestamps and are not written (the wrapper uses ``ts``) unless an equity resolution is set.
+    """
 
     @nb.njit(cache=False)
     def replay_bars_nb(
@@ -355,39 +360,65 @@ def make_replay_bars_nb(step, multi):  # noqa: ANN001, ANN201 - builds a numba k
         n_eq = counters[C_EQUITY]
         bucket = counters[C_EQ_BUCKET]
         exposed = counters[C_EXPOSED]
+        n_working = counters[C_WORKING]
+        fill_room = fi.shape[0] - counters[C_FILLS]
+        reject_room = ri.shape[0] - counters[C_REJECTS]
+        cash = acct[0]
+        position = pos[0]
         row = state[0]
         k = 0
         for i in range(start, ts.shape[0]):
+            if n_working >= fill_room or reject_room <= 0:
+                if not multi and i > start:
+                    last[0] = c[i - 1]
+                return _suspend_nb(STATUS_NEED_SPACE, i, counters, n_eq, bucket, exposed)
             t = ts[i]
             if multi:
                 k = inst[i]
                 row = state[k]
-            if counters[C_FILLS] + counters[C_WORKING] >= fi.shape[0] or counters[C_REJECTS] >= ri.shape[0]:
-                return _suspend_nb(STATUS_NEED_SPACE, i, counters, n_eq, bucket, exposed)
-            if counters[C_WORKING] > 0:
+            if n_working > 0:
                 _match_bar_nb(k, t, o[i], h[i], lo[i], cfg, tick[k], wi, wf, pos, acct, fi, ff, counters)
-            last[k] = c[i]
-            cash = acct[0]
-            equity = _equity_nb(cash, pos, last, n_inst) if multi else cash + pos[0] * last[0]
-            if _exposed_nb(pos, n_inst) if multi else pos[0] != 0.0:
-                exposed += 1
-            if res <= 0 or n_eq == 0 or t // res != bucket:
+                n_working = counters[C_WORKING]
+                fill_room = fi.shape[0] - counters[C_FILLS]
+                cash = acct[0]
+            close = c[i]
+            if multi:
+                last[k] = close
+                position = pos[k]
+                equity = _equity_nb(cash, pos, last, n_inst)
+                if _exposed_nb(pos, n_inst):
+                    exposed += 1
+            else:
+                position = pos[0]
+                equity = cash + position * close
+                if position != 0.0:
+                    exposed += 1
+            if res <= 0:
+                eq_val[n_eq] = equity
                 n_eq += 1
-                if res > 0:
+            else:
+                if n_eq == 0 or t // res != bucket:
+                    n_eq += 1
                     bucket = t // res
-            eq_ts[n_eq - 1] = t
-            eq_val[n_eq - 1] = equity
-            row[SLOT_POSITION] = pos[k]
+                eq_ts[n_eq - 1] = t
+                eq_val[n_eq - 1] = equity
+            row[SLOT_POSITION] = position
             row[SLOT_CASH] = cash
             row[SLOT_EQUITY] = equity
-            row[SLOT_WORKING] = 0.0 if counters[C_WORKING] == 0 else _working_count_nb(k, wi, counters[C_WORKING])
-            action, side, qty, price = step(row, BarRecord(t, k, o[i], h[i], lo[i], c[i], v[i]), params)
+            row[SLOT_WORKING] = 0.0 if n_working == 0 else _working_count_nb(k, wi, n_working)
+            action, side, qty, price = step(row, BarRecord(t, k, o[i], h[i], lo[i], close, v[i]), params)
             if action != ACTION_NONE:
                 if not _valid_intent_nb(action, side, qty, price):
                     counters[C_ERROR_EVENT] = i
+                    if not multi:
+                        last[0] = close
                     return _suspend_nb(STATUS_BAD_INTENT, i, counters, n_eq, bucket, exposed)
-                _submit_nb(t + interval, k, row, action, side, qty, price, c[i], equity, cfg, lot[k],
+                _submit_nb(t + interval, k, row, action, side, qty, price, close, equity, cfg, lot[k],
                            pos, wi, wf, ri, counters)
+                n_working = counters[C_WORKING]
+                reject_room = ri.shape[0] - counters[C_REJECTS]
+        if not multi and ts.shape[0] > start:
+            last[0] = c[ts.shape[0] - 1]
         return _suspend_nb(STATUS_DONE, ts.shape[0], counters, n_eq, bucket, exposed)
 
     return replay_bars_nb

@@ -74,8 +74,8 @@ class CompiledReplay:
         self._acct = np.array([config.capital, 0.0])
         self._wi = np.zeros((config.max_working, W_INT_COLS), dtype=np.int64)
         self._wf = np.zeros((config.max_working, W_FLOAT_COLS), dtype=np.float64)
-        self._fi = np.zeros((1024, F_INT_COLS), dtype=np.int64)
-        self._ff = np.zeros((1024, F_FLOAT_COLS), dtype=np.float64)
+        self._fi = np.zeros((65_536, F_INT_COLS), dtype=np.int64)
+        self._ff = np.zeros((65_536, F_FLOAT_COLS), dtype=np.float64)
         self._ri = np.zeros((256, R_INT_COLS), dtype=np.int64)
         self._counters = np.zeros(C_SIZE, dtype=np.int64)
         self._counters[C_NEXT_ORDER] = 1
@@ -119,7 +119,7 @@ class CompiledReplay:
         n = len(records)
         eq_ts = np.empty(n, dtype=np.int64)
         eq_val = np.empty(n, dtype=np.float64)
-        columns = [np.ascontiguousarray(records[name]) for name in _COLUMNS[self.config.kind]]
+        columns = [records[name] for name in _COLUMNS[self.config.kind]]  # strided views: no copies
         inst = np.ascontiguousarray(inst, dtype=np.int16) if len(inst) else np.zeros(1, np.int16)
         self._counters[C_EQUITY] = 0
         start = 0
@@ -136,6 +136,8 @@ class CompiledReplay:
                     "finite number > 0, price a finite number > 0 for limit and stop orders",
                 )
         used = int(self._counters[C_EQUITY])
+        if self.config.kind == "bars" and self.config.equity_resolution_ns <= 0:
+            return columns[0][:used].copy(), eq_val[:used]
         return eq_ts[:used], eq_val[:used]
 
     def _call(self, columns: list[np.ndarray], inst: np.ndarray, start: int,

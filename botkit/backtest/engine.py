@@ -30,6 +30,7 @@ from botkit.risk.rules import limit_or_inf, rules_from_limits
 from botkit.strategy.loader import build_params, load_strategy_class
 
 Chunk = tuple[np.ndarray, np.ndarray]
+_NO_INSTRUMENTS = np.zeros(0, dtype=np.int16)  # one symbol: every event is instrument 0
 DataInput = Mapping[str, pd.DataFrame | np.ndarray]
 
 
@@ -125,10 +126,11 @@ def _chunks(spec: BacktestSpec, data: DataInput | None) -> Iterator[Chunk]:
         missing = [s for s in ds.symbols if s not in data]
         if missing:
             raise ConfigError(f"data= has no entry for symbols {missing} (has {sorted(data)})")
-        arrays = [_records(data[s], ds.kind, f"data[{s!r}]") for s in ds.symbols]
-        return _single(merge_arrays([_window(a, start, end) for a in arrays]))
+        arrays = [_window(_records(data[s], ds.kind, f"data[{s!r}]"), start, end) for s in ds.symbols]
+        return _single(merge_arrays(arrays) if len(arrays) > 1 else (_NO_INSTRUMENTS, arrays[0]))
     if ds.file is not None:
-        return _single(merge_arrays([_window(_records(read_file(ds.file, ds.kind), ds.kind, str(ds.file)), start, end)]))
+        records = _records(read_file(ds.file, ds.kind), ds.kind, str(ds.file))
+        return _single((_NO_INSTRUMENTS, _window(records, start, end)))
     if ds.archive is None:
         raise ConfigError(f"backtest {spec.name!r}: data needs an archive or a file (or pass data= in Python)")
     sources = [

@@ -94,13 +94,28 @@ class PythonReplay:
         host, broker = self.host, self.broker
         on_bar = host.hook("on_bar")
         columns = [records[name].tolist() for name in ("ts", "open", "high", "low", "close", "volume")]
+        single = len(symbols) == 1 and self.config.equity_resolution_ns <= 0
+        symbol = symbols[0]
+        eq_ts, eq_val = self._eq_ts, self._eq_val
         for k, ts, o, h, lo, c, v in zip(self._instruments(inst, len(records)), *columns, strict=True):
-            host.fire_timers(ts)
+            if host.timers_due(ts):
+                host.fire_timers(ts)
             if broker.working:
                 broker.match(k, ts, lambda w, o=o, h=h, lo=lo: self._bar_price(w, o, h, lo))
                 host.deliver_fills(ts)
-            equity = self._record(ts, k, c)
-            host.handle(on_bar, Bar(ts, symbols[k], o, h, lo, c, v), ts + interval, k, c, equity)
+            if single:
+                # the one-symbol case of _record, written out: this loop is the Python path's hot spot
+                broker.last[0] = c
+                position = broker.positions[0]
+                equity = broker.balance + position * c
+                if position != 0.0:
+                    self._exposed += 1
+                eq_ts.append(ts)
+                eq_val.append(equity)
+                host.handle(on_bar, Bar(ts, symbol, o, h, lo, c, v), ts + interval, 0, c, equity)
+            else:
+                equity = self._record(ts, k, c)
+                host.handle(on_bar, Bar(ts, symbols[k], o, h, lo, c, v), ts + interval, k, c, equity)
 
     def _bar_price(self, w: Working, o: float, h: float, lo: float) -> float:
         cfg = self.config

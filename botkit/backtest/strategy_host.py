@@ -67,6 +67,10 @@ class StrategyHost:
             event = OrderFilled(ts, w.order, fill)
             self.handle(self.strategy.on_order_filled, event, ts, w.inst, fill.price, self.broker.equity())
 
+    def timers_due(self, ts: int) -> bool:
+        """Whether a timer is due at or before ``ts``."""
+        return bool(self._timers) and self._timers[0][0] <= ts
+
     def fire_timers(self, ts: int) -> None:
         """Call ``on_timer`` for every timer due at or before ``ts``."""
         while self._timers and self._timers[0][0] <= ts:

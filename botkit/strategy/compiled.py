@@ -15,6 +15,8 @@ from typing import Any
 
 import numba as nb
 import numpy as np
+from numba import types
+from numba.extending import overload
 
 from botkit.model.records import (
     ACTION_CANCEL_ALL,
@@ -25,6 +27,9 @@ from botkit.model.records import (
     ACTION_REPLACE_STOP,
     ACTION_STOP,
     FIRST_USER_SLOT,
+    BarRecord,
+    QuoteRecord,
+    TradeRecord,
 )
 
 BUY = 1
@@ -98,3 +103,27 @@ def replace_limit(side: int, qty: float, price: float) -> tuple[int, int, float,
 def replace_stop(side: int, qty: float, price: float) -> tuple[int, int, float, float]:
     """Cancel the instrument's working orders, then place a stop order."""
     return ACTION_REPLACE_STOP, side, qty, price
+
+
+def price_of(event):  # noqa: ANN001, ANN201 - numba overload needs identical signatures
+    """The event's price in compiled code: a bar's close, a trade's price, a quote's mid.
+
+    Lets one compiled step run on bars, trades and quotes.
+    """
+    if isinstance(event, BarRecord):
+        return event.close
+    if isinstance(event, TradeRecord):
+        return event.price
+    return (event.bid + event.ask) / 2.0
+
+
+@overload(price_of)
+def _price_of_overload(event):  # noqa: ANN001, ANN202 - numba matches the signature of price_of
+    kind = getattr(event, "instance_class", None)
+    if kind is BarRecord:
+        return lambda event: event.close
+    if kind is TradeRecord:
+        return lambda event: event.price
+    if kind is QuoteRecord:
+        return lambda event: (event.bid + event.ask) / 2.0
+    return None

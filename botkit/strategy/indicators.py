@@ -7,33 +7,45 @@ from collections import deque
 
 
 class SMA:
-    """Simple moving average over the last ``n`` values, kept as a running sum."""
+    """Simple moving average over the last ``n`` values, kept as a running sum.
 
-    __slots__ = ("_sum", "_window", "n", "value")
+    The sum adds the new value first and then drops the oldest, exactly as the compiled steps do,
+    so Python and compiled strategies see bit-identical averages.
+    """
+
+    __slots__ = ("_full", "_head", "_sum", "_window", "n", "value")
 
     def __init__(self, n: int) -> None:
         if n < 1:
             raise ValueError(f"SMA window must be >= 1, got {n}")
         self.n = n
-        self._window: deque[float] = deque()
+        self._window = [0.0] * n
+        self._head = 0
+        self._full = False
         self._sum = 0.0
         self.value = math.nan
 
     def update(self, x: float) -> float:
         """Add ``x``; returns the average, NaN until ``n`` values have been seen."""
-        window = self._window
-        window.append(x)
-        self._sum += x
-        if len(window) > self.n:
-            self._sum -= window.popleft()
-        if len(window) == self.n:
-            self.value = self._sum / self.n
+        head = self._head
+        total = self._sum + x
+        if self._full:
+            total -= self._window[head]
+        self._sum = total
+        self._window[head] = x
+        head += 1
+        if head == self.n:
+            head = 0
+            self._full = True
+        self._head = head
+        if self._full:
+            self.value = total / self.n
         return self.value
 
     @property
     def ready(self) -> bool:
         """Whether ``n`` values have been seen."""
-        return len(self._window) == self.n
+        return self._full
 
 
 class RollingWindow:

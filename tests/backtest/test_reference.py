@@ -481,6 +481,20 @@ def test_sizing_fixed_quantity_is_rounded_down_to_lot():
     assert res.fills[0].qty == 1.5  # floor(3.4) * 0.5
 
 
+@pytest.mark.parametrize(
+    ("q", "lot", "lots"),
+    [(0.3, 0.1, 3), (0.7, 0.1, 7), (0.29, 0.1, 2), (1.0, 0.001, 1000), (0.0999, 0.1, 0)],
+)
+def test_sizing_lot_rounding_ignores_representation_error(q, lot, lots):
+    # 0.3 / 0.1 = 2.9999999999999996 and 0.7 / 0.1 = 6.999999999999999 in floats: still 3 and 7
+    # lots. 0.0999 is 0 lots: rejected.
+    res, _ = run({("AAA", 0): buy()}, BARS, sizing=("fixed_quantity", q), lot_size=lot)
+    if lots:
+        assert res.fills[0].qty == lots * lot
+    else:
+        assert reasons(res) == ["zero_quantity"]
+
+
 def test_sizing_fixed_notional_uses_the_decision_close():
     # b1 close 102.5: 1000 / 102.5 = 9.7560...; lot 0.25 -> floor(39.02) * 0.25 = 9.75
     res, _ = run({("AAA", 1): buy()}, BARS, sizing=("fixed_notional", 1000.0), lot_size=0.25)

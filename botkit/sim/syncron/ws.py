@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,7 +138,7 @@ class WsHub:
         """Send fills to the owner's authenticated connections."""
         self._fan_out("fills", account_id, lambda: [FillOut.of(f).wire() for f in fills])
 
-    def _fan_out(self, topic: str, account_id: str | None, build: Any) -> None:
+    def _fan_out(self, topic: str, account_id: str | None, build: Callable[[], object]) -> None:
         conns = self._subscribers(topic, account_id)
         if conns:
             text = self._push(topic, "update", build())

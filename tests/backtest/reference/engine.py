@@ -10,7 +10,8 @@ marked "CONVENTION" so the lead can check them against the engine:
   equity point of an event is stamped with the event's ``ts`` (a bar's open time, like its fills),
   although its value uses the bar's close.
 - A quantity given explicitly by the strategy is used as given; only quantities computed by the
-  sizing rule are rounded down to the lot size (``floor(q / lot) * lot``).
+  sizing rule are rounded down to the lot size: ``floor(q / lot + 1e-9) * lot`` (the 1e-9 of a lot
+  absorbs representation error: 0.3 with lot 0.1 is 3 lots, not 2).
 - A stop is triggered by the price condition alone, even when the trade / displayed size has
   already been used up by earlier orders of the same event; it then stays triggered.
 - A position is flat when it is exactly 0.0, an order is done when its remaining quantity is
@@ -60,6 +61,7 @@ class Quote(NamedTuple):
 
 
 KINDS = ("bars", "trades", "quotes")
+LOT_EPS = 1e-9  # in lots
 
 # ----------------------------------------------------------------------------------------------
 # Configuration
@@ -366,7 +368,9 @@ class _Engine:
             else:
                 raise ValueError(f"unknown sizing rule {rule!r}")
             if self.cfg.lot_size > 0:
-                q = math.floor(q / self.cfg.lot_size) * self.cfg.lot_size
+                # Whole lots, rounded down; LOT_EPS absorbs representation error, so that
+                # 0.3 / 0.1 = 2.9999999999999996 counts as the 3 lots it means.
+                q = math.floor(q / self.cfg.lot_size + LOT_EPS) * self.cfg.lot_size
         else:
             q = float(qty)
         if not q > 0:

@@ -1,0 +1,96 @@
+"""The Protocols a venue implements; the rest of botkit programs against these, never a venue.
+
+A venue offers any of three roles: market data (``MarketDataClient``), the list of what it trades
+(``InstrumentProvider``) and order handling (``ExecutionClient``). Timestamps are integer
+nanoseconds UTC and every value is a ``botkit.model`` object: wire formats stop at the venue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Collection, Sequence
+from typing import Protocol, runtime_checkable
+
+from botkit.model.events import MarketEvent
+from botkit.model.instruments import Instrument
+from botkit.model.order_events import (
+    OrderAccepted,
+    OrderCanceled,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+)
+from botkit.model.orders import Order, OrderIntent
+from botkit.model.positions import Balance
+
+OrderEvent = OrderAccepted | OrderFilled | OrderRejected | OrderCanceled | OrderExpired
+"""What an execution client reports about orders, in the past tense."""
+
+
+@runtime_checkable
+class MarketDataClient(Protocol):
+    """A venue's live market data as one stream of normalized events.
+
+    ``stream`` connects on first iteration and reconnects by itself; it ends only when the client
+    is closed, and raises a core error when reconnecting is hopeless (``VenueUnavailable``) or
+    needs a person (``AuthError``, ``ConfigError``).
+    """
+
+    @property
+    def venue(self) -> str:
+        """The venue's name, as used in archive paths and logs (e.g. ``"sintra"``)."""
+        ...
+
+    def stream(self, symbols: Collection[str] | None = None) -> AsyncIterator[MarketEvent]:
+        """Market events for ``symbols`` (None: everything the venue sends), until closed."""
+        ...
+
+    async def close(self) -> None:
+        """Close connections and end open streams; safe to call twice."""
+        ...
+
+
+@runtime_checkable
+class InstrumentProvider(Protocol):
+    """The instruments a venue lists, with their trading rules."""
+
+    async def instruments(self) -> Sequence[Instrument]:
+        """Every instrument the venue offers now."""
+        ...
+
+
+@runtime_checkable
+class ExecutionClient(Protocol):
+    """Order handling at one venue, used only by ``botkit.execution``.
+
+    ``submit`` and ``cancel`` are idempotent for a given ``client_order_id`` so the executor can
+    retry them; rejections by the venue raise ``OrderRejected`` (or ``InsufficientFunds``).
+    """
+
+    @property
+    def venue(self) -> str:
+        """The venue's name."""
+        ...
+
+    async def submit(self, intent: OrderIntent, client_order_id: str) -> Order:
+        """Send an order; returns it as the venue accepted it."""
+        ...
+
+    async def cancel(self, client_order_id: str) -> Order:
+        """Cancel an open order; returns it in its final state."""
+        ...
+
+    async def open_orders(self, symbol: str | None = None) -> Sequence[Order]:
+        """The venue's open orders (of ``symbol``, or all), for reconciliation."""
+        ...
+
+    async def balances(self) -> Sequence[Balance]:
+        """The account's balances per asset."""
+        ...
+
+    def order_events(self) -> AsyncIterator[OrderEvent]:
+        """Order events (fills, cancels, expiries) as the venue reports them, until closed."""
+        ...
+
+    async def close(self) -> None:
+        """Close connections and end open streams; safe to call twice."""
+        ...
