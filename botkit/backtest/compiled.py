@@ -117,7 +117,8 @@ class CompiledReplay:
 
     def _run_chunk(self, inst: np.ndarray, records: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         n = len(records)
-        eq_ts = np.empty(n, dtype=np.int64)
+        bar_times = self.config.kind == "bars" and self.config.equity_resolution_ns <= 0
+        eq_ts = np.empty(1 if bar_times else n, dtype=np.int64)  # bars: the equity times are the bar times
         eq_val = np.empty(n, dtype=np.float64)
         columns = [records[name] for name in _COLUMNS[self.config.kind]]  # strided views: no copies
         inst = np.ascontiguousarray(inst, dtype=np.int16) if len(inst) else np.zeros(1, np.int16)
@@ -136,8 +137,8 @@ class CompiledReplay:
                     "finite number > 0, price a finite number > 0 for limit and stop orders",
                 )
         used = int(self._counters[C_EQUITY])
-        if self.config.kind == "bars" and self.config.equity_resolution_ns <= 0:
-            return columns[0][:used].copy(), eq_val[:used]
+        if bar_times:
+            return columns[0][:used], eq_val[:used]
         return eq_ts[:used], eq_val[:used]
 
     def _call(self, columns: list[np.ndarray], inst: np.ndarray, start: int,

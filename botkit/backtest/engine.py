@@ -30,6 +30,7 @@ from botkit.risk.rules import limit_or_inf, rules_from_limits
 from botkit.strategy.loader import build_params, load_strategy_class
 
 Chunk = tuple[np.ndarray, np.ndarray]
+PROGRESS_EVERY = 250_000
 _NO_INSTRUMENTS = np.zeros(0, dtype=np.int16)  # one symbol: every event is instrument 0
 DataInput = Mapping[str, pd.DataFrame | np.ndarray]
 
@@ -55,6 +56,8 @@ def backtest(
         raise DataError(f"backtest {spec.name!r}: no {spec.data.kind} in the requested range")
     prices = _PriceTrail(len(spec.data.symbols))
     stream = prices.follow(itertools.chain([first], chunks), spec.data.kind)
+    if progress is not None:
+        stream = _slices(stream, PROGRESS_EVERY)
     config = _run_config(spec, first)
     compiled = cls.compiled_step(params) if spec.engine != "python" else None
     if spec.engine == "compiled" and compiled is None:
@@ -138,6 +141,13 @@ def _chunks(spec: BacktestSpec, data: DataInput | None) -> Iterator[Chunk]:
         for s in ds.symbols
     ]
     return merge_chunks(sources, ds.chunk_rows)
+
+
+def _slices(chunks: Iterable[Chunk], rows: int) -> Iterator[Chunk]:
+    """Chunks cut into views of at most ``rows`` events, so progress is reported as the replay goes."""
+    for inst, records in chunks:
+        for lo in range(0, len(records), rows):
+            yield (inst[lo : lo + rows] if len(inst) else inst), records[lo : lo + rows]
 
 
 def _single(chunk: Chunk) -> Iterator[Chunk]:

@@ -24,17 +24,15 @@ _INF = math.inf
 _BID = BookSide.BID
 
 
-def _check_level(symbol: str, what: str, price: float, size: float) -> None:
-    """Raise ProtocolError unless ``price`` is finite and > 0 and ``size`` finite and >= 0."""
-    if not (0.0 < price < _INF and 0.0 <= size < _INF):
-        raise ProtocolError(
-            f"{symbol} book {what}: price must be finite and > 0 and size finite and >= 0, "
-            f"got price={price!r} size={size!r}; resync the book from a fresh snapshot"
-        )
+def _invalid_level(symbol: str, what: str, price: float, size: float) -> ProtocolError:
+    return ProtocolError(
+        f"{symbol} book {what}: price must be finite and > 0 and size finite and >= 0, "
+        f"got price={price!r} size={size!r}; resync the book from a fresh snapshot"
+    )
 
 
-def _side_name(side: BookSide) -> str:
-    return "bid" if side is _BID else "ask"
+def _other_symbol(symbol: str, what: str, other: str) -> ProtocolError:
+    return ProtocolError(f"book for {symbol} got a {what} for {other}; route by symbol")
 
 
 class L2Book:
@@ -66,9 +64,7 @@ class L2Book:
         price listed twice on one side.
         """
         if snapshot.symbol != self._symbol:
-            raise ProtocolError(
-                f"book for {self._symbol} got a snapshot for {snapshot.symbol}; route by symbol"
-            )
+            raise _other_symbol(self._symbol, "snapshot", snapshot.symbol)
         bids = self._snapshot_side(snapshot.bids, "bid")
         asks = self._snapshot_side(snapshot.asks, "ask")
         self._bids = bids
@@ -81,7 +77,8 @@ class L2Book:
     def _snapshot_side(self, levels: Sequence[BookLevel], name: str) -> dict[float, float]:
         sizes: dict[float, float] = {}
         for price, size in levels:
-            _check_level(self._symbol, f"snapshot {name}", price, size)
+            if not (0.0 < price < _INF and 0.0 <= size < _INF):
+                raise _invalid_level(self._symbol, f"snapshot {name}", price, size)
             if price in sizes:
                 raise ProtocolError(
                     f"{self._symbol} book snapshot lists {name} price {price!r} twice"
@@ -95,14 +92,13 @@ class L2Book:
 
         Raises ProtocolError (book unchanged) for another symbol or an invalid price or size.
         """
-        if delta.symbol != self._symbol:
-            raise ProtocolError(
-                f"book for {self._symbol} got a delta for {delta.symbol}; route by symbol"
-            )
-        _, _, sequence, side, price, size = delta
-        _check_level(self._symbol, _side_name(side) + " delta", price, size)
+        ts, symbol, sequence, side, price, size = delta
+        if symbol != self._symbol:
+            raise _other_symbol(self._symbol, "delta", symbol)
+        if not (0.0 < price < _INF and 0.0 <= size < _INF):
+            raise _invalid_level(self._symbol, f"{side.name.lower()} delta", price, size)
         self._set_level(side, price, size)
-        self._ts = delta.ts
+        self._ts = ts
         self._sequence = sequence
 
     def apply_deltas(self, deltas: Iterable[BookDelta]) -> None:
@@ -118,30 +114,36 @@ class L2Book:
     def check_deltas(self, deltas: Sequence[BookDelta]) -> None:
         """Raise ProtocolError if a delta is for another symbol or has an invalid price or size."""
         symbol = self._symbol
-        for delta in deltas:
-            if delta.symbol != symbol:
-                raise ProtocolError(
-                    f"book for {symbol} got a delta for {delta.symbol}; route by symbol"
-                )
-            _check_level(symbol, _side_name(delta.side) + " delta", delta.price, delta.size)
+        for _, other, _, side, price, size in deltas:
+            if other != symbol:
+                raise _other_symbol(symbol, "delta", other)
+            if not (0.0 < price < _INF and 0.0 <= size < _INF):
+                raise _invalid_level(symbol, f"{side.name.lower()} delta", price, size)
 
-    def _set_level(self, side: BookSide, price: float, size: float) -> None:
-        """Set, change or remove one level of a checked delta: the hot path."""
+    def _set_level(self, side: BookSide, price: float, size: float) -> bool:
+        """Set, change or remove one level of a checked delta: the hot path.
+
+        Returns whether the level set now touches or crosses the opposite best level; on a book
+        that was not crossed before, that is exactly whether it is crossed now.
+        """
         if side is _BID:
             sizes = self._bids
             keys = self._bid_keys
+            other = self._ask_keys
             key = price
         else:
             sizes = self._asks
             keys = self._ask_keys
+            other = self._bid_keys
             key = -price
         if size == 0.0:
             if sizes.pop(price, None) is not None:
                 del keys[bisect_left(keys, key)]
-        else:
-            if price not in sizes:
-                insort(keys, key)
-            sizes[price] = size
+            return False
+        if price not in sizes:
+            insort(keys, key)
+        sizes[price] = size
+        return bool(other) and key >= -other[-1]
 
     def _stamp(self, ts: int, sequence: int) -> None:
         """Record the time and sequence of the last update (for batches applied level by level)."""

@@ -32,6 +32,9 @@ class BookState(Enum):
     """A BookGap was emitted: deltas are buffered until a snapshot rebuilds the book."""
 
 
+_LIVE = BookState.LIVE
+
+
 class ResyncReason(Enum):
     """Why a SequencedBook wants a fresh snapshot."""
 
@@ -117,18 +120,18 @@ class SequencedBook:
 
         Raises ProtocolError for a delta of another symbol (a routing bug, not venue data).
         """
-        if self._state is BookState.LIVE and delta.sequence == self._last + 1:
-            _, symbol, sequence, side, price, size = delta
-            if symbol == self._symbol and 0.0 < price < _INF and 0.0 <= size < _INF:
-                book = self._book
-                book._set_level(side, price, size)
-                book._ts = delta.ts
-                book._sequence = sequence
-                self._last = sequence
-                if book.crossed:
-                    return self._lose(ResyncReason.CROSSED, delta.ts, sequence, sequence,
-                                      self._crossed_detail())
-                return NOTHING
+        _, symbol, sequence, side, price, size = delta
+        if (sequence == self._last + 1 and self._state is _LIVE and symbol == self._symbol
+                and 0.0 < price < _INF and 0.0 <= size < _INF):
+            book = self._book
+            crossed = book._set_level(side, price, size)
+            book._ts = delta.ts
+            book._sequence = sequence
+            self._last = sequence
+            if crossed:
+                return self._lose(ResyncReason.CROSSED, delta.ts, sequence, sequence,
+                                  self._crossed_detail())
+            return NOTHING
         return self.on_deltas((delta,))
 
     def on_deltas(self, deltas: Sequence[BookDelta]) -> BookUpdate:
@@ -138,29 +141,34 @@ class SequencedBook:
         message in one call: fed one by one, every level after the first would be a duplicate.
         Raises ProtocolError for a delta of another symbol (a routing bug, not venue data).
         """
+        if not deltas:
+            return NOTHING
         symbol = self._symbol
+        first = deltas[0].sequence
+        one_batch = True
         for delta in deltas:
             if delta.symbol != symbol:
                 raise ProtocolError(
                     f"book for {symbol} got a delta for {delta.symbol}; route by symbol"
                 )
+            one_batch = one_batch and delta.sequence == first
+        if one_batch:
+            return self._on_batch(tuple(deltas))
         events: list[BookGap | BookResynced] = []
         needs = False
         reason: ResyncReason | None = None
         detail = ""
         start = 0
-        count = len(deltas)
-        while start < count:
+        while start < len(deltas):
             sequence = deltas[start].sequence
             end = start + 1
-            while end < count and deltas[end].sequence == sequence:
+            while end < len(deltas) and deltas[end].sequence == sequence:
                 end += 1
             update = self._on_batch(tuple(deltas[start:end]))
-            if update is not NOTHING:
-                events.extend(update.events)
-                needs = needs or update.needs_snapshot
-                reason = update.reason or reason
-                detail = update.detail or detail
+            events.extend(update.events)
+            needs = needs or update.needs_snapshot
+            reason = update.reason or reason
+            detail = update.detail or detail
             start = end
         if not needs and not events:
             return NOTHING

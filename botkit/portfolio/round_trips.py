@@ -12,10 +12,25 @@ taken as flat, so ``0.1 + 0.2 - 0.3`` closes a round trip.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from botkit.portfolio._nb import (
+    I_ENTRY_TS,
+    I_EXIT_TS,
+    I_INST,
+    I_SIGN,
+    T_CASH,
+    T_ENTRY_NOTIONAL,
+    T_ENTRY_QTY,
+    T_EXIT_NOTIONAL,
+    T_EXIT_QTY,
+    T_FEES,
+    T_POSITION,
+    walk_fills_nb,
+)
 
 FLAT_TOLERANCE = 1e-12
 """A position below this fraction of its symbol's largest fill quantity counts as flat."""
@@ -55,38 +70,16 @@ OPEN_POSITION_COLUMNS = (
 """Columns of the frame returned by :func:`open_position_summary`, in order."""
 
 
-@dataclass(slots=True)
-class _Trip:
-    """A round trip being built: what went in, what came out, and the cash it moved."""
-
-    sign: int
-    entry_ts: int
-    entry_qty: float = 0.0
-    entry_notional: float = 0.0
-    exit_qty: float = 0.0
-    exit_notional: float = 0.0
-    cash: float = 0.0
-    fees: float = 0.0
-
-    def add(self, qty: float, price: float, fee: float, entering: bool) -> None:
-        """Book ``qty`` at ``price`` with ``fee`` as an entry (increases) or an exit (reduces)."""
-        if entering:
-            self.entry_qty += qty
-            self.entry_notional += qty * price
-            self.cash -= self.sign * qty * price
-        else:
-            self.exit_qty += qty
-            self.exit_notional += qty * price
-            self.cash += self.sign * qty * price
-        self.fees += fee
-
-
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Walk:
-    """The result of walking a fill log: closed trips in closing order and open trips by symbol."""
+    """A walked fill log: closed trips in closing order and the open trip of each symbol."""
 
-    closed: list[tuple[str, _Trip, int]] = field(default_factory=list)
-    open: dict[str, tuple[_Trip, float]] = field(default_factory=dict)
+    symbols: list[str]
+    closed_ints: np.ndarray
+    closed_floats: np.ndarray
+    open_ints: np.ndarray
+    open_floats: np.ndarray
+    is_open: np.ndarray
 
 
 def round_trips(fills: pd.DataFrame) -> pd.DataFrame:
@@ -99,21 +92,22 @@ def round_trips(fills: pd.DataFrame) -> pd.DataFrame:
     the position-increasing and position-reducing fills, ``pnl`` = sells - buys - fees,
     ``return`` = pnl / (entry_price * qty), ``duration`` = exit_ts - entry_ts.
     """
-    rows = _walk(fills).closed
-    entry_qty = np.array([t.entry_qty for _, t, _ in rows], dtype=np.float64)
-    entry_notional = np.array([t.entry_notional for _, t, _ in rows], dtype=np.float64)
-    exit_qty = np.array([t.exit_qty for _, t, _ in rows], dtype=np.float64)
-    exit_notional = np.array([t.exit_notional for _, t, _ in rows], dtype=np.float64)
-    fees = np.array([t.fees for _, t, _ in rows], dtype=np.float64)
-    pnl = np.array([t.cash for _, t, _ in rows], dtype=np.float64) - fees
-    entry_ts = _utc(np.array([t.entry_ts for _, t, _ in rows], dtype=np.int64))
-    exit_ts = _utc(np.array([ts for _, _, ts in rows], dtype=np.int64))
+    walk = _walk(fills)
+    ints, floats = walk.closed_ints, walk.closed_floats
+    entry_qty = floats[:, T_ENTRY_QTY]
+    entry_notional = floats[:, T_ENTRY_NOTIONAL]
+    exit_qty = floats[:, T_EXIT_QTY]
+    fees = floats[:, T_FEES]
+    pnl = floats[:, T_CASH] - fees
+    entry_ts = _utc(ints[:, I_ENTRY_TS])
+    exit_ts = _utc(ints[:, I_EXIT_TS])
     entry_price = entry_notional / np.where(entry_qty > 0, entry_qty, np.nan)
-    exit_price = exit_notional / np.where(exit_qty > 0, exit_qty, np.nan)
+    exit_price = floats[:, T_EXIT_NOTIONAL] / np.where(exit_qty > 0, exit_qty, np.nan)
+    symbols = np.array(walk.symbols, dtype=object)
     return pd.DataFrame(
         {
-            "symbol": pd.Series([s for s, _, _ in rows], dtype="str"),
-            "side": pd.Series([_side_name(t.sign) for _, t, _ in rows], dtype="str"),
+            "symbol": pd.Series(symbols[ints[:, I_INST]] if len(ints) else [], dtype="str"),
+            "side": pd.Series(np.where(ints[:, I_SIGN] > 0, "long", "short"), dtype="str"),
             "qty": entry_qty,
             "entry_ts": entry_ts,
             "exit_ts": exit_ts,
@@ -142,25 +136,25 @@ def open_position_summary(
     """
     walk = _walk(fills)
     prices = last_prices or {}
-    items = list(walk.open.items())
-    trips = [trip for _, (trip, _) in items]
-    position = np.array([pos for _, (_, pos) in items], dtype=np.float64)
-    entry_qty = np.array([t.entry_qty for t in trips], dtype=np.float64)
-    exit_qty = np.array([t.exit_qty for t in trips], dtype=np.float64)
-    cash = np.array([t.cash for t in trips], dtype=np.float64)
-    fees = np.array([t.fees for t in trips], dtype=np.float64)
-    last = np.array([float(prices.get(symbol, np.nan)) for symbol, _ in items], dtype=np.float64)
+    keep = np.flatnonzero(walk.is_open)
+    ints, floats = walk.open_ints[keep], walk.open_floats[keep]
+    names = [walk.symbols[k] for k in keep]
+    position = floats[:, T_POSITION]
+    entry_qty = floats[:, T_ENTRY_QTY]
+    exit_qty = floats[:, T_EXIT_QTY]
+    cash = floats[:, T_CASH]
+    fees = floats[:, T_FEES]
+    last = np.array([float(prices.get(symbol, np.nan)) for symbol in names], dtype=np.float64)
     return pd.DataFrame(
         {
-            "symbol": pd.Series([symbol for symbol, _ in items], dtype="str"),
-            "side": pd.Series([_side_name(t.sign) for t in trips], dtype="str"),
+            "symbol": pd.Series(names, dtype="str"),
+            "side": pd.Series(np.where(ints[:, I_SIGN] > 0, "long", "short"), dtype="str"),
             "position": position,
             "qty": entry_qty,
-            "entry_ts": _utc(np.array([t.entry_ts for t in trips], dtype=np.int64)),
-            "entry_price": np.array([t.entry_notional for t in trips]) / entry_qty,
+            "entry_ts": _utc(ints[:, I_ENTRY_TS]),
+            "entry_price": floats[:, T_ENTRY_NOTIONAL] / entry_qty,
             "exit_qty": exit_qty,
-            "exit_price": np.array([t.exit_notional for t in trips])
-            / np.where(exit_qty > 0, exit_qty, np.nan),
+            "exit_price": floats[:, T_EXIT_NOTIONAL] / np.where(exit_qty > 0, exit_qty, np.nan),
             "cash_flow": cash,
             "fees": fees,
             "last_price": last,
@@ -173,54 +167,12 @@ def open_position_summary(
 def _walk(fills: pd.DataFrame) -> _Walk:
     """Apply every fill in order, per symbol, cutting round trips at flat and at flips. O(n)."""
     ts, symbols, sides, qtys, prices, fees = _columns(fills)
-    tolerance = {
-        symbol: FLAT_TOLERANCE * float(q)
-        for symbol, q in pd.Series(qtys).groupby(pd.Series(symbols), sort=False).max().items()
-    }
-    walk = _Walk()
-    trips: dict[str, _Trip] = {}
-    positions: dict[str, float] = {}
-    for t, symbol, sign, qty, price, fee in zip(
-        ts.tolist(),
-        symbols,
-        sides.tolist(),
-        qtys.tolist(),
-        prices.tolist(),
-        fees.tolist(),
-        strict=True,
-    ):
-        tol = tolerance[symbol]
-        trip = trips.get(symbol)
-        if trip is None:
-            trip = trips[symbol] = _Trip(sign=sign, entry_ts=t)
-            trip.add(qty, price, fee, entering=True)
-            positions[symbol] = sign * qty
-            continue
-        position = positions[symbol]
-        if sign == trip.sign:
-            trip.add(qty, price, fee, entering=True)
-            positions[symbol] = position + sign * qty
-            continue
-        held = abs(position)
-        if qty <= held + tol:
-            trip.add(qty, price, fee, entering=False)
-            position += sign * qty
-            if abs(position) < tol:
-                walk.closed.append((symbol, trip, t))
-                del trips[symbol]
-                del positions[symbol]
-            else:
-                positions[symbol] = position
-            continue
-        closing_fee = fee * held / qty
-        trip.add(held, price, closing_fee, entering=False)
-        walk.closed.append((symbol, trip, t))
-        rest = qty - held
-        trip = trips[symbol] = _Trip(sign=sign, entry_ts=t)
-        trip.add(rest, price, fee - closing_fee, entering=True)
-        positions[symbol] = sign * rest
-    walk.open = {symbol: (trip, positions[symbol]) for symbol, trip in trips.items()}
-    return walk
+    codes, names = pd.factorize(pd.Series(symbols, dtype=object), sort=False)
+    largest = np.zeros(len(names))
+    if len(codes):
+        np.maximum.at(largest, codes, qtys)
+    walked = walk_fills_nb(ts, codes.astype(np.int64), sides, qtys, prices, fees, FLAT_TOLERANCE * largest, len(names))
+    return _Walk([str(n) for n in names], *walked)
 
 
 def _columns(

@@ -37,7 +37,7 @@ class ApiErrorDetail:
 
 
 class VenueApiError(BotkitError):
-    """Mixed into the core error raised for a venue's error response; ``detail`` says what it said."""
+    """Base of the errors raised for a venue's error response; ``detail`` says what it said."""
 
     detail: ApiErrorDetail
 
@@ -70,11 +70,11 @@ class VenueAuthError(VenueApiError, AuthError):
     """The venue refused the credentials (401) or the plan lacks the endpoint (403)."""
 
 
-class VenueNotFound(VenueApiError, NotFoundError):
+class VenueNotFoundError(VenueApiError, NotFoundError):
     """The venue does not know the requested object or route (404)."""
 
 
-class VenueRateLimited(VenueApiError, RateLimited):
+class VenueRateLimitError(VenueApiError, RateLimited):
     """The venue refused the request for its rate limit (429); wait ``retry_after`` seconds."""
 
 
@@ -82,7 +82,7 @@ class VenueServerError(VenueApiError, VenueUnavailable):
     """The venue failed on its side (5xx); retry with backoff."""
 
 
-class VenueBadRequest(VenueApiError, ConfigError):
+class VenueBadRequestError(VenueApiError, ConfigError):
     """The venue refused the request as built (400, 405, other 4xx): fix the arguments."""
 
 
@@ -92,11 +92,11 @@ def api_error(
     """The error for an error response, chosen by status: 401/403 auth, 404, 429, 5xx, other 4xx."""
     status = detail.status
     if status == 429:
-        return VenueRateLimited(message, retry_after=retry_after, detail=detail)
+        return VenueRateLimitError(message, retry_after=retry_after, detail=detail)
     if status >= 500:
         return VenueServerError(message, detail=detail)
     if status in (401, 403):
         return VenueAuthError(message, detail=detail)
     if status == 404:
-        return VenueNotFound(message, detail=detail)
-    return VenueBadRequest(message, detail=detail)
+        return VenueNotFoundError(message, detail=detail)
+    return VenueBadRequestError(message, detail=detail)

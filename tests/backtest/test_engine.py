@@ -167,3 +167,25 @@ def test_missing_symbol_data_and_empty_range():
         botkit.backtest({"strategy": "sma_cross"}, data={"ETHUSD": BARS})
     with pytest.raises(DataError, match="no bars in the requested range"):
         botkit.backtest({"strategy": "sma_cross", "data": {"start": "2030-01-01"}}, data={"BTCUSD": BARS})
+
+
+@pytest.mark.parametrize("engine", ["compiled", "python"])
+def test_chunk_borders_do_not_change_results(monkeypatch, engine):
+    import botkit.backtest.engine as engine_module
+
+    rng = np.random.default_rng(5)
+    n = 400
+    c = 100 + np.cumsum(rng.normal(0, 0.5, n))
+    o = np.r_[c[0], c[:-1]]
+    frame = pd.DataFrame({"ts": T0 + np.arange(n) * MIN, "open": o, "high": np.maximum(o, c) + 0.3,
+                          "low": np.minimum(o, c) - 0.3, "close": c, "volume": 1.0})
+    spec = {"strategy": "donchian_breakout", "params": {"entry": 10, "exit": 5}, "engine": engine,
+            "fees": {"taker_bps": 3}}
+    whole = botkit.backtest(spec, data={"BTCUSD": frame})
+    monkeypatch.setattr(engine_module, "PROGRESS_EVERY", 7)
+    seen = []
+    sliced = botkit.backtest(spec, data={"BTCUSD": frame}, progress=seen.append)
+    assert sum(seen) == n and max(seen) == 7
+    pd.testing.assert_frame_equal(whole.fills, sliced.fills)
+    pd.testing.assert_series_equal(whole.equity, sliced.equity)
+    assert whole.stats["final_equity"] == sliced.stats["final_equity"]

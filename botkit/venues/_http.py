@@ -1,0 +1,255 @@
+"""The REST machinery every venue client shares.
+
+``HttpClient`` owns one aiohttp session with timeouts, adds the venue's signing headers to each
+request, spends the client-side ``RateBudget``, retries transient failures with
+``botkit.core.retry`` (a 429 waits exactly as long as the venue said, anything else backs off
+exponentially with full jitter), and turns library failures into core errors at this boundary:
+network failures and timeouts become ``VenueUnavailable``, a bad URL ``ConfigError``, an error
+response whatever the venue's ``ErrorMapper`` says. Nothing it logs or raises holds a header value.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import aiohttp
+import structlog
+
+from botkit.core.clock import NS_PER_SECOND
+from botkit.core.errors import (
+    BotkitError,
+    ConfigError,
+    ProtocolError,
+    RateLimited,
+    VenueUnavailable,
+    is_retryable,
+)
+from botkit.core.retry import RetryPolicy, retry
+from botkit.venues._ratelimit import RateBudget, RateLimitInfo, Sleep
+
+DEFAULT_HTTP_RETRY = RetryPolicy(base=0.5, factor=2.0, cap=30.0, max_attempts=6)
+"""Retries of one REST call: up to 6 attempts, backoff from 0.5 s up to 30 s."""
+
+log = structlog.get_logger("botkit.venues")
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitHeaders:
+    """The names of a venue's rate-limit response headers (written in its ``wire.py``)."""
+
+    limit: str | None = None
+    remaining: str | None = None
+    reset: str | None = None
+    retry_after: str | None = "Retry-After"
+
+    def read(self, headers: Mapping[str, str]) -> RateLimitInfo:
+        """What ``headers`` say about the limit; unreadable values count as absent."""
+        return RateLimitInfo(
+            limit=_int_header(headers, self.limit),
+            remaining=_int_header(headers, self.remaining),
+            reset_at_s=_float_header(headers, self.reset),
+            retry_after_s=_float_header(headers, self.retry_after),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResponse:
+    """A response read in full: status, headers, body and what its rate-limit headers said.
+
+    ``retry_after_s`` (429 only) is how long the venue asks us to wait: its Retry-After header,
+    else the time until its window resets, else None.
+    """
+
+    venue: str
+    endpoint: str
+    status: int
+    headers: Mapping[str, str] = field(repr=False)
+    body: bytes = field(repr=False)
+    rate: RateLimitInfo
+    retry_after_s: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the status is 2xx."""
+        return 200 <= self.status < 300
+
+    def json(self) -> object:
+        """The body decoded as JSON; ProtocolError naming the endpoint if it is not JSON."""
+        try:
+            return json.loads(self.body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            snippet = self.body[:60].decode("utf-8", errors="replace")
+            raise ProtocolError(
+                f"{self.venue} {self.endpoint}: body is not JSON ({exc.__class__.__name__} "
+                f"at {getattr(exc, 'pos', '?')}): {snippet!r}"
+            ) from None
+
+
+class RequestToSign(NamedTuple):
+    """What a signer sees of a request: method, path below the base URL, and query parameters."""
+
+    method: str
+    path: str
+    params: Mapping[str, str]
+
+
+Signer = Callable[[RequestToSign], Mapping[str, str]]
+"""Returns the headers that authenticate one request (empty when there are no credentials)."""
+
+ErrorMapper = Callable[[HttpResponse], BotkitError]
+"""Turns a non-2xx response into the core error to raise (see ``botkit.venues.errors``)."""
+
+
+class HttpClient:
+    """One venue's REST API over one aiohttp session: signing, rate budget, retries, errors."""
+
+    def __init__(
+        self,
+        *,
+        venue: str,
+        base_url: str,
+        budget: RateBudget,
+        map_error: ErrorMapper,
+        rate_headers: RateLimitHeaders | None = None,
+        sign: Signer | None = None,
+        retry_policy: RetryPolicy = DEFAULT_HTTP_RETRY,
+        timeout_s: float = 10.0,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        if not timeout_s > 0:
+            raise ConfigError(f"{venue} timeout must be > 0 seconds, got {timeout_s!r}")
+        self.venue = venue
+        self.base_url = base_url.rstrip("/")
+        self.budget = budget
+        self._map_error = map_error
+        self._rate_headers = rate_headers or RateLimitHeaders()
+        self._sign = sign
+        self._policy = retry_policy
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._sleep = sleep
+        self._rng = rng
+        self._session = session
+        self._owns_session = session is None
+
+    def __repr__(self) -> str:
+        return f"HttpClient(venue={self.venue!r}, base_url={self.base_url!r})"
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        endpoint: str,
+        params: Mapping[str, str] | None = None,
+    ) -> HttpResponse:
+        """Send one request (retrying transient failures) and return its 2xx response.
+
+        ``endpoint`` names the call in logs and errors. Raises the mapped core error otherwise.
+        """
+        to_sign = RequestToSign(method, path, dict(params or {}))
+
+        async def once() -> HttpResponse:
+            return await self._send(to_sign, endpoint)
+
+        return await retry(once, self._policy, self._should_retry, sleep=self._sleep, rng=self._rng)
+
+    async def close(self) -> None:
+        """Close the session if this client opened it; safe to call twice."""
+        if self._session is not None and self._owns_session and not self._session.closed:
+            await self._session.close()
+
+    def _should_retry(self, error: BaseException) -> bool:
+        retryable = is_retryable(error)
+        if retryable:
+            log.warning(f"{self.venue}.retrying", error=str(error))
+        return retryable
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            if self._session is not None and not self._owns_session:
+                raise ConfigError(f"{self.venue}: the aiohttp session passed in was closed")
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
+            self._owns_session = True
+        return self._session
+
+    async def _send(self, request: RequestToSign, endpoint: str) -> HttpResponse:
+        headers = dict(self._sign(request)) if self._sign is not None else {}
+        url = self.base_url + request.path
+        async with self.budget.slot():
+            try:
+                async with self._http().request(
+                    request.method, url, params=request.params, headers=headers
+                ) as raw:
+                    body = await raw.read()
+                    status, raw_headers = raw.status, raw.headers.copy()
+            except aiohttp.InvalidURL as exc:
+                raise ConfigError(f"{self.venue} {endpoint}: invalid URL {exc}") from None
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                log.warning(f"{self.venue}.request_failed", path=request.path, error=_describe(exc))
+                raise VenueUnavailable(
+                    f"{self.venue} {endpoint}: no response from {self.base_url}: {_describe(exc)}"
+                ) from None
+        rate = self._rate_headers.read(raw_headers)
+        response = HttpResponse(
+            venue=self.venue,
+            endpoint=endpoint,
+            status=status,
+            headers=raw_headers,
+            body=body,
+            rate=rate,
+            retry_after_s=self._retry_after_s(rate) if status == 429 else None,
+        )
+        self.budget.observe(rate)
+        log.info(
+            f"{self.venue}.request",
+            method=request.method,
+            path=request.path,
+            status=status,
+            remaining=response.rate.remaining,
+        )
+        if response.ok:
+            return response
+        error = self._map_error(response)
+        if isinstance(error, RateLimited) and error.retry_after is not None:
+            self.budget.block_for(error.retry_after)
+        raise error
+
+    def _retry_after_s(self, rate: RateLimitInfo) -> float | None:
+        """How long a 429 asks us to wait: Retry-After, else until the window resets."""
+        if rate.retry_after_s is not None:
+            return rate.retry_after_s
+        if rate.reset_at_s is None:
+            return None
+        now_s = self.budget.clock.now_ns() / NS_PER_SECOND
+        return min(max(rate.reset_at_s - now_s, 0.0), self.budget.window_s)
+
+
+def _describe(exc: BaseException) -> str:
+    """A failure's type and text; never a response error's repr, which holds request headers."""
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return f"{type(exc).__name__} {exc.status}"
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _int_header(headers: Mapping[str, str], name: str | None) -> int | None:
+    value = _float_header(headers, name)
+    return int(value) if value is not None and value == int(value) else None
+
+
+def _float_header(headers: Mapping[str, str], name: str | None) -> float | None:
+    if name is None or (text := headers.get(name)) is None:
+        return None
+    try:
+        value = float(text.strip())
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value >= 0 else None

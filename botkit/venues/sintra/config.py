@@ -1,0 +1,121 @@
+"""Settings of the Sintra client: where it connects, which plan, and the API key.
+
+Read from the environment with the prefix ``BOTKIT_SINTRA__`` (``BOTKIT_SINTRA__API_KEY``,
+``BOTKIT_SINTRA__ENDPOINT``, ``BOTKIT_SINTRA__PLAN``…) or passed as arguments. The key is a
+``SecretStr``: it shows as ``**********`` in reprs, and validation errors never echo it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from botkit.venues.sintra import wire
+
+ENV_PREFIX = "BOTKIT_SINTRA__"
+API_KEY_ENV = ENV_PREFIX + "API_KEY"
+
+
+class SintraPlan(StrEnum):
+    """Sintra price plans: they decide the rate limit and the WebSocket update period."""
+
+    STARTER = wire.PLAN_STARTER
+    PRO = wire.PLAN_PRO
+
+
+class AuthForm(StrEnum):
+    """The two documented ways of sending an ``id.token`` key with HTTP Basic authentication."""
+
+    KEY_AS_USERNAME = "key_as_username"
+    """Username ``id.token``, empty password."""
+    ID_AND_TOKEN = "id_and_token"
+    """Username ``id``, password ``token``."""
+
+
+_NAMED_ENDPOINTS = {
+    "local": (wire.LOCAL_REST_URL, wire.LOCAL_WS_URL),
+    "production": (wire.PRODUCTION_REST_URL, wire.PRODUCTION_WS_URL),
+}
+
+
+class SintraSettings(BaseSettings):
+    """Where and how the Sintra client connects.
+
+    ``endpoint`` is ``local`` (the simulator on 127.0.0.1:8701), ``production``, or an explicit
+    REST base URL such as ``http://127.0.0.1:9000/v1`` (the WebSocket URL is then derived:
+    ``ws://127.0.0.1:9000/ws``, unless ``ws_url`` is set). ``plan`` defaults to ``pro`` when an
+    API key is set and ``starter`` otherwise.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="forbid", frozen=True, hide_input_in_errors=True
+    )
+
+    endpoint: str = "local"
+    ws_url: str | None = None
+    plan: SintraPlan | None = None
+    api_key: SecretStr | None = None
+    auth_form: AuthForm = AuthForm.KEY_AS_USERNAME
+    timeout_s: float = Field(default=10.0, gt=0, le=300)
+
+    @field_validator("endpoint")
+    @classmethod
+    def _check_endpoint(cls, value: str) -> str:
+        value = value.strip()
+        if value in _NAMED_ENDPOINTS:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(
+                f"endpoint must be 'local', 'production' or an http(s) base URL, got {value!r}"
+            )
+        return value.rstrip("/")
+
+    @field_validator("ws_url")
+    @classmethod
+    def _check_ws_url(cls, value: str | None) -> str | None:
+        if value is not None and (
+            urlsplit(value).scheme not in ("ws", "wss") or not urlsplit(value).netloc
+        ):
+            raise ValueError(f"ws_url must be a ws:// or wss:// URL, got {value!r}")
+        return value
+
+    @field_validator("api_key")
+    @classmethod
+    def _empty_key_is_none(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            return None
+        return value
+
+    @property
+    def rest_url(self) -> str:
+        """The REST base URL, e.g. ``https://api.sintra.fi/v1``."""
+        named = _NAMED_ENDPOINTS.get(self.endpoint)
+        return named[0] if named else self.endpoint
+
+    @property
+    def websocket_url(self) -> str:
+        """The WebSocket URL without a session, e.g. ``wss://api.sintra.fi/ws``."""
+        if self.ws_url is not None:
+            return self.ws_url
+        named = _NAMED_ENDPOINTS.get(self.endpoint)
+        return named[1] if named else derive_ws_url(self.endpoint)
+
+    @property
+    def effective_plan(self) -> SintraPlan:
+        """The plan in force: as set, else ``pro`` with a key and ``starter`` without."""
+        if self.plan is not None:
+            return self.plan
+        return SintraPlan.PRO if self.api_key is not None else SintraPlan.STARTER
+
+
+def derive_ws_url(rest_url: str) -> str:
+    """The WebSocket URL beside a REST base URL: ``https://h/v1`` → ``wss://h/ws``."""
+    parts = urlsplit(rest_url)
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    path = parts.path.rstrip("/")
+    path = path.removesuffix(wire.REST_PREFIX) + wire.WS_PATH
+    return urlunsplit((scheme, parts.netloc, path, "", ""))

@@ -1,0 +1,80 @@
+"""The botkit command as a user runs it: generate data, backtest, override, fail clearly."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from botkit.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    shutil.copytree(ROOT / "backtests", tmp_path / "backtests")
+    shutil.copytree(ROOT / "strategies", tmp_path / "strategies")
+    monkeypatch.chdir(tmp_path)
+    assert main(["data", "generate", "--symbol", "BTCUSD", "--bars", "20000", "--out", "data/"]) == 0
+    return tmp_path
+
+
+def test_generate_then_backtest_writes_outputs(workdir, capsys):
+    assert main(["backtest", "backtests/sma_cross.yaml", "--no-progress"]) == 0
+    out = workdir / "reports" / "sma_cross"
+    stats = json.loads((out / "stats.json").read_text())
+    for key in ("trades", "final_equity", "total_return", "sharpe", "max_drawdown", "fees"):
+        assert key in stats
+    trades = pd.read_parquet(out / "trades.parquet")
+    assert len(trades) == stats["trades"] > 0
+    html = (out / "report.html").read_text()
+    assert "<svg" in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "final_equity" in capsys.readouterr().out
+
+
+def test_overrides_from_the_command_line(workdir):
+    args = ["backtest", "backtests/sma_cross.yaml", "--param", "fast=20", "--param", "slow=100",
+            "--from", "2024-01-02", "--to", "2024-01-05", "--out", "o", "--no-progress"]
+    assert main(args) == 0
+    stats = json.loads((workdir / "o" / "stats.json").read_text())
+    assert stats["start"].startswith("2024-01-02") and stats["end"] < "2024-01-05"
+
+
+def test_data_file_override(workdir):
+    from botkit.data.archive import read_archive
+    from botkit.data.frames import to_frame
+
+    frame = to_frame(read_archive("data", "synthetic", "BTCUSD", "bars_1m")).reset_index()
+    frame["ts"] = frame["ts"].astype("int64")
+    frame.to_csv("bars.csv", index=False)
+    assert main(["backtest", "backtests/momentum.yaml", "--data", "bars.csv", "--out", "m", "--no-progress"]) == 0
+    assert json.loads((workdir / "m" / "stats.json").read_text())["engine"] == "python"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["backtest", "backtests/sma_cross.yaml", "--param", "fast=500"], "fast must be < slow"),
+        (["backtest", "backtests/sma_cross.yaml", "--param", "fats=5"], "params.fats"),
+        (["backtest", "backtests/sma_cross.yaml", "--from", "yesterday"], "--from 'yesterday'"),
+        (["backtest", "backtests/sma_cross.yaml", "--data", "missing.csv"], "--data 'missing.csv' does not exist"),
+        (["backtest", "missing.yaml"], "does not exist"),
+    ],
+)
+def test_errors_exit_2_with_a_clear_message(workdir, capsys, args, message):
+    assert main([*args, "--no-progress"]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_bad_csv_names_file_and_row(workdir, capsys):
+    Path("bad.csv").write_text("ts,open,high,low,close,volume\n0,1,2,0.5,1,1\n60000000000,1,2,0.5,nan,1\n")
+    assert main(["backtest", "backtests/momentum.yaml", "--data", "bad.csv", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "bad.csv" in err and "row 2" in err
+
+
+def test_strategies_lists_entry_points(capsys):
+    assert main(["strategies"]) == 0
+    assert "sma_cross" in capsys.readouterr().out
