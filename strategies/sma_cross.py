@@ -1,8 +1,10 @@
 """SMA crossover (on bar closes, trade prices or quote mids): long when the fast moving average crosses above the slow one, flat when it crosses below.
 
 Signals (per symbol, on bar closes): once both averages exist for this bar and the previous one,
-a cross above (previous fast <= previous slow and fast > slow) buys ``size`` when flat, and a cross
-below (previous fast >= previous slow and fast < slow) sells the whole position when long.
+a cross above (fast was not above slow and now is) buys ``size`` when flat, and a cross below
+(fast was not below slow and now is) sells the whole position when long. "Above" means by more
+than a relative 1e-9 (``indicators.above``), so rounding noise between equal averages (flat
+prices) never makes a signal.
 Averages are running sums (add the new close, then drop the oldest), the same in both forms.
 """
 
@@ -17,7 +19,8 @@ from pydantic import Field, model_validator
 from botkit import Strategy, StrategyParams
 from botkit.model.events import Bar, Quote, Trade
 from botkit.model.records import FIRST_USER_SLOT, SLOT_POSITION
-from botkit.strategy.compiled import BUY, SELL, CompiledStep, market, no_order, price_of
+from botkit.strategy.compiled import BUY, SELL, CompiledStep, crossed_above, crossed_below, market, no_order, price_of
+from botkit.strategy import indicators
 from botkit.strategy.indicators import SMA
 
 
@@ -70,9 +73,9 @@ class SmaCross(Strategy[SmaCrossParams]):
         if seen < self.params.slow:
             return
         position = self.ctx.position(symbol)
-        if prev_fast <= prev_slow and fast > slow and position == 0:
+        if position == 0 and indicators.crossed_above(prev_fast, prev_slow, fast, slow):
             self.ctx.buy(self.params.size, symbol)
-        elif prev_fast >= prev_slow and fast < slow and position > 0:
+        elif position > 0 and indicators.crossed_below(prev_fast, prev_slow, fast, slow):
             self.ctx.sell(position, symbol)
 
     @classmethod
@@ -120,8 +123,8 @@ def sma_cross_step(state, bar, params):  # noqa: ANN001, ANN201 - numba signatur
     if n < slow:
         return no_order()
     position = state[SLOT_POSITION]
-    if prev_f <= prev_s and f > s and position == 0.0:
+    if position == 0.0 and crossed_above(prev_f, prev_s, f, s):
         return market(BUY, params[2])
-    if prev_f >= prev_s and f < s and position > 0.0:
+    if position > 0.0 and crossed_below(prev_f, prev_s, f, s):
         return market(SELL, position)
     return no_order()

@@ -303,8 +303,8 @@ class SequencedBook:
             book.check_deltas(batch)
         except ProtocolError as error:
             return ResyncReason.INVALID, str(error)
-        for delta in batch:
-            book._set_level(delta.side, delta.price, delta.size)
+        for _, _, _, side, price, size in batch:
+            book._set_level(side, price, size)
         last = batch[-1]
         book._stamp(last.ts, last.sequence)
         self._last = last.sequence

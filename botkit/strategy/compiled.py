@@ -18,6 +18,7 @@ import numpy as np
 from numba import types
 from numba.extending import overload
 
+from botkit.strategy import indicators
 from botkit.model.records import (
     ACTION_CANCEL_ALL,
     ACTION_LIMIT,
@@ -34,6 +35,11 @@ from botkit.model.records import (
 
 BUY = 1
 SELL = -1
+
+# The indicators' cross tests, callable from compiled steps (one source for both forms).
+above = indicators.above
+crossed_above = indicators.crossed_above
+crossed_below = indicators.crossed_below
 
 
 @dataclass(frozen=True)

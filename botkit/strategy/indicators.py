@@ -1,9 +1,36 @@
-"""Incremental indicators for Python strategies: O(1) per update, same arithmetic as the compiled steps."""
+"""Incremental indicators for Python strategies: O(1) per update, same arithmetic as the compiled steps.
+
+The cross tests are ``register_jitable``: plain Python functions that compiled steps can call too.
+"""
 
 from __future__ import annotations
 
 import math
 from collections import deque
+
+from numba.extending import register_jitable
+
+
+CROSS_TOLERANCE = 1e-9
+"""Relative gap below which two averages count as equal, so rounding noise never makes a cross."""
+
+
+@register_jitable
+def above(a: float, b: float) -> bool:
+    """Whether ``a`` is above ``b`` by more than the relative CROSS_TOLERANCE."""
+    return a - b > CROSS_TOLERANCE * max(abs(a), abs(b))
+
+
+@register_jitable
+def crossed_above(prev_a: float, prev_b: float, a: float, b: float) -> bool:
+    """``a`` was not above ``b`` and now is (NaN inputs never cross)."""
+    return not above(prev_a, prev_b) and above(a, b) and prev_a == prev_a and prev_b == prev_b
+
+
+@register_jitable
+def crossed_below(prev_a: float, prev_b: float, a: float, b: float) -> bool:
+    """``a`` was not below ``b`` and now is (NaN inputs never cross)."""
+    return crossed_above(prev_b, prev_a, b, a)
 
 
 class SMA:

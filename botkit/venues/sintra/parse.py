@@ -36,7 +36,7 @@ _ROOT = "body"
 _QUOTE_RE = re.compile(r"[a-z]{3,4}")
 
 
-class _Bad(Exception):
+class _ShapeError(Exception):
     """A shape problem at ``path``; turned into a ProtocolError by ``_reading``."""
 
     def __init__(self, path: str, problem: str) -> None:
@@ -49,10 +49,8 @@ class _Bad(Exception):
 def _reading(endpoint: str) -> Iterator[None]:
     try:
         yield
-    except _Bad as bad:
-        raise ProtocolError(
-            f"{wire.VENUE} {endpoint}: field {bad.path!r} {bad.problem}"
-        ) from None
+    except _ShapeError as bad:
+        raise ProtocolError(f"{wire.VENUE} {endpoint}: field {bad.path!r} {bad.problem}") from None
 
 
 def _shown(value: object) -> str:
@@ -62,42 +60,42 @@ def _shown(value: object) -> str:
 
 def _obj(value: object, path: str) -> Mapping[str, object]:
     if not isinstance(value, dict):
-        raise _Bad(path, f"must be an object, got {_shown(value)}")
+        raise _ShapeError(path, f"must be an object, got {_shown(value)}")
     return value
 
 
 def _list(value: object, path: str) -> list[object]:
     if not isinstance(value, list):
-        raise _Bad(path, f"must be an array, got {_shown(value)}")
+        raise _ShapeError(path, f"must be an array, got {_shown(value)}")
     return value
 
 
 def _get(obj: Mapping[str, object], name: str, path: str) -> object:
     if name not in obj:
-        raise _Bad(f"{path}.{name}", "is missing")
+        raise _ShapeError(f"{path}.{name}", "is missing")
     return obj[name]
 
 
 def _text(obj: Mapping[str, object], name: str, path: str) -> str:
     value = _get(obj, name, path)
     if not isinstance(value, str) or not value:
-        raise _Bad(f"{path}.{name}", f"must be a non-empty string, got {_shown(value)}")
+        raise _ShapeError(f"{path}.{name}", f"must be a non-empty string, got {_shown(value)}")
     return value
 
 
 def _int(obj: Mapping[str, object], name: str, path: str, minimum: int = 0) -> int:
     value = _get(obj, name, path)
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise _Bad(f"{path}.{name}", f"must be an integer >= {minimum}, got {_shown(value)}")
+        raise _ShapeError(f"{path}.{name}", f"must be an integer >= {minimum}, got {_shown(value)}")
     return value
 
 
 def _num(obj: Mapping[str, object], name: str, path: str, *, positive: bool = False) -> float:
     value = _get(obj, name, path)
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise _Bad(f"{path}.{name}", f"must be a number, got {_shown(value)}")
+        raise _ShapeError(f"{path}.{name}", f"must be a number, got {_shown(value)}")
     if positive and value <= 0:
-        raise _Bad(f"{path}.{name}", f"must be > 0, got {_shown(value)}")
+        raise _ShapeError(f"{path}.{name}", f"must be > 0, got {_shown(value)}")
     return float(value)
 
 
@@ -121,7 +119,7 @@ def _board(value: object, path: str) -> PriceBoard:
     for quote, item in _obj(value, path).items():
         where = f"{path}.{quote}"
         if not _QUOTE_RE.fullmatch(quote):
-            raise _Bad(where, "is not a lower-case 3-4 letter currency code")
+            raise _ShapeError(where, "is not a lower-case 3-4 letter currency code")
         entry = _obj(item, where)
         prices.append(
             Price(
@@ -292,10 +290,10 @@ def parse_ws_event(text: str) -> WsEvent:
         if kind == wire.EVENT_ERROR:
             code = entry.get(wire.F_CODE)
             if code is not None and not isinstance(code, str):
-                raise _Bad(f"{where}.{wire.F_CODE}", f"must be a string, got {_shown(code)}")
+                raise _ShapeError(f"{where}.{wire.F_CODE}", f"must be a string, got {_shown(code)}")
             return WsError(
                 message=_text(entry, wire.F_MESSAGE, where),
                 error_type=_text(entry, wire.F_TYPE, where),
                 code=code,
             )
-        raise _Bad(f"message.{wire.F_EVENT}", f"is not a known event: {_shown(kind)}")
+        raise _ShapeError(f"message.{wire.F_EVENT}", f"is not a known event: {_shown(kind)}")

@@ -14,6 +14,10 @@ from typing import Any
 from .engine import Bar, Context, Rejection
 
 
+def _above(a: float, b: float) -> bool:
+    return a - b > 1e-9 * max(abs(a), abs(b))
+
+
 def mean(xs: list[float]) -> float:
     total = 0.0
     for x in xs:
@@ -69,10 +73,11 @@ class SmaCross(_History):
         prev_fast = mean(c[i - self.fast : i])
         prev_slow = mean(c[i - self.slow : i])
         position = ctx.position(symbol)
-        if prev_fast <= prev_slow and fast > slow:
+        # "above" means above by more than a relative 1e-9: equal averages never cross on rounding noise
+        if not _above(prev_fast, prev_slow) and _above(fast, slow):
             if position == 0:
                 ctx.buy(symbol, self.size)
-        elif prev_fast >= prev_slow and fast < slow and position > 0:
+        elif not _above(prev_slow, prev_fast) and _above(slow, fast) and position > 0:
             ctx.sell(symbol, position)
 
 
