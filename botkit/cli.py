@@ -30,7 +30,7 @@ def _param(text: str) -> tuple[str, Any]:
 
 def build_parser() -> argparse.ArgumentParser:
     """Every command and option of the CLI, declared once."""
-    parser = argparse.ArgumentParser(prog="botkit", description="Algorithmic trading bots: backtest, optimize, run.")
+    parser = argparse.ArgumentParser(prog="botkit", description="Algorithmic trading bots: backtest and run.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     bt = sub.add_parser("backtest", help="run a backtest spec and write stats.json, trades.parquet, report.html")
@@ -45,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--no-progress", action="store_true", help="no progress bar")
     bt.set_defaults(run=_cmd_backtest)
 
-    data = sub.add_parser("data", help="work with the market-data archive").add_subparsers(dest="data_command", required=True)
+    data_parser = sub.add_parser("data", help="work with the market-data archive")
+    data = data_parser.add_subparsers(dest="data_command", required=True)
     gen = data.add_parser("generate", help="write a seeded synthetic archive so everything works offline")
     gen.add_argument("--symbol", default="BTCUSD")
     amount = gen.add_mutually_exclusive_group()
@@ -78,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _cmd_backtest(args: argparse.Namespace) -> int:
-    from botkit.backtest.cli_run import run_backtest_command  # noqa: PLC0415 - lazy: startup time
+    from botkit.backtest.cli_run import run_backtest_command
 
     return run_backtest_command(
         args.spec, data=args.data, params=dict(args.param), start=args.start, end=args.end,
@@ -87,8 +88,8 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 
 
 def _cmd_data_generate(args: argparse.Namespace) -> int:
-    from botkit.core.clock import to_ns  # noqa: PLC0415 - lazy: startup time
-    from botkit.data.synthetic import generate_archive  # noqa: PLC0415
+    from botkit.core.clock import to_ns
+    from botkit.data.synthetic import generate_archive
 
     if args.trades is not None:
         kind, n = "trades", args.trades
@@ -102,13 +103,16 @@ def _cmd_data_generate(args: argparse.Namespace) -> int:
         start = to_ns(args.start)
     except ValueError as error:
         raise ConfigError(f"--start {args.start!r} is not a date or time: {error}") from None
-    paths = generate_archive(args.out, symbol=args.symbol, n=n, kind=kind, start_ns=start, seed=args.seed, venue=args.venue)
-    print(f"wrote {n:,} {kind} of {args.symbol} into {len(paths)} day files under {args.out / args.venue / args.symbol / kind}")
+    paths = generate_archive(
+        args.out, symbol=args.symbol, n=n, kind=kind, start_ns=start, seed=args.seed, venue=args.venue
+    )
+    where = args.out / args.venue / args.symbol / kind
+    print(f"wrote {n:,} {kind} of {args.symbol} into {len(paths)} day files under {where}")
     return 0
 
 
 def _cmd_strategies(args: argparse.Namespace) -> int:
-    from botkit.strategy.loader import available_strategies  # noqa: PLC0415 - lazy: startup time
+    from botkit.strategy.loader import available_strategies
 
     for name, target in sorted(available_strategies().items()):
         print(f"{name:24} {target}")

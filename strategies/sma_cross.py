@@ -1,4 +1,6 @@
-"""SMA crossover (on bar closes, trade prices or quote mids): long when the fast moving average crosses above the slow one, flat when it crosses below.
+"""SMA crossover: long when the fast moving average crosses above the slow one, flat when it crosses below.
+
+Works on bar closes, trade prices or quote mids.
 
 Signals (per symbol, on bar closes): once both averages exist for this bar and the previous one,
 a cross above (fast was not above slow and now is) buys ``size`` when flat, and a cross below
@@ -19,8 +21,17 @@ from pydantic import Field, model_validator
 from botkit import Strategy, StrategyParams
 from botkit.model.events import Bar, Quote, Trade
 from botkit.model.records import FIRST_USER_SLOT, SLOT_POSITION
-from botkit.strategy.compiled import BUY, SELL, CompiledStep, crossed_above, crossed_below, market, no_order, price_of
 from botkit.strategy import indicators
+from botkit.strategy.compiled import (
+    BUY,
+    SELL,
+    CompiledStep,
+    crossed_above,
+    crossed_below,
+    market,
+    no_order,
+    price_of,
+)
 from botkit.strategy.indicators import SMA
 
 

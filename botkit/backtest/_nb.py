@@ -20,7 +20,6 @@ from botkit.backtest._enums import (
     ACTION_NONE,
     ACTION_REPLACE_LIMIT,
     ACTION_REPLACE_STOP,
-    ACTION_STOP,
     C_EQ_BUCKET,
     C_EQUITY,
     C_ERROR_EVENT,
@@ -342,7 +341,7 @@ def _suspend_nb(status, i, counters, n_eq, bucket, exposed):
 # The per-event part is written out in each loop on purpose: calls there cost more than the work.
 
 
-def make_replay_bars_nb(step, multi):  # noqa: ANN001, ANN201 - builds a numba kernel around ``step``
+def make_replay_bars_nb(step, multi):
     """A kernel replaying bars through the compiled strategy ``step``.
 
     With one instrument (``multi`` False) cash, position and last price live in registers and are
@@ -424,7 +423,7 @@ def make_replay_bars_nb(step, multi):  # noqa: ANN001, ANN201 - builds a numba k
     return replay_bars_nb
 
 
-def make_replay_trades_nb(step, multi):  # noqa: ANN001, ANN201 - builds a numba kernel around ``step``
+def make_replay_trades_nb(step, multi):
     """A kernel replaying trades through ``step``; fills are bounded by each trade's size."""
 
     @nb.njit(cache=False)
@@ -476,7 +475,7 @@ def make_replay_trades_nb(step, multi):  # noqa: ANN001, ANN201 - builds a numba
     return replay_trades_nb
 
 
-def make_replay_quotes_nb(step, multi):  # noqa: ANN001, ANN201 - builds a numba kernel around ``step``
+def make_replay_quotes_nb(step, multi):
     """A kernel replaying quotes through ``step``; buys take the ask, sells the bid."""
 
     @nb.njit(cache=False)

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from botkit.backtest.compiled import CompiledReplay
 from botkit.backtest.broker import SimulatedBroker
+from botkit.backtest.compiled import CompiledReplay
 from botkit.backtest.outcome import ReplayOutcome
 from botkit.backtest.replay import PythonReplay
 from botkit.backtest.result import BacktestResult

@@ -91,8 +91,8 @@ class BacktestResult:
 
 def _show_in_notebook(path: Path) -> None:
     try:
-        from IPython import get_ipython  # noqa: PLC0415 - optional, only inside notebooks
-        from IPython.display import HTML, display  # noqa: PLC0415
+        from IPython import get_ipython
+        from IPython.display import HTML, display
     except ImportError:
         return
     if get_ipython() is not None:

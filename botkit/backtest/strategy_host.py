@@ -108,7 +108,8 @@ class StrategyHost:
 
     def _submit(self, intent: OrderIntent) -> str:
         if intent.symbol not in self.broker.index:
-            raise StrategyError(self.name, "order", intent, f"unknown symbol {intent.symbol!r}; trading {list(self._symbols)}")
+            known = list(self._symbols)
+            raise StrategyError(self.name, "order", intent, f"unknown symbol {intent.symbol!r}; trading {known}")
         k = self.broker.index[intent.symbol]
         ref = self._ref if k == self._k else self.broker.last[k]
         order, reason = self.broker.submit(intent, self._now, ref, self._equity)

@@ -344,7 +344,7 @@ class SequencedBook:
                 self._buffered -= len(batch)
                 self._stats.stale += len(batch)
                 continue
-            if sequence > self._last + 1:
+            if sequence > self._last + 2:
                 return self._lose(ResyncReason.SNAPSHOT_TOO_OLD, batch[0].ts, self._last + 1,
                                   sequence, f"snapshot ends at sequence {self._last} but the "
                                   f"buffered deltas start at {sequence}")

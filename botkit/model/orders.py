@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from enum import Enum
+from enum import StrEnum
 
 from botkit.model.enums import OrderType, Side, TimeInForce
 
 
-class OrderStatus(str, Enum):
+class OrderStatus(StrEnum):
     """Lifecycle of an order; ``LEGAL_TRANSITIONS`` says which moves are allowed."""
 
     PENDING = "pending"
@@ -44,7 +44,7 @@ LEGAL_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 }
 
 
-class Liquidity(str, Enum):
+class Liquidity(StrEnum):
     """Whether a fill added liquidity (maker) or took it (taker); decides the fee rate."""
 
     MAKER = "maker"
@@ -110,13 +110,13 @@ class Order:
         return self.qty - self.filled_qty
 
     def with_status(self, status: OrderStatus) -> Order:
-        """This order moved to ``status``; raises ValueError on an illegal transition."""
+        """The order moved to ``status``; raises ValueError on an illegal transition."""
         if status not in LEGAL_TRANSITIONS[self.status]:
             raise ValueError(f"order {self.client_order_id}: illegal transition {self.status.value} -> {status.value}")
         return replace(self, status=status)
 
     def with_fill(self, qty: float, price: float) -> Order:
-        """This order after a fill of ``qty`` at ``price``."""
+        """The order after a fill of ``qty`` at ``price``."""
         filled = self.filled_qty + qty
         avg = (self.avg_fill_price * self.filled_qty + price * qty) / filled
         done = filled >= self.qty * (1 - 1e-12)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from botkit.portfolio.view import PortfolioView
 from botkit.risk.rules import RiskRule, SizedOrder
 
 
-class TradingState(str, Enum):
+class TradingState(StrEnum):
     """Whether new orders may open risk: ACTIVE, REDUCING (only reduce positions) or HALTED."""
 
     ACTIVE = "active"

@@ -15,10 +15,8 @@ from typing import Any
 
 import numba as nb
 import numpy as np
-from numba import types
 from numba.extending import overload
 
-from botkit.strategy import indicators
 from botkit.model.records import (
     ACTION_CANCEL_ALL,
     ACTION_LIMIT,
@@ -32,6 +30,7 @@ from botkit.model.records import (
     QuoteRecord,
     TradeRecord,
 )
+from botkit.strategy import indicators
 
 BUY = 1
 SELL = -1

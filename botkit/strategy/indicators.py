@@ -10,7 +10,6 @@ from collections import deque
 
 from numba.extending import register_jitable
 
-
 CROSS_TOLERANCE = 1e-9
 """Relative gap below which two averages count as equal, so rounding noise never makes a cross."""
 

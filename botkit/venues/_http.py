@@ -185,9 +185,7 @@ class HttpClient:
         url = self.base_url + request.path
         async with self.budget.slot():
             try:
-                async with self._http().request(
-                    request.method, url, params=request.params, headers=headers
-                ) as raw:
+                async with self._http().request(request.method, url, params=request.params, headers=headers) as raw:
                     body = await raw.read()
                     status, raw_headers = raw.status, raw.headers.copy()
             except aiohttp.InvalidURL as exc:

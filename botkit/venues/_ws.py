@@ -154,8 +154,7 @@ class ReconnectingWebSocket:
         policy = self._options.policy
         if self._failures >= policy.max_attempts:
             raise VenueUnavailable(
-                f"{self.venue} websocket: {self._failures} connections failed in a row; "
-                f"last: {problem}"
+                f"{self.venue} websocket: {self._failures} connections failed in a row; last: {problem}"
             )
         delay = backoff_delay(self._failures - 1, policy, self._rng)
         if retry_after is not None:

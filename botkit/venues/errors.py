@@ -86,9 +86,7 @@ class VenueBadRequestError(VenueApiError, ConfigError):
     """The venue refused the request as built (400, 405, other 4xx): fix the arguments."""
 
 
-def api_error(
-    detail: ApiErrorDetail, message: str, retry_after: float | None = None
-) -> VenueApiError:
+def api_error(detail: ApiErrorDetail, message: str, retry_after: float | None = None) -> VenueApiError:
     """The error for an error response, chosen by status: 401/403 auth, 404, 429, 5xx, other 4xx."""
     status = detail.status
     if status == 429:

@@ -16,7 +16,8 @@ SCRIPTED = f"{Path(__file__).with_name('scripted.py')}:Scripted"
 
 def bars(rows):
     o, h, lo, c = zip(*rows, strict=True)
-    return pd.DataFrame({"ts": T0 + np.arange(len(rows)) * MIN, "open": o, "high": h, "low": lo, "close": c, "volume": 1.0})
+    ts = T0 + np.arange(len(rows)) * MIN
+    return pd.DataFrame({"ts": ts, "open": o, "high": h, "low": lo, "close": c, "volume": 1.0})
 
 
 BARS = bars([(100, 101, 99, 100), (102, 104, 101, 103), (103, 106, 95, 96), (97, 99, 90, 91), (92, 93, 88, 90)])

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from botkit.core.errors import ConfigError
@@ -41,5 +43,5 @@ def test_params_errors_name_key_and_value():
     with pytest.raises(ConfigError) as info:
         build_params(SmaCross, {"fats": 3}, "spec.yaml")
     assert "params.fats" in str(info.value) and "spec.yaml" in str(info.value)
-    with pytest.raises(ConfigError, match="params.fast"):
+    with pytest.raises(ConfigError, match=re.escape("params.fast")):
         build_params(SmaCross, {"fast": "ten"}, "spec.yaml")

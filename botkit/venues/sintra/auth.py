@@ -57,10 +57,11 @@ class SintraCredentials:
     def authorization(self) -> str:
         """The ``Authorization`` header value: ``Basic base64(username:password)``."""
         token = self._token.get_secret_value()
-        if self._form is AuthForm.KEY_AS_USERNAME:
-            pair = f"{self._key_id}.{token}:"
-        else:
-            pair = f"{self._key_id}:{token}"
+        by_form = {
+            AuthForm.KEY_AS_USERNAME: f"{self._key_id}.{token}:",
+            AuthForm.ID_AND_TOKEN: f"{self._key_id}:{token}",
+        }
+        pair = by_form[self._form]
         return "Basic " + base64.b64encode(pair.encode("utf-8")).decode("ascii")
 
     def headers(self, _request: RequestToSign | None = None) -> Mapping[str, str]:

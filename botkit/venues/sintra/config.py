@@ -50,9 +50,7 @@ class SintraSettings(BaseSettings):
     API key is set and ``starter`` otherwise.
     """
 
-    model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, extra="forbid", frozen=True, hide_input_in_errors=True
-    )
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True, hide_input_in_errors=True)
 
     endpoint: str = "local"
     ws_url: str | None = None
@@ -69,17 +67,13 @@ class SintraSettings(BaseSettings):
             return value
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(
-                f"endpoint must be 'local', 'production' or an http(s) base URL, got {value!r}"
-            )
+            raise ValueError(f"endpoint must be 'local', 'production' or an http(s) base URL, got {value!r}")
         return value.rstrip("/")
 
     @field_validator("ws_url")
     @classmethod
     def _check_ws_url(cls, value: str | None) -> str | None:
-        if value is not None and (
-            urlsplit(value).scheme not in ("ws", "wss") or not urlsplit(value).netloc
-        ):
+        if value is not None and (urlsplit(value).scheme not in ("ws", "wss") or not urlsplit(value).netloc):
             raise ValueError(f"ws_url must be a ws:// or wss:// URL, got {value!r}")
         return value
 

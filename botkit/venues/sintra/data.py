@@ -83,9 +83,7 @@ class SintraDataClient:
         self.settings = settings if settings is not None else SintraSettings()
         self.plan: SintraPlan = self.settings.effective_plan
         key = self.settings.api_key
-        self.credentials = (
-            SintraCredentials(key, self.settings.auth_form) if key is not None else None
-        )
+        self.credentials = SintraCredentials(key, self.settings.auth_form) if key is not None else None
         self.clock: Clock = clock if clock is not None else LiveClock()
         self._sleep = sleep
         self._rng = rng
@@ -114,10 +112,7 @@ class SintraDataClient:
 
     def __repr__(self) -> str:
         key_id = self.credentials.key_id if self.credentials is not None else None
-        return (
-            f"SintraDataClient(rest_url={self.rest_url!r}, plan={self.plan.value!r}, "
-            f"key_id={key_id!r})"
-        )
+        return f"SintraDataClient(rest_url={self.rest_url!r}, plan={self.plan.value!r}, key_id={key_id!r})"
 
     @property
     def rest_url(self) -> str:
@@ -221,9 +216,7 @@ class SintraDataClient:
     async def instruments(self) -> tuple[Instrument, ...]:
         """The supported pairs as instruments (symbol ``BTCUSD``; prices have 2 decimals)."""
         return tuple(
-            Instrument(
-                symbol=p.pair.upper(), venue=wire.VENUE, base=p.base, quote=p.quote, tick_size=0.01
-            )
+            Instrument(symbol=p.pair.upper(), venue=wire.VENUE, base=p.base, quote=p.quote, tick_size=0.01)
             for p in await self.list_pairs()
         )
 
@@ -254,16 +247,12 @@ class SintraDataClient:
 
     def stream(self, symbols: Collection[str] | None = None) -> AsyncIterator[MarketEvent]:
         """``MarketDataClient.stream``: prices of ``symbols`` (pairs such as ``BTCUSD``)."""
-        quotes = (
-            None if symbols is None else {pair_arg(s)[len(wire.BASE_CURRENCY) :] for s in symbols}
-        )
+        quotes = None if symbols is None else {pair_arg(s)[len(wire.BASE_CURRENCY) :] for s in symbols}
         return aiter(self.stream_prices(quotes))
 
     # --- internals ---------------------------------------------------------------------------
 
-    async def _get(
-        self, path: str, endpoint: str, params: Mapping[str, str] | None = None
-    ) -> object:
+    async def _get(self, path: str, endpoint: str, params: Mapping[str, str] | None = None) -> object:
         response = await self._http.request("GET", path, endpoint=endpoint, params=params)
         return response.json()
 

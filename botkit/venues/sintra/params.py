@@ -27,9 +27,7 @@ _PAIR_RE = re.compile(wire.PAIR_PATTERN)
 def pair_arg(pair: str) -> str:
     """``pair`` in the wire's lower case (``BTCUSD`` → ``btcusd``), or a ConfigError."""
     if not isinstance(pair, str) or not _PAIR_RE.fullmatch(pair.strip().lower()):
-        raise ConfigError(
-            f"pair must be 'btc' and a 3-4 letter quote currency, e.g. 'btcusd', got {pair!r}"
-        )
+        raise ConfigError(f"pair must be 'btc' and a 3-4 letter quote currency, e.g. 'btcusd', got {pair!r}")
     return pair.strip().lower()
 
 
@@ -41,9 +39,7 @@ def quote_of(pair: str) -> str:
 def limit_arg(limit: int) -> str:
     """``limit`` as a query value; it must be an integer 1..25."""
     if isinstance(limit, bool) or not isinstance(limit, int):
-        raise ConfigError(
-            f"limit must be an integer {wire.MIN_LIMIT}..{wire.MAX_LIMIT}, got {limit!r}"
-        )
+        raise ConfigError(f"limit must be an integer {wire.MIN_LIMIT}..{wire.MAX_LIMIT}, got {limit!r}")
     if not wire.MIN_LIMIT <= limit <= wire.MAX_LIMIT:
         raise ConfigError(f"limit must be {wire.MIN_LIMIT}..{wire.MAX_LIMIT}, got {limit}")
     return str(limit)
@@ -59,28 +55,21 @@ def sort_arg(sort: str) -> str:
 def interval_arg(interval: str) -> str:
     """``interval`` as a query value: ``minute``, ``hour`` or ``day``."""
     if interval not in wire.INTERVAL_SECONDS:
-        raise ConfigError(
-            f"interval must be one of {', '.join(wire.INTERVAL_SECONDS)}, got {interval!r}"
-        )
+        raise ConfigError(f"interval must be one of {', '.join(wire.INTERVAL_SECONDS)}, got {interval!r}")
     return interval
 
 
 def time_arg(name: str, value: TimeLike) -> int:
     """``value`` as integer nanoseconds UTC; a ConfigError naming ``name`` if it is not a time."""
     if isinstance(value, bool):
-        raise ConfigError(
-            f"{name} must be a time (int ns, ISO-8601, date, datetime), got {value!r}"
-        )
+        raise ConfigError(f"{name} must be a time (int ns, ISO-8601, date, datetime), got {value!r}")
     try:
         ts_ns = to_ns(value)
     except (TypeError, ValueError):
-        raise ConfigError(
-            f"{name} must be a time (int ns, ISO-8601, date, datetime), got {value!r}"
-        ) from None
+        raise ConfigError(f"{name} must be a time (int ns, ISO-8601, date, datetime), got {value!r}") from None
     if ts_ns < EARLIEST_NS:
         raise ConfigError(
-            f"{name} {value!r} is before 2009-01-03; integers are nanoseconds "
-            f"(Unix seconds × 1_000_000_000)"
+            f"{name} {value!r} is before 2009-01-03; integers are nanoseconds (Unix seconds × 1_000_000_000)"
         )
     return ts_ns
 

@@ -108,9 +108,7 @@ def _fee_levels(value: object, path: str) -> tuple[FeeLevel, ...]:
     for i, item in enumerate(_list(value, path)):
         where = f"{path}[{i}]"
         entry = _obj(item, where)
-        levels.append(
-            FeeLevel(_text(entry, wire.F_PRIORITY, where), _int(entry, wire.F_FEE, where))
-        )
+        levels.append(FeeLevel(_text(entry, wire.F_PRIORITY, where), _int(entry, wire.F_FEE, where)))
     return tuple(levels)
 
 
@@ -179,10 +177,7 @@ def _pair(entry: Mapping[str, object], where: str) -> Pair:
 def parse_pairs(body: object) -> tuple[Pair, ...]:
     """*List pairs*."""
     with _reading("list_pairs"):
-        return tuple(
-            _pair(_obj(item, f"{_ROOT}[{i}]"), f"{_ROOT}[{i}]")
-            for i, item in enumerate(_list(body, _ROOT))
-        )
+        return tuple(_pair(_obj(item, f"{_ROOT}[{i}]"), f"{_ROOT}[{i}]") for i, item in enumerate(_list(body, _ROOT)))
 
 
 def parse_pair_stats(body: object) -> PairStats:
@@ -270,9 +265,7 @@ def parse_ws_event(text: str) -> WsEvent:
     try:
         message = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ProtocolError(
-            f"{wire.VENUE} {endpoint}: message is not JSON ({exc.msg}): {_shown(text)}"
-        ) from None
+        raise ProtocolError(f"{wire.VENUE} {endpoint}: message is not JSON ({exc.msg}): {_shown(text)}") from None
     with _reading(endpoint):
         event = _obj(message, "message")
         kind = _text(event, wire.F_EVENT, "message")

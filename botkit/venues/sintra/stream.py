@@ -136,10 +136,6 @@ class SintraPriceStream:
             code=event.code,
             message=event.message,
         )
-        if (
-            event.code in wire.WS_SESSION_ERROR_CODES
-            and self._create_session is not None
-            and self._session_retries < 1
-        ):
+        if event.code in wire.WS_SESSION_ERROR_CODES and self._create_session is not None and self._session_retries < 1:
             self._session_retries += 1
             self._socket.reconnect(f"session refused ({event.code}): reconnecting with a new one")
