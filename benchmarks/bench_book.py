@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numba as nb
 import numpy as np
@@ -126,7 +127,7 @@ def _set_level_nb(keys: np.ndarray, sizes: np.ndarray, counts: np.ndarray, row: 
         keys[row, lo] = key
         sizes[row, lo] = size
         counts[row] = m + 1
-    return counts[0] > 0 and counts[1] > 0 and keys[0, counts[0] - 1] >= -keys[1, counts[1] - 1]
+    return bool(counts[0] > 0 and counts[1] > 0 and keys[0, counts[0] - 1] >= -keys[1, counts[1] - 1])
 
 
 class _ArrayBook:
@@ -162,9 +163,9 @@ def _array(snapshot: BookSnapshot, deltas: Sequence[BookDelta]) -> Callable[[], 
     return feed
 
 
-def run(n: int = 200_000, repeats: int = 3) -> list[dict[str, object]]:
+def run(n: int = 200_000, repeats: int = 3) -> list[dict[str, Any]]:
     """Throughput rows for the shipped book and for the numba-array alternative."""
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, Any]] = []
     streams = {depth: make_stream(depth, n) for depth in (10, 100, 1000)}
     _array(*make_stream(10, 100))()  # compile (or load the cache) outside the timing
     cases: list[tuple[str, Callable[[], None]]] = [

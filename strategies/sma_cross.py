@@ -55,12 +55,9 @@ class SmaCross(Strategy[SmaCrossParams]):
     Params = SmaCrossParams
 
     def on_start(self) -> None:
-        """Create one pair of averages per symbol."""
+        """Create the averages of each symbol: [fast SMA, slow SMA, previous fast, previous slow, bars seen]."""
         p = self.params
-        self._fast = {s: SMA(p.fast) for s in self.ctx.symbols}
-        self._slow = {s: SMA(p.slow) for s in self.ctx.symbols}
-        self._prev = {s: (math.nan, math.nan) for s in self.ctx.symbols}
-        self._seen = dict.fromkeys(self.ctx.symbols, 0)
+        self._state = {s: [SMA(p.fast), SMA(p.slow), math.nan, math.nan, 0] for s in self.ctx.symbols}
 
     def on_bar(self, bar: Bar) -> None:
         """Update the averages with the close and trade on a cross."""
@@ -75,12 +72,11 @@ class SmaCross(Strategy[SmaCrossParams]):
         self._on_price(quote.symbol, quote.mid)
 
     def _on_price(self, symbol: str, price: float) -> None:
-        fast = self._fast[symbol].update(price)
-        slow = self._slow[symbol].update(price)
-        prev_fast, prev_slow = self._prev[symbol]
-        self._prev[symbol] = (fast, slow)
-        seen = self._seen[symbol]
-        self._seen[symbol] = seen + 1
+        state = self._state[symbol]
+        fast = state[0].update(price)
+        slow = state[1].update(price)
+        prev_fast, prev_slow, seen = state[2], state[3], state[4]
+        state[2], state[3], state[4] = fast, slow, seen + 1
         if seen < self.params.slow:
             return
         position = self.ctx.position(symbol)

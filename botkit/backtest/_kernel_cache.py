@@ -2,7 +2,8 @@
 
 Numba keys a cached closure on a pickle of its closure variables; a dispatcher pickles with a
 per-process id, so a kernel closing over a step would recompile in every process. This cache keys
-on the step's source instead: its module file, qualified name and bytecode.
+on the step's source instead: its module file, qualified name and bytecode, plus the botkit helper
+modules steps call. (Like numba's own cache, it cannot see other modules a user's step imports.)
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import inspect
 from typing import Any
 
 from numba.core.caching import FunctionCache
+
+from botkit.model import records
+from botkit.strategy import compiled, indicators
 
 
 def step_digest(step: Any) -> str | None:
@@ -33,7 +37,20 @@ def step_digest(step: Any) -> str | None:
     hasher = hashlib.sha256(source)
     hasher.update(f"{py_func.__module__}:{py_func.__qualname__}".encode())
     hasher.update(py_func.__code__.co_code)
+    hasher.update(_HELPERS_DIGEST)
     return hasher.hexdigest()
+
+
+def _helpers_digest() -> bytes:
+    """Fingerprint of the botkit modules whose functions steps call (numba inlines them into the kernel)."""
+    hasher = hashlib.sha256()
+    for module in (indicators, compiled, records):
+        with open(inspect.getsourcefile(module) or "", "rb") as handle:
+            hasher.update(handle.read())
+    return hasher.digest()
+
+
+_HELPERS_DIGEST = _helpers_digest()
 
 
 class StepKernelCache(FunctionCache):

@@ -92,8 +92,14 @@ def fee_nb(qty: float, price: float, bps: float) -> float:
 
 
 @nb.njit(cache=True)
-def sized_qty_nb(qty: float, ref_price: float, equity: float, mode: int, value: float, lot: float) -> float:
-    """The order quantity: ``qty`` or, if NaN, the sizing rule's; rounded down to ``lot``."""
+def sized_qty_nb(
+    qty: float, ref_price: float, equity: float, mode: int, value: float, lot: float, side: int, position: float
+) -> float:
+    """The order quantity: ``qty`` or, if NaN, the sizing rule's; rounded down to ``lot``.
+
+    An order against the position whose quantity is within 1e-9 (relative) of it is set to exactly
+    the position, so "sell what I hold" flattens exactly even when the position is off the lot grid.
+    """
     if math.isnan(qty):
         if mode == SIZING_FIXED_QUANTITY:
             qty = value
@@ -103,6 +109,9 @@ def sized_qty_nb(qty: float, ref_price: float, equity: float, mode: int, value: 
             qty = value * equity / ref_price
     if lot > 0.0:
         qty = math.floor(qty / lot + 1e-9) * lot
+    held = abs(position)
+    if side * position < 0.0 and abs(qty - held) <= 1e-9 * max(1.0, held):
+        qty = held
     return qty
 
 
@@ -270,7 +279,7 @@ def _submit_nb(ts, k, row, action, side, qty, price, ref_price, equity, cfg, lot
         typ = ORDER_LIMIT
     else:
         typ = ORDER_STOP
-    qty = sized_qty_nb(qty, ref_price, equity, cfg.sizing_mode, cfg.sizing_value, lot)
+    qty = sized_qty_nb(qty, ref_price, equity, cfg.sizing_mode, cfg.sizing_value, lot, side, pos[k])
     working = 0.0
     for w in range(counters[C_WORKING]):
         if wi[w, W_INST] == k:

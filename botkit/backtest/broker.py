@@ -95,7 +95,7 @@ class SimulatedBroker:
         instrument = cfg.instruments[k]
         qty = _nb.sized_qty_nb(
             math.nan if intent.qty is None else intent.qty, ref_price, equity, cfg.sizing_mode,
-            cfg.sizing_value, instrument.lot_size,
+            cfg.sizing_value, instrument.lot_size, int(intent.side), self.positions[k],
         )
         order_id = self._next_id
         order = Order(

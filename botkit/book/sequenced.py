@@ -11,7 +11,7 @@ import math
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import NamedTuple
 
 from botkit.book.l2 import L2Book
@@ -21,7 +21,7 @@ from botkit.model.events import BookDelta, BookGap, BookLevel, BookResynced, Boo
 _INF = math.inf
 
 
-class BookState(Enum):
+class BookState(StrEnum):
     """Where a SequencedBook is; only ``LIVE`` serves quotes."""
 
     AWAITING_SNAPSHOT = "awaiting_snapshot"
@@ -35,7 +35,7 @@ class BookState(Enum):
 _LIVE = BookState.LIVE
 
 
-class ResyncReason(Enum):
+class ResyncReason(StrEnum):
     """Why a SequencedBook wants a fresh snapshot."""
 
     GAP = "gap"
@@ -344,7 +344,7 @@ class SequencedBook:
                 self._buffered -= len(batch)
                 self._stats.stale += len(batch)
                 continue
-            if sequence > self._last + 2:
+            if sequence > self._last + 1:
                 return self._lose(ResyncReason.SNAPSHOT_TOO_OLD, batch[0].ts, self._last + 1,
                                   sequence, f"snapshot ends at sequence {self._last} but the "
                                   f"buffered deltas start at {sequence}")

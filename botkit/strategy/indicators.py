@@ -22,8 +22,11 @@ def above(a: float, b: float) -> bool:
 
 @register_jitable
 def crossed_above(prev_a: float, prev_b: float, a: float, b: float) -> bool:
-    """``a`` was not above ``b`` and now is (NaN inputs never cross)."""
-    return not above(prev_a, prev_b) and above(a, b) and prev_a == prev_a and prev_b == prev_b
+    """``a`` was not above ``b`` and now is (NaN inputs never cross); ``above`` written out for speed."""
+    gap = a - b
+    if not gap > CROSS_TOLERANCE * max(abs(a), abs(b)):
+        return False
+    return prev_a - prev_b <= CROSS_TOLERANCE * max(abs(prev_a), abs(prev_b))
 
 
 @register_jitable

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
 
@@ -122,7 +122,7 @@ class ReconnectingWebSocket:
                 break
             await self._back_off(problem, retry_after)
 
-    async def _read(self, url: str) -> AsyncIterator[str]:
+    async def _read(self, url: str) -> AsyncGenerator[str, None]:
         """Messages of one connection, until it drops, idles out or a reconnect is requested."""
         options = self._options
         async with connect(

@@ -162,9 +162,7 @@ def diff_fills(ref: list[tuple], eng: list[tuple], engine: str) -> str | None:
         e = eng[i] if i < len(eng) else None
         if r is None or e is None or not fill_matches(r, e):
             lo = max(0, i - 2)
-            rows = [
-                f"first differing fill #{i} (reference: {len(ref)} fills, {engine}: {len(eng)})"
-            ]
+            rows = [f"first differing fill #{i} (reference: {len(ref)} fills, {engine}: {len(eng)})"]
             for j in range(lo, min(n, i + 3)):
                 rows.append(f"  ref[{j}]      = {ref[j] if j < len(ref) else None}")
                 rows.append(f"  {engine}[{j}] = {eng[j] if j < len(eng) else None}")
@@ -408,7 +406,52 @@ def test_equity_is_one_point_per_event_stamped_like_the_reference():
     ref = run_reference(spec, data)
     for engine in ENGINES:
         res = run_engine(spec, data, engine)
-        idx = [
-            int(pd.Timestamp(t).value) if not isinstance(t, int) else t for t in res.equity.index
-        ]
+        idx = [int(pd.Timestamp(t).value) if not isinstance(t, int) else t for t in res.equity.index]
         assert idx == [t for t, _ in ref.equity], engine
+
+
+# --------------------------------------------------------------------------------------------
+# Regressions: minimal cases hypothesis found
+
+
+def rows_from_closes(closes: list[float]) -> list[tuple[float, float, float, float]]:
+    """open = previous close, high/low = max/min(open, close)."""
+    rows = []
+    for i, c in enumerate(closes):
+        o = closes[i - 1] if i else c
+        rows.append((o, max(o, c), min(o, c), c))
+    return rows
+
+
+def test_equal_smas_are_not_a_cross():
+    # fast 2 / slow 4. At bar 4 the SMAs are equal: (2.1 + 1.4) / 2 = 1.75 and
+    # (2.0 + 1.5 + 2.1 + 1.4) / 4 = 1.75. No cross, no trade. An SMA kept as a running sum (add
+    # the new close, subtract the old one) drifts by an ulp and, compared exactly, sees a cross at
+    # bar 4 -> a buy at bar 5. (Crosses are now judged with a relative 1e-9 tolerance.)
+    data = {"AAA": rows_to_bars(rows_from_closes([5.8, 2.0, 1.5, 2.1, 1.4, 3.1]))}
+    spec = finish(BASE, data, "sma_cross", {"fast": 2, "slow": 4, "size": 1.0})
+    assert run_reference(spec, data).fills == []
+    compare(spec, data)
+
+
+def test_selling_the_whole_position_flattens_it():
+    # Two buys of 19.773 and 19.753 (lot 0.001; two entries because of the latency), then two
+    # sells of the whole position: the position is 19.773 + 19.753 - 19.773 = 19.752999999999997
+    # in floats and selling exactly that leaves 0.0. Rounding that explicit quantity to the lot
+    # sells 19.753 and leaves -3.6e-15: the strategy never sees a flat position again, the last
+    # entry (decided at bar 28, filled at bar 29) is missed and the position counts as open.
+    data = {"AAA": gen_bars(8, 30, start=0.5, vol=0.002)}
+    spec = {
+        **BASE,
+        "sizing": {"fixed_notional": 10.0},
+        "fees": {"maker_bps": 0.0, "taker_bps": 0.0},
+        "slippage": {"bps": 0.0},
+        "instrument": {"tick_size": 0.0, "lot_size": 0.001},
+        "latency_ns": MIN + 1,
+        "risk": {"allow_short": False},
+    }
+    spec = finish(spec, data, "sma_cross", {"fast": 1, "slow": 2, "size": None})
+    ref = run_reference(spec, data)
+    assert ref.fills[3].qty == 19.752999999999997 and ref.fills[3].side == -1
+    assert len(ref.fills) == 5
+    compare(spec, data)

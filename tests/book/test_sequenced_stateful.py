@@ -8,7 +8,7 @@ bridge to the buffered deltas must bring it back LIVE at the venue's latest sequ
 
 from __future__ import annotations
 
-from hypothesis import settings
+from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -59,7 +59,8 @@ class VenueAndClient(RuleBasedStateMachine):
     def _feed_batch(self, batch: tuple[BookDelta, ...]) -> BookUpdate:
         was, was_seq = self.client.state, self.client.sequence
         overflowed = self.client.stats.overflowed
-        update = self._checked(was, self.client.on_deltas(batch))
+        feed = self.client.on_delta if len(batch) == 1 else self.client.on_deltas
+        update = self._checked(was, feed(batch[0] if len(batch) == 1 else batch))
         if self.client.stats.overflowed != overflowed:
             self.window_ok = False
         self.delivered.append(batch)
@@ -139,6 +140,7 @@ class VenueAndClient(RuleBasedStateMachine):
         was = self.client.state
         self._checked(was, self.client.on_snapshot(self.pending))
         if self.window_ok and was is not LIVE:
+            event("late snapshot bridged the buffer")
             assert self.client.state is LIVE and self.client.sequence == self.venue.sequence
         self.pending = None
         self.window_ok = False
