@@ -16,10 +16,12 @@ from botkit.backtest.broker import SimulatedBroker, Working
 from botkit.backtest.outcome import ReplayOutcome
 from botkit.backtest.run_config import RunConfig
 from botkit.backtest.strategy_host import StrategyHost
+from botkit.core.errors import StrategyError
 from botkit.model.events import Bar, Quote, Trade
 from botkit.model.orders import OrderType
 
 Chunk = tuple[np.ndarray, np.ndarray]
+_SLICE = 16_384
 
 
 class PythonReplay:
@@ -40,7 +42,9 @@ class PythonReplay:
         self.host.run_start()
         loop = {"bars": self._run_bars, "trades": self._run_trades, "quotes": self._run_quotes}
         for inst, records in chunks:
-            loop[self.config.kind](inst, records)
+            # Python objects for a slice at a time: a small working set keeps the loop in cache
+            for lo in range(0, len(records), _SLICE):
+                loop[self.config.kind](inst[lo : lo + _SLICE] if len(inst) else inst, records[lo : lo + _SLICE])
             self._events += len(records)
             if progress is not None:
                 progress(len(records))
@@ -89,32 +93,56 @@ class PythonReplay:
 
     def _run_bars(self, inst: np.ndarray, records: np.ndarray) -> None:
         symbols = self.config.symbols
+        if len(symbols) == 1 and self.config.equity_resolution_ns <= 0:
+            self._run_bars_one_symbol(records)
+            return
         interval = self.config.bar_interval_ns
         host, broker = self.host, self.broker
         on_bar = host.hook("on_bar")
         columns = [records[name].tolist() for name in ("ts", "open", "high", "low", "close", "volume")]
-        single = len(symbols) == 1 and self.config.equity_resolution_ns <= 0
-        symbol = symbols[0]
-        eq_ts, eq_val = self._eq_ts, self._eq_val
         for k, ts, o, h, lo, c, v in zip(self._instruments(inst, len(records)), *columns, strict=True):
-            if host.timers_due(ts):
+            if host.timers and host.timers[0][0] <= ts:
                 host.fire_timers(ts)
             if broker.working:
                 broker.match(k, ts, lambda w, o=o, h=h, lo=lo: self._bar_price(w, o, h, lo))
                 host.deliver_fills(ts)
-            if single:
-                # the one-symbol case of _record, written out: this loop is the Python path's hot spot
-                broker.last[0] = c
-                position = broker.positions[0]
-                equity = broker.balance + position * c
-                if position != 0.0:
-                    self._exposed += 1
-                eq_ts.append(ts)
-                eq_val.append(equity)
-                host.handle(on_bar, Bar(ts, symbol, o, h, lo, c, v), ts + interval, 0, c, equity)
-            else:
-                equity = self._record(ts, k, c)
-                host.handle(on_bar, Bar(ts, symbols[k], o, h, lo, c, v), ts + interval, k, c, equity)
+            equity = self._record(ts, k, c)
+            host.handle(on_bar, Bar(ts, symbols[k], o, h, lo, c, v), ts + interval, k, c, equity)
+
+    def _run_bars_one_symbol(self, records: np.ndarray) -> None:
+        """``_run_bars`` for one symbol with ``_record`` and ``host.handle`` written out: the hot spot."""
+        symbol = self.config.symbols[0]
+        interval = self.config.bar_interval_ns
+        host, broker = self.host, self.broker
+        on_bar = host.hook("on_bar")
+        timers, positions, last = host.timers, broker.positions, broker.last
+        append_ts, append_equity = self._eq_ts.append, self._eq_val.append
+        columns = [records[name].tolist() for name in ("ts", "open", "high", "low", "close", "volume")]
+        exposed = 0
+        for ts, o, h, lo, c, v in zip(*columns, strict=True):
+            if timers and timers[0][0] <= ts:
+                host.fire_timers(ts)
+            if broker.working:
+                broker.match(0, ts, lambda w, o=o, h=h, lo=lo: self._bar_price(w, o, h, lo))
+                host.deliver_fills(ts)
+            last[0] = c
+            position = positions[0]
+            equity = broker.balance + position * c
+            if position != 0.0:
+                exposed += 1
+            append_ts(ts)
+            append_equity(equity)
+            host.now_ns, host.ref_price, host.event_equity = ts + interval, c, equity
+            bar = Bar(ts, symbol, o, h, lo, c, v)
+            try:
+                returned = on_bar(bar)
+            except StrategyError:
+                raise
+            except Exception as error:  # user code: any exception becomes a StrategyError
+                raise StrategyError(host.name, "on_bar", bar, error) from error
+            if returned is not None or host.deferred:
+                host.after_hook(returned, "on_bar", bar)
+        self._exposed += exposed
 
     def _bar_price(self, w: Working, o: float, h: float, lo: float) -> float:
         cfg = self.config

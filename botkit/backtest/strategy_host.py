@@ -25,13 +25,13 @@ class StrategyHost:
         self.strategy = cls(params, self)
         self.name = self.strategy.name
         self._symbols = broker.config.symbols
-        self._now = 0
-        self._k = 0
-        self._ref = 0.0
-        self._equity = broker.config.capital
-        self._timers: list[tuple[int, int, str]] = []
+        self.now_ns = 0
+        self.event_instrument = 0
+        self.ref_price = 0.0
+        self.event_equity = broker.config.capital
+        self.timers: list[tuple[int, int, str]] = []
         self._timer_seq = 0
-        self._deferred: list[tuple[str, Any]] = []
+        self.deferred: list[tuple[str, Any]] = []
 
     # --- engine side ---------------------------------------------------------------------------
     def hook(self, name: str) -> Callable[[Any], Any]:
@@ -48,16 +48,21 @@ class StrategyHost:
 
     def handle(self, hook: Callable[[Any], Any], event: Any, now: int, k: int, ref: float, equity: float) -> None:
         """Call ``hook(event)`` with the context set to the event; then deliver deferred events."""
-        self._now, self._k, self._ref, self._equity = now, k, ref, equity
+        self.now_ns, self.event_instrument, self.ref_price, self.event_equity = now, k, ref, equity
         try:
             returned = hook(event)
         except StrategyError:
             raise
         except Exception as error:  # user code: any exception becomes a StrategyError
             raise StrategyError(self.name, hook.__name__, event, error) from error
+        if returned is not None or self.deferred:
+            self.after_hook(returned, hook.__name__, event)
+
+    def after_hook(self, returned: Any, hook: str, event: Any) -> None:
+        """Submit what a hook returned and deliver the rejections and cancels it caused."""
         if returned is not None:
-            self._submit_returned(returned, hook.__name__, event)
-        if self._deferred:
+            self._submit_returned(returned, hook, event)
+        if self.deferred:
             self._flush()
 
     def deliver_fills(self, ts: int) -> None:
@@ -67,22 +72,19 @@ class StrategyHost:
             event = OrderFilled(ts, w.order, fill)
             self.handle(self.strategy.on_order_filled, event, ts, w.inst, fill.price, self.broker.equity())
 
-    def timers_due(self, ts: int) -> bool:
-        """Whether a timer is due at or before ``ts``."""
-        return bool(self._timers) and self._timers[0][0] <= ts
-
     def fire_timers(self, ts: int) -> None:
         """Call ``on_timer`` for every timer due at or before ``ts``."""
-        while self._timers and self._timers[0][0] <= ts:
-            at, _, name = heapq.heappop(self._timers)
-            self.handle(self.strategy.on_timer, TimerFired(at, name), at, self._k, self._ref, self.broker.equity())
+        while self.timers and self.timers[0][0] <= ts:
+            at, _, name = heapq.heappop(self.timers)
+            event = TimerFired(at, name)
+            self.handle(self.strategy.on_timer, event, at, self.event_instrument, self.ref_price, self.broker.equity())
 
     def _call(self, fn: Callable[[], Any], event: Any, hook: str) -> None:
         try:
             fn()
         except Exception as error:  # user code: any exception becomes a StrategyError
             raise StrategyError(self.name, hook, event, error) from error
-        if self._deferred:
+        if self.deferred:
             self._flush()
 
     def _submit_returned(self, returned: Any, hook: str, event: Any) -> None:
@@ -98,11 +100,11 @@ class StrategyHost:
 
     def _flush(self) -> None:
         for _ in range(_MAX_ROUNDS):
-            deferred, self._deferred = self._deferred, []
+            deferred, self.deferred = self.deferred, []
             for kind, event in deferred:
                 hook = self.strategy.on_order_rejected if kind == "rejected" else self.strategy.on_order_canceled
-                self.handle(hook, event, self._now, self._k, self._ref, self._equity)
-            if not self._deferred:
+                self.handle(hook, event, self.now_ns, self.event_instrument, self.ref_price, self.event_equity)
+            if not self.deferred:
                 return
         raise StrategyError(self.name, "on_order_rejected", None, "keeps submitting orders that are rejected")
 
@@ -111,18 +113,18 @@ class StrategyHost:
             known = list(self._symbols)
             raise StrategyError(self.name, "order", intent, f"unknown symbol {intent.symbol!r}; trading {known}")
         k = self.broker.index[intent.symbol]
-        ref = self._ref if k == self._k else self.broker.last[k]
-        order, reason = self.broker.submit(intent, self._now, ref, self._equity)
+        ref = self.ref_price if k == self.event_instrument else self.broker.last[k]
+        order, reason = self.broker.submit(intent, self.now_ns, ref, self.event_equity)
         if reason is not None:
-            self._deferred.append(("rejected", OrderRejected(self._now, intent, reason)))
+            self.deferred.append(("rejected", OrderRejected(self.now_ns, intent, reason)))
         return order.client_order_id
 
     def _cancel_events(self, canceled: list[Working]) -> None:
         for w in canceled:
-            self._deferred.append(("canceled", OrderCanceled(self._now, w.order)))
+            self.deferred.append(("canceled", OrderCanceled(self.now_ns, w.order)))
 
     def _symbol(self, symbol: str | None) -> str:
-        return self._symbols[self._k] if symbol is None else symbol
+        return self._symbols[self.event_instrument] if symbol is None else symbol
 
     # --- StrategyContext -----------------------------------------------------------------------
     @property
@@ -132,11 +134,11 @@ class StrategyHost:
 
     def now(self) -> int:
         """Current replay time in ns."""
-        return self._now
+        return self.now_ns
 
     def position(self, symbol: str | None = None) -> float:
         """Signed position in ``symbol`` (default: the event's)."""
-        return self.broker.positions[self._k if symbol is None else self.broker.index[symbol]]
+        return self.broker.positions[self.event_instrument if symbol is None else self.broker.index[symbol]]
 
     def cash(self) -> float:
         """Cash."""
@@ -193,4 +195,4 @@ class StrategyHost:
     def set_timer(self, at_ns: int, name: str) -> None:
         """Fire ``on_timer`` at ``at_ns``."""
         self._timer_seq += 1
-        heapq.heappush(self._timers, (at_ns, self._timer_seq, name))
+        heapq.heappush(self.timers, (at_ns, self._timer_seq, name))
