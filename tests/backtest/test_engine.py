@@ -190,3 +190,44 @@ def test_chunk_borders_do_not_change_results(monkeypatch, engine):
     pd.testing.assert_frame_equal(whole.fills, sliced.fills)
     pd.testing.assert_series_equal(whole.equity, sliced.equity)
     assert whole.stats["final_equity"] == sliced.stats["final_equity"]
+
+
+class Lifecycle(botkit.Strategy):
+    """Uses timers, fills, cancels and rejections: the Python path's callbacks."""
+
+    def on_start(self):
+        self.log = []
+        self.ctx.set_timer(T0 + 2 * MIN, "wake")
+
+    def on_bar(self, bar):
+        if bar.ts == T0:
+            self.resting = self.ctx.limit(1, 1.0, 50.0)   # far below: never fills
+            self.ctx.buy(1.0)
+
+    def on_timer(self, event):
+        self.log.append(("timer", event.ts, self.ctx.now()))
+        assert self.ctx.cancel(self.resting)
+        self.ctx.sell(5.0)   # rejected: allow_short is false
+
+    def on_order_filled(self, event):
+        self.log.append(("filled", event.fill.price, self.ctx.position()))
+
+    def on_order_canceled(self, event):
+        self.log.append(("canceled", event.order.client_order_id))
+
+    def on_order_rejected(self, event):
+        self.log.append(("rejected", event.reason.split(" and ")[0]))
+
+    def on_stop(self):
+        Lifecycle.last_log = self.log
+
+
+def test_python_path_callbacks_timers_cancels():
+    r = botkit.backtest({"strategy": f"{__name__}:Lifecycle", "engine": "python", "risk": {"allow_short": False}},
+                        data={"BTCUSD": BARS})
+    log = Lifecycle.last_log
+    assert log[0] == ("filled", 102.0, 1.0)
+    assert log[1] == ("timer", T0 + 2 * MIN, T0 + 2 * MIN)
+    assert log[2][0] == "canceled"
+    assert log[3] == ("rejected", "order would leave position -4")
+    assert r.fills.price.tolist() == [102.0]
