@@ -60,6 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=42)
     gen.set_defaults(run=_cmd_data_generate)
 
+    sim = sub.add_parser("sim", help="run the local venue simulators (the embedded default venues)")
+    sim.add_argument("venue", choices=["syncron", "sintra", "all"])
+    sim.add_argument("--host", default="127.0.0.1", help="interface to listen on (keep loopback)")
+    sim.add_argument("--port", type=int, help="port (default 8700 for syncron, 8701 for sintra)")
+    sim.add_argument("--symbols", default="BTCUSD,ETHUSD", help="Syncron symbols, comma separated")
+    sim.add_argument("--seed", type=int, help="seed of the synthetic market")
+    sim.add_argument("--speed", type=float, help="market speed factor (1 = real time)")
+    sim.set_defaults(run=_cmd_sim)
+
     strategies = sub.add_parser("strategies", help="list installed strategy plugins")
     strategies.set_defaults(run=_cmd_strategies)
     return parser
@@ -108,6 +117,30 @@ def _cmd_data_generate(args: argparse.Namespace) -> int:
     )
     where = args.out / args.venue / args.symbol / kind
     print(f"wrote {n:,} {kind} of {args.symbol} into {len(paths)} day files under {where}")
+    return 0
+
+
+def _cmd_sim(args: argparse.Namespace) -> int:
+    import asyncio  # noqa: PLC0415 - lazy: only the simulators need the network stack
+
+    from botkit.sim import sintra, syncron  # noqa: PLC0415
+
+    if args.port is not None and args.venue == "all":
+        raise ConfigError("--port names one port; with 'all' the simulators use 8700 and 8701")
+    symbols = [s.strip() for s in args.symbols.split(",") if s.strip()]
+    if not symbols:
+        raise ConfigError(f"--symbols needs at least one symbol, got {args.symbols!r}")
+    runs = []
+    if args.venue in ("syncron", "all"):
+        runs.append(syncron.serve(args.host, args.port or 8700, symbols, speed=args.speed, seed=args.seed))
+    if args.venue in ("sintra", "all"):
+        config = sintra.SintraSimConfig() if args.seed is None else sintra.SintraSimConfig(seed=args.seed)
+        runs.append(sintra.serve(args.host, args.port or 8701, config=config))
+
+    async def run_all() -> None:
+        await asyncio.gather(*runs)
+
+    asyncio.run(run_all())
     return 0
 
 

@@ -4,7 +4,8 @@ Works on bar closes, trade prices or quote mids.
 
 Signals (per symbol, on bar closes): once both averages exist for this bar and the previous one,
 a cross above (fast was not above slow and now is) buys ``size`` when flat, and a cross below
-(fast was not below slow and now is) sells the whole position when long. "Above" means by more
+(fast was not below slow and now is) cancels working orders (the rest of a partly filled entry)
+and sells the whole position when long. "Above" means by more
 than a relative 1e-9 (``indicators.above``), so rounding noise between equal averages (flat
 prices) never makes a signal.
 Averages are running sums (add the new close, then drop the oldest), the same in both forms.

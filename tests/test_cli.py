@@ -78,3 +78,10 @@ def test_bad_csv_names_file_and_row(workdir, capsys):
 def test_strategies_lists_entry_points(capsys):
     assert main(["strategies"]) == 0
     assert "sma_cross" in capsys.readouterr().out
+
+
+def test_sim_argument_errors(capsys):
+    assert main(["sim", "all", "--port", "9000"]) == 2
+    assert "--port names one port" in capsys.readouterr().err
+    assert main(["sim", "syncron", "--symbols", ","]) == 2
+    assert "--symbols needs at least one symbol" in capsys.readouterr().err

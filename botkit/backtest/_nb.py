@@ -19,6 +19,7 @@ from botkit.backtest._enums import (
     ACTION_MAX,
     ACTION_NONE,
     ACTION_REPLACE_LIMIT,
+    ACTION_REPLACE_MARKET,
     ACTION_REPLACE_STOP,
     C_EQ_BUCKET,
     C_EQUITY,
@@ -251,7 +252,7 @@ def _valid_intent_nb(action, side, qty, price) -> bool:
         return False
     if not (math.isnan(qty) or (qty > 0.0 and qty < np.inf)):
         return False
-    if action != ACTION_MARKET and not (price > 0.0 and price < np.inf):
+    if action != ACTION_MARKET and action != ACTION_REPLACE_MARKET and not (price > 0.0 and price < np.inf):
         return False
     return True
 
@@ -269,11 +270,11 @@ def _cancel_all_nb(k, wi, wf, counters):
 @nb.njit(cache=True)
 def _submit_nb(ts, k, row, action, side, qty, price, ref_price, equity, cfg, lot, pos, wi, wf, ri, counters):
     """Cancel, size, risk-check and enqueue one intent of the step; rejections are logged."""
-    if action == ACTION_CANCEL_ALL or action == ACTION_REPLACE_LIMIT or action == ACTION_REPLACE_STOP:
+    if action == ACTION_CANCEL_ALL or action >= ACTION_REPLACE_LIMIT:
         _cancel_all_nb(k, wi, wf, counters)
         if action == ACTION_CANCEL_ALL:
             return
-    if action == ACTION_MARKET:
+    if action == ACTION_MARKET or action == ACTION_REPLACE_MARKET:
         typ = ORDER_MARKET
     elif action == ACTION_LIMIT or action == ACTION_REPLACE_LIMIT:
         typ = ORDER_LIMIT

@@ -62,7 +62,8 @@ ACTION_STOP = 3
 ACTION_CANCEL_ALL = 4
 ACTION_REPLACE_LIMIT = 5
 ACTION_REPLACE_STOP = 6
-ACTION_MAX = 6
+ACTION_REPLACE_MARKET = 7
+ACTION_MAX = 7
 
 # The engine fills the first slots of a compiled step's state row before each call.
 SLOT_POSITION = 0

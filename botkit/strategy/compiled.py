@@ -23,6 +23,7 @@ from botkit.model.records import (
     ACTION_MARKET,
     ACTION_NONE,
     ACTION_REPLACE_LIMIT,
+    ACTION_REPLACE_MARKET,
     ACTION_REPLACE_STOP,
     ACTION_STOP,
     FIRST_USER_SLOT,
@@ -102,6 +103,12 @@ def cancel_all() -> tuple[int, int, float, float]:
 def replace_limit(side: int, qty: float, price: float) -> tuple[int, int, float, float]:
     """Cancel the instrument's working orders, then place a limit order."""
     return ACTION_REPLACE_LIMIT, side, qty, price
+
+
+@nb.njit(cache=True)
+def replace_market(side: int, qty: float) -> tuple[int, int, float, float]:
+    """Cancel the instrument's working orders, then place a market order."""
+    return ACTION_REPLACE_MARKET, side, qty, 0.0
 
 
 @nb.njit(cache=True)
