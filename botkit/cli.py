@@ -121,9 +121,9 @@ def _cmd_data_generate(args: argparse.Namespace) -> int:
 
 
 def _cmd_sim(args: argparse.Namespace) -> int:
-    import asyncio  # noqa: PLC0415 - lazy: only the simulators need the network stack
+    import asyncio  # lazy: only the simulators need the network stack
 
-    from botkit.sim import sintra, syncron  # noqa: PLC0415
+    from botkit.sim import sintra, syncron
 
     if args.port is not None and args.venue == "all":
         raise ConfigError("--port names one port; with 'all' the simulators use 8700 and 8701")
