@@ -91,7 +91,7 @@ class BacktestResult:
 
 def _show_in_notebook(path: Path) -> None:
     try:
-        from IPython import get_ipython
+        from IPython import get_ipython  # optional: only inside notebooks
         from IPython.display import HTML, display
     except ImportError:
         return

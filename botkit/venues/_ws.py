@@ -101,6 +101,7 @@ class ReconnectingWebSocket:
         while not self._closed:
             problem = "connection ended"
             retry_after: float | None = None
+            url = ""
             try:
                 url = await self._url()
                 async with aclosing(self._read(url)) as connection:
@@ -110,8 +111,8 @@ class ReconnectingWebSocket:
                     problem, self._reconnect_reason = self._reconnect_reason, None
             except ConnectionClosed as exc:
                 problem = f"closed: code {exc.rcvd.code if exc.rcvd else 'none (dropped)'}"
-            except InvalidURI as exc:
-                raise ConfigError(f"{self.venue} websocket URL is invalid: {exc}") from None
+            except InvalidURI:
+                raise ConfigError(f"{self.venue} websocket URL is invalid: {_without_query(url)!r}") from None
             except RateLimited as exc:
                 problem, retry_after = str(exc), exc.retry_after
             except (TransientError, InvalidHandshake, OSError, TimeoutError) as exc:

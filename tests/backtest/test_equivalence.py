@@ -3,8 +3,8 @@
 Random price paths, strategy params and spec settings (fees, slippage, latency, sizing, risk)
 drive ``botkit.backtest`` with ``engine="compiled"`` and ``engine="python"`` and the pure-Python
 reference in tests/backtest/reference. Every fill (ts, symbol, side, qty, price, fee, liquidity),
-the number of closed round trips, the equity per event and the final equity must agree
-(floats to 1e-9 relative), as docs/backtesting.md requires.
+every rejection (ts, symbol, side), the number of closed round trips, the equity per event and the
+final equity must agree (floats to 1e-9 relative), as docs/backtesting.md requires.
 """
 
 from __future__ import annotations
@@ -186,6 +186,10 @@ def compare(spec: dict[str, Any], data: dict[str, list[Any]]) -> None:
         fe = float(res.stats["final_equity"])
         if not close(fe, ref.final_equity):
             problems.append(f"{engine}: final_equity {fe!r} != reference {ref.final_equity!r}")
+        rej = [(int(r.ts), str(r.symbol), int(r.side)) for r in res.rejections.itertuples(index=False)]
+        rrej = [(r.ts, r.symbol, r.side) for r in ref.rejections]
+        if rej != rrej:
+            problems.append(f"{engine}: rejections (ts, symbol, side) {rej[:5]}... != reference {rrej[:5]}...")
         eq = [float(x) for x in res.equity.to_numpy()]
         req = [e for _, e in ref.equity]
         if len(eq) != len(req):
@@ -269,11 +273,14 @@ def sizes(lot: float):
     return st.one_of(st.none(), st.integers(1, 5).map(lambda k: k * (lot if lot > 0 else 0.5)))
 
 
-def finish(spec: dict[str, Any], data: dict[str, list[Bar]], strategy: str, params: dict):
+def finish(spec: dict[str, Any], data: dict[str, list[Bar]], strategy: str, params: dict, interval: bool = True):
+    """A complete spec; without ``interval`` the engine infers bar_interval (the most common gap)."""
     spec = dict(spec)
     spec["strategy"] = strategy
     spec["params"] = params
-    spec["data"] = {"kind": "bars", "symbols": list(data), "bar_interval": "1m"}
+    spec["data"] = {"kind": "bars", "symbols": list(data)}
+    if interval:
+        spec["data"]["bar_interval"] = "1m"
     return spec
 
 
@@ -291,7 +298,8 @@ def test_sma_cross_equivalence(data, spec, st_data):
     fast = st_data.draw(st.integers(1, 10), label="fast")
     slow = st_data.draw(st.integers(fast + 1, fast + 25), label="slow")
     size = st_data.draw(sizes(spec["instrument"]["lot_size"]), label="size")
-    compare(finish(spec, data, "sma_cross", {"fast": fast, "slow": slow, "size": size}), data)
+    interval = st_data.draw(st.integers(0, 3), label="give bar_interval") > 0
+    compare(finish(spec, data, "sma_cross", {"fast": fast, "slow": slow, "size": size}, interval), data)
 
 
 @HYP
@@ -301,7 +309,8 @@ def test_bollinger_reversion_equivalence(data, spec, st_data):
     k = st_data.draw(st.sampled_from([0.5, 1.0, 1.5, 2.0, 3.0]), label="k")
     size = st_data.draw(sizes(spec["instrument"]["lot_size"]), label="size")
     params = {"window": window, "k": k, "size": size}
-    compare(finish(spec, data, "bollinger_reversion", params), data)
+    interval = st_data.draw(st.integers(0, 3), label="give bar_interval") > 0
+    compare(finish(spec, data, "bollinger_reversion", params, interval), data)
 
 
 @HYP
@@ -311,7 +320,8 @@ def test_donchian_breakout_equivalence(data, spec, st_data):
     exit_ = st_data.draw(st.integers(1, 30), label="exit")
     size = st_data.draw(sizes(spec["instrument"]["lot_size"]), label="size")
     params = {"entry": entry, "exit": exit_, "size": size}
-    compare(finish(spec, data, "donchian_breakout", params), data)
+    interval = st_data.draw(st.integers(0, 3), label="give bar_interval") > 0
+    compare(finish(spec, data, "donchian_breakout", params, interval), data)
 
 
 # --------------------------------------------------------------------------------------------

@@ -193,10 +193,24 @@ def test_unreadable_rate_headers_count_as_absent(value: str) -> None:
     assert (info.limit, info.remaining, info.reset_at_s, info.retry_after_s) == (None,) * 4
 
 
-def test_a_signer_sees_the_request() -> None:
+async def test_a_signer_sees_each_request_and_its_headers_are_sent(server) -> None:
+    url, script = server
+    script.replies = [reply(200, 1)]
     seen: list[RequestToSign] = []
-    t = FakeTime()
-    http = client("http://127.0.0.1:9/api", t, sign=lambda r: seen.append(r) or {})
-    assert repr(http) == "HttpClient(venue='test', base_url='http://127.0.0.1:9/api')"
-    with pytest.raises(ConfigError):
-        HttpClient(venue="t", base_url="x", budget=http.budget, map_error=mapper, timeout_s=0)
+
+    def sign(request: RequestToSign) -> dict[str, str]:
+        seen.append(request)
+        return {"X-Signature": f"sig-{request.path}"}
+
+    http = client(url, FakeTime(), sign=sign)
+    await http.request("GET", "/a", endpoint="a", params={"k": "v"})
+    await http.close()
+    assert seen == [RequestToSign("GET", "/a", {"k": "v"})]
+    assert script.seen[0].headers["X-Signature"] == "sig-/a"
+    assert repr(http) == f"HttpClient(venue='test', base_url={url!r})"
+
+
+def test_a_zero_timeout_is_a_config_error() -> None:
+    budget = RateBudget(1, 1, name="t")
+    with pytest.raises(ConfigError, match="timeout must be > 0"):
+        HttpClient(venue="t", base_url="http://x", budget=budget, map_error=mapper, timeout_s=0)

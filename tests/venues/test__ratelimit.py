@@ -24,7 +24,7 @@ class FakeTime:
         return self.now
 
     def advance(self, seconds: float) -> None:
-        self.now += int(round(seconds * NS_PER_SECOND))
+        self.now += round(seconds * NS_PER_SECOND)
 
     async def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
@@ -133,9 +133,7 @@ def test_bad_budgets_are_config_errors(limit: object, window: float) -> None:
     latencies=st.lists(st.floats(0, 3), min_size=1, max_size=40),
     gaps=st.lists(st.floats(0, 4), min_size=40, max_size=40),
 )
-def test_no_window_anywhere_can_hold_more_than_the_limit(
-    limit: int, latencies: list[float], gaps: list[float]
-) -> None:
+def test_no_window_anywhere_can_hold_more_than_the_limit(limit: int, latencies: list[float], gaps: list[float]) -> None:
     """The venue receives each request somewhere between its sending and its response.
 
     Whatever those instants are, and wherever the venue's window starts, a window of 10 s meets

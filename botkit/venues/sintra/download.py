@@ -109,12 +109,13 @@ async def download_history(
 ) -> DownloadSummary:
     """Fill the archive with ``pair``'s bars on the ``interval`` grid for ``[since, until)``.
 
-    ``until`` defaults to now (the client's clock). Needs a Pro key (price history is Pro only).
+    ``until`` defaults to the start of the current interval (the client's clock), so only past
+    grid times are asked for. Needs a Pro key (price history is Pro only).
     """
     pair = pair_arg(pair)
     step = wire.INTERVAL_SECONDS[interval_arg(interval)] * NS_PER_SECOND
     since_ns = time_arg("since", since)
-    until_ns = time_arg("until", until) if until is not None else client.clock.now_ns()
+    until_ns = time_arg("until", until) if until is not None else client.clock.now_ns() // step * step
     start = -(-since_ns // step) * step
     if start >= until_ns:
         raise ConfigError(f"since ({since!r}) must be before until ({until!r}) on the {interval} grid")
@@ -211,9 +212,7 @@ def _stored_ts(root: str | Path, symbol: str, kind: str, start: int, end: int) -
 def _missing_runs(stored: np.ndarray, start: int, end: int, step: int) -> list[_Run]:
     """The runs of grid times ``start, start + step, … < end`` absent from ``stored``, oldest first."""
     grid = np.arange(start, end, step, dtype=np.int64)
-    index = np.searchsorted(stored, grid)
-    present = (index < len(stored)) & (stored[np.minimum(index, len(stored) - 1)] == grid)
-    missing = grid[~present] if len(stored) else grid
+    missing = grid[~np.isin(grid, stored, assume_unique=True)]
     if len(missing) == 0:
         return []
     breaks = np.flatnonzero(np.diff(missing) != step) + 1

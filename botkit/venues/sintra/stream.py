@@ -59,7 +59,10 @@ class WsEventError(BotkitError):
 
 
 class SintraPriceStream:
-    """``async for price in stream``: Sintra prices until :meth:`close`, across reconnects."""
+    """``async for price in stream``: Sintra prices until :meth:`close`, across reconnects.
+
+    One consumer at a time; several ``async for`` loops in a row continue the same feed.
+    """
 
     def __init__(
         self,
@@ -82,17 +85,28 @@ class SintraPriceStream:
             rng=rng,
         )
         self._session_retries = 0
+        self._iterator: AsyncIterator[Price] | None = None
         self.stats = StreamStats()
 
-    def __aiter__(self) -> AsyncIterator[Price]:
-        return self.prices()
+    def __aiter__(self) -> SintraPriceStream:
+        return self
+
+    async def __anext__(self) -> Price:
+        """The next price; leaving an ``async for`` early keeps the connection for the next one."""
+        if self._iterator is None:
+            self._iterator = self.prices()
+        return await anext(self._iterator)
 
     async def close(self) -> None:
         """End the stream and close the connection; safe to call twice."""
         await self._socket.close()
 
     async def prices(self) -> AsyncIterator[Price]:
-        """Every price received (of the chosen quote currencies), in order."""
+        """Every price received (of the chosen quote currencies), in order.
+
+        Iterating the stream itself uses one such iterator for its whole life; call this only to
+        drive the feed by hand.
+        """
         async for text in self._socket.messages():
             self.stats.connections = self._socket.connections
             try:

@@ -78,6 +78,7 @@ class SmaCross(_History):
             if position == 0:
                 ctx.buy(symbol, self.size)
         elif not _above(prev_slow, prev_fast) and _above(slow, fast) and position > 0:
+            ctx.cancel_all(symbol)
             ctx.sell(symbol, position)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from botkit.core.clock import NS_PER_SECOND
@@ -57,7 +58,7 @@ def client_for(
     sim: SintraSimServer,
     key: str | None = DEMO_API_KEY,
     form: AuthForm = AuthForm.KEY_AS_USERNAME,
-    sleep: SimSleep | None = None,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
     **overrides: Any,
 ) -> SintraDataClient:
     """A client of the simulator, on the simulator's clock, whose waits advance that clock."""

@@ -45,9 +45,7 @@ async def test_a_missing_key_is_api_key_missing(starter: SintraDataClient) -> No
 
 
 @pytest.mark.parametrize("form", list(AuthForm))
-async def test_a_wrong_token_is_api_key_invalid_on_every_endpoint(
-    sim: SintraSimServer, form: AuthForm
-) -> None:
+async def test_a_wrong_token_is_api_key_invalid_on_every_endpoint(sim: SintraSimServer, form: AuthForm) -> None:
     async with client_for(sim, key="demo.wrong-token", form=form) as client:
         for call in (client.list_fees(), client.create_session()):
             with pytest.raises(AuthError) as caught:
@@ -58,11 +56,13 @@ async def test_a_wrong_token_is_api_key_invalid_on_every_endpoint(
 
 async def test_a_key_without_the_pro_plan_is_refused_with_403() -> None:
     keys = (ApiKeyConfig(id="basic", token=SecretStr("basic-token"), plan=Plan.STARTER),)
-    async with run_sintra_sim(roomy_config(keys=keys), clock=clock_at()) as sim:
-        async with client_for(sim, key="basic.basic-token") as client:
-            assert await client.list_fees()  # Starter endpoints work with it
-            with pytest.raises(AuthError) as caught:
-                await client.list_fee_history()
+    async with (
+        run_sintra_sim(roomy_config(keys=keys), clock=clock_at()) as sim,
+        client_for(sim, key="basic.basic-token") as client,
+    ):
+        assert await client.list_fees()  # Starter endpoints work with it
+        with pytest.raises(AuthError) as caught:
+            await client.list_fee_history()
     assert isinstance(caught.value, VenueAuthError)
     assert (caught.value.status, caught.value.code) == (403, "PLAN_UPGRADE_REQUIRED")
 

@@ -93,9 +93,7 @@ async def test_list_prices_tolerates_missing_currencies() -> None:
 
 
 @pytest.mark.parametrize(("interval", "step_s"), [("minute", 60), ("hour", 3_600), ("day", 86_400)])
-async def test_price_history_pages_backwards_without_overlap(
-    pro: SintraDataClient, interval: str, step_s: int
-) -> None:
+async def test_price_history_pages_backwards_without_overlap(pro: SintraDataClient, interval: str, step_s: int) -> None:
     step = step_s * NS_PER_SECOND
     first = await pro.list_price_history("btcusd", interval=interval, limit=25, sort="desc")
     assert len(first) == 25 and all(p.ts % step == 0 and p.ts < T0_NS + step for p in first)

@@ -25,13 +25,15 @@ def statuses(logs: list[dict[str, object]]) -> list[object]:
 async def test_the_eleventh_starter_request_in_a_minute_waits() -> None:
     clock = clock_at()
     sleep = SimSleep(clock)
-    async with run_sintra_sim(SintraSimConfig(), clock=clock) as sim:
-        async with client_for(sim, key=None, sleep=sleep) as client:
-            with structlog.testing.capture_logs() as logs:
-                for _ in range(10):
-                    await client.list_fees()
-                assert sleep.waits == [] and client.budget.available() == 0
+    async with (
+        run_sintra_sim(SintraSimConfig(), clock=clock) as sim,
+        client_for(sim, key=None, sleep=sleep) as client,
+    ):
+        with structlog.testing.capture_logs() as logs:
+            for _ in range(10):
                 await client.list_fees()
+            assert sleep.waits == [] and client.budget.available() == 0
+            await client.list_fees()
     assert statuses(logs) == [200] * 11, "no 429 was ever sent"
     (wait,) = sleep.waits
     assert 59 <= wait <= 61.5
@@ -69,12 +71,14 @@ async def test_a_lower_limit_reported_by_the_venue_tightens_the_budget() -> None
     }
     clock = clock_at()
     sleep = SimSleep(clock)
-    async with run_sintra_sim(SintraSimConfig(plans=plans), clock=clock) as sim:
-        async with client_for(sim, sleep=sleep) as client:
-            with structlog.testing.capture_logs() as logs:
-                for _ in range(9):
-                    await client.list_fees()
-            assert client.budget.limit == 4
+    async with (
+        run_sintra_sim(SintraSimConfig(plans=plans), clock=clock) as sim,
+        client_for(sim, sleep=sleep) as client,
+    ):
+        with structlog.testing.capture_logs() as logs:
+            for _ in range(9):
+                await client.list_fees()
+        assert client.budget.limit == 4
     assert statuses(logs) == [200] * 9
     assert len(sleep.waits) == 2 and all(55 <= w <= 61.5 for w in sleep.waits)
 
@@ -83,9 +87,11 @@ async def test_a_lower_limit_reported_by_the_venue_tightens_the_budget() -> None
 async def test_an_invalid_key_is_counted_as_starter_by_the_venue(form: str) -> None:
     keys = (ApiKeyConfig(id="k", token=SecretStr("t")),)
     clock = clock_at()
-    async with run_sintra_sim(SintraSimConfig(keys=keys), clock=clock) as sim:
-        async with client_for(sim, key="k.wrong", form=form, plan="pro") as client:
-            for _ in range(3):
-                with pytest.raises(Exception, match="API_KEY_INVALID"):
-                    await client.list_fees()
-            assert client.budget.limit == 10  # the venue said so in X-RateLimit-Limit
+    async with (
+        run_sintra_sim(SintraSimConfig(keys=keys), clock=clock) as sim,
+        client_for(sim, key="k.wrong", form=form, plan="pro") as client,
+    ):
+        for _ in range(3):
+            with pytest.raises(Exception, match="API_KEY_INVALID"):
+                await client.list_fees()
+        assert client.budget.limit == 10  # the venue said so in X-RateLimit-Limit
