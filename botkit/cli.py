@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from botkit.core.errors import BotkitError, ConfigError
+from botkit.logging import configure_logging
 
 
 def _param(text: str) -> tuple[str, Any]:
@@ -31,6 +32,8 @@ def _param(text: str) -> tuple[str, Any]:
 def build_parser() -> argparse.ArgumentParser:
     """Every command and option of the CLI, declared once."""
     parser = argparse.ArgumentParser(prog="botkit", description="Algorithmic trading bots: backtest and run.")
+    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    parser.add_argument("--log-json", action="store_true", help="log JSON lines instead of key=value text")
     sub = parser.add_subparsers(dest="command", required=True)
 
     bt = sub.add_parser("backtest", help="run a backtest spec and write stats.json, trades.parquet, report.html")
@@ -77,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``botkit`` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
+    configure_logging(args.log_level, json=args.log_json)
     try:
         return int(args.run(args) or 0)
     except BotkitError as error:
