@@ -47,7 +47,7 @@ def _mask(value: Any) -> Any:
 
 
 def redact_secrets(logger: Any, method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    """structlog processor: replace secret-named fields and mask registered secret values."""
+    """A structlog processor: replace secret-named fields and mask registered secret values."""
     for key in list(event):
         if _SECRET_KEY.search(key):
             event[key] = REDACTED

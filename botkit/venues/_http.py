@@ -181,11 +181,13 @@ class HttpClient:
         return self._session
 
     async def _send(self, request: RequestToSign, endpoint: str) -> HttpResponse:
-        headers = dict(self._sign(request)) if self._sign is not None else {}
         url = self.base_url + request.path
         async with self.budget.slot():
+            headers = dict(self._sign(request)) if self._sign is not None else {}  # signed when sent
             try:
-                async with self._http().request(request.method, url, params=request.params, headers=headers) as raw:
+                async with self._http().request(
+                    request.method, url, params=request.params, headers=headers, timeout=self._timeout
+                ) as raw:
                     body = await raw.read()
                     status, raw_headers = raw.status, raw.headers.copy()
             except aiohttp.InvalidURL as exc:

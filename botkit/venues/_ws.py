@@ -102,6 +102,7 @@ class ReconnectingWebSocket:
             problem = "connection ended"
             retry_after: float | None = None
             url = ""
+            self._reconnect_reason = None
             try:
                 url = await self._url()
                 async with aclosing(self._read(url)) as connection:
