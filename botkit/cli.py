@@ -72,6 +72,17 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--speed", type=float, help="market speed factor (1 = real time)")
     sim.set_defaults(run=_cmd_sim)
 
+    down = data.add_parser("download", help="download price history into the archive (resumable)")
+    down.add_argument("source", choices=["sintra"])
+    down.add_argument("--pair", default="btcusd")
+    down.add_argument("--interval", default="minute", choices=["minute", "hour", "day"])
+    down.add_argument("--since", required=True, help="first time to download (UTC)")
+    down.add_argument("--until", help="download up to, not including, this time (default: now)")
+    down.add_argument("--out", type=Path, default=Path("data"), help="archive root")
+    down.add_argument("--endpoint", help="local (default), production, or a base URL; key: BOTKIT_SINTRA__API_KEY")
+    down.add_argument("--no-progress", action="store_true")
+    down.set_defaults(run=_cmd_data_download)
+
     strategies = sub.add_parser("strategies", help="list installed strategy plugins")
     strategies.set_defaults(run=_cmd_strategies)
     return parser
@@ -122,6 +133,15 @@ def _cmd_data_generate(args: argparse.Namespace) -> int:
     where = args.out / args.venue / args.symbol / kind
     print(f"wrote {n:,} {kind} of {args.symbol} into {len(paths)} day files under {where}")
     return 0
+
+
+def _cmd_data_download(args: argparse.Namespace) -> int:
+    from botkit.venues.sintra.cli_download import run_download_command
+
+    return run_download_command(
+        pair=args.pair, interval=args.interval, since=args.since, until=args.until, out=args.out,
+        endpoint=args.endpoint, progress=not args.no_progress,
+    )
 
 
 def _cmd_sim(args: argparse.Namespace) -> int:
