@@ -20,7 +20,6 @@ from botkit.backtest._enums import (
     ACTION_NONE,
     ACTION_REPLACE_LIMIT,
     ACTION_REPLACE_MARKET,
-    ACTION_REPLACE_STOP,
     C_EQ_BUCKET,
     C_EQUITY,
     C_ERROR_EVENT,
