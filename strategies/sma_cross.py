@@ -32,6 +32,7 @@ from botkit.strategy.compiled import (
     market,
     no_order,
     price_of,
+    replace_market,
 )
 from botkit.strategy.indicators import SMA
 
@@ -84,6 +85,7 @@ class SmaCross(Strategy[SmaCrossParams]):
         if position == 0 and indicators.crossed_above(prev_fast, prev_slow, fast, slow):
             self.ctx.buy(self.params.size, symbol)
         elif position > 0 and indicators.crossed_below(prev_fast, prev_slow, fast, slow):
+            self.ctx.cancel_all(symbol)  # an entry's unfilled rest or an earlier exit: one exit, for the whole position
             self.ctx.sell(position, symbol)
 
     @classmethod
@@ -134,5 +136,5 @@ def sma_cross_step(state, bar, params):  # noqa: ANN001, ANN201 - numba signatur
     if position == 0.0 and crossed_above(prev_f, prev_s, f, s):
         return market(BUY, params[2])
     if position > 0.0 and crossed_below(prev_f, prev_s, f, s):
-        return market(SELL, position)
+        return replace_market(SELL, position)
     return no_order()

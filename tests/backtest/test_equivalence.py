@@ -445,12 +445,12 @@ def test_equal_smas_are_not_a_cross():
 
 
 def test_selling_the_whole_position_flattens_it():
-    # Two buys of 19.773 and 19.753 (lot 0.001; two entries because of the latency), then two
-    # sells of the whole position: the position is 19.773 + 19.753 - 19.773 = 19.752999999999997
-    # in floats and selling exactly that leaves 0.0. Rounding that explicit quantity to the lot
-    # sells 19.753 and leaves -3.6e-15: the strategy never sees a flat position again, the last
-    # entry (decided at bar 28, filled at bar 29) is missed and the position counts as open.
-    data = {"AAA": gen_bars(8, 30, start=0.5, vol=0.002)}
+    # Two entries of 19.887 and 19.907 (lot 0.001; two because of the latency), then a sell of
+    # the whole position: 19.887 + 19.907 = 39.794 in floats, while 39794 lots of 0.001 are
+    # 39.794000000000004. Selling exactly the position leaves 0.0; rounding that explicit
+    # quantity to the lot would leave -3.6e-15: the strategy would never see a flat position
+    # again and would miss the last entry (filled at bar 29).
+    data = {"AAA": gen_bars(22, 30, start=0.5, vol=0.002)}
     spec = {
         **BASE,
         "sizing": {"fixed_notional": 10.0},
@@ -462,6 +462,27 @@ def test_selling_the_whole_position_flattens_it():
     }
     spec = finish(spec, data, "sma_cross", {"fast": 1, "slow": 2, "size": None})
     ref = run_reference(spec, data)
-    assert ref.fills[3].qty == 19.752999999999997 and ref.fills[3].side == -1
-    assert len(ref.fills) == 5
+    assert [(f.side, f.qty) for f in ref.fills[2:]] == [(1, 19.887), (1, 19.907), (-1, 39.794), (1, 19.763)]
+    compare(spec, data)
+
+
+@pytest.mark.parametrize("allow_short", [False, True])
+def test_sma_exit_cancels_the_pending_exit_too(allow_short):
+    # Same case as test_reference.py::test_sma_cross_exit_cancels_working_orders_first.
+    # fast 1 / slow 2, latency 1m + 1ns (a decision at bar i fills at bar i + 3). Crosses below at
+    # bars 6 and 8 while long: at bar 8 the bar-6 sell is still working. "Cancel working orders,
+    # then sell the whole position" cancels it: one sell, at bar 11 (12.6), never short.
+    # Not cancelling it sells at bar 9 and, at bar 8, either gets the second sell rejected
+    # (allow_short false) or fills it too and ends short (allow_short true).
+    closes = [10.0, 9.0, 10.0, 11.0, 12.0, 13.0, 12.0, 13.0, 12.0, 12.5, 12.6, 12.7, 12.8]
+    data = {"AAA": rows_to_bars(rows_from_closes(closes))}
+    spec = {
+        **BASE,
+        "fees": {"maker_bps": 0.0, "taker_bps": 0.0},
+        "slippage": {"bps": 0.0},
+        "latency_ns": MIN + 1,
+        "risk": {"allow_short": allow_short},
+    }
+    spec = finish(spec, data, "sma_cross", {"fast": 1, "slow": 2, "size": 1.0})
+    assert [(f.side, f.price) for f in run_reference(spec, data).fills] == [(1, 12.0), (-1, 12.6)]
     compare(spec, data)

@@ -36,9 +36,7 @@ def approx(x: float) -> object:
     return pytest.approx(x, rel=1e-12, abs=1e-12)
 
 
-def mk_bars(
-    rows: list[tuple[float, float, float, float]], t0: int = T0, step: int = MIN
-) -> list[Bar]:
+def mk_bars(rows: list[tuple[float, float, float, float]], t0: int = T0, step: int = MIN) -> list[Bar]:
     return [Bar(t0 + i * step, o, h, lo, c, 0.0) for i, (o, h, lo, c) in enumerate(rows)]
 
 
@@ -101,9 +99,7 @@ def test_bars_market_buy_fills_next_open_with_taker_fee_and_open_position_at_end
     # equity: b0 10000 (flat); b1 9795.898 + 2*102.5 = 10000.898; b2 + 2*104 = 10003.898;
     # b3 + 2*101 = 9997.898. Stamped with the event ts: the bar open times.
     assert [t for t, _ in res.equity] == [T0, T0 + MIN, T0 + 2 * MIN, T0 + 3 * MIN]
-    assert [e for _, e in res.equity] == [
-        approx(x) for x in (10000.0, 10000.898, 10003.898, 9997.898)
-    ]
+    assert [e for _, e in res.equity] == [approx(x) for x in (10000.0, 10000.898, 10003.898, 9997.898)]
     # Open at the end: marked to the last close, not a trade.
     assert res.final_equity == approx(9997.898)
     assert res.trades == 0
@@ -268,9 +264,7 @@ TRADES = [
 
 
 def test_trades_market_partial_fills_and_same_ts():
-    res, strat = run(
-        {("AAA", 0): buy(2.0), ("AAA", 2): sell(4.0)}, TRADES, "trades", taker_bps=10.0
-    )
+    res, strat = run({("AAA", 0): buy(2.0), ("AAA", 2): sell(4.0)}, TRADES, "trades", taker_bps=10.0)
     # buy 2 from t0: t1 fills 1 @ 101 (size 1), t2 fills the other 1 @ 99.
     # sell 4 from t2 (seen at t2's ts): not on t2 itself, but on t3 at the same ts, size 10.
     assert_fills(
@@ -534,9 +528,11 @@ def test_sizing_zero_after_rounding_is_rejected():
     assert res.rejections[0].ts == T0 + MIN
 
 
-def test_explicit_quantity_is_not_sized():
+def test_explicit_quantity_is_not_sized_but_is_rounded_to_the_lot():
+    res, _ = run({("AAA", 0): buy(1.3)}, BARS, sizing=("fixed_quantity", 5.0), lot_size=1.0)
+    assert res.fills[0].qty == 1.0
     res, _ = run({("AAA", 0): buy(0.3)}, BARS, sizing=("fixed_quantity", 5.0), lot_size=1.0)
-    assert res.fills[0].qty == 0.3
+    assert reasons(res) == ["zero_quantity"] and not res.fills
 
 
 # --------------------------------------------------------------------------------------------
@@ -605,9 +601,7 @@ def test_cancel_before_place_frees_risk_and_canceled_orders_never_fill():
     # b0: limit buy 1 @ 90 (never fills). b1: cancel it, place limit @ 101.5: with
     # max_position 1 this is allowed because the cancel happens first. b2 low 103 no;
     # b3 low 100 <= 101.5 -> min(103, 101.5) = 101.5.
-    res, _ = run(
-        {("AAA", 0): buy(1.0, limit=90.0), ("AAA", 1): cancel_and_replace}, BARS, max_position=1.0
-    )
+    res, _ = run({("AAA", 0): buy(1.0, limit=90.0), ("AAA", 1): cancel_and_replace}, BARS, max_position=1.0)
     assert res.rejections == []
     assert [(f.order_id, f.price) for f in res.fills] == [(2, 101.5)]
     assert res.orders[0].status == "canceled"
@@ -621,9 +615,7 @@ def test_flip_splits_the_fee_and_counts_round_trips():
     # b0: buy 2 -> b1 @ 102, fee 2 * 102 * 0.001 = 0.204.
     # b1: sell 5 -> b2 @ 104, fee 0.52: closes the long (2/5 of the fee = 0.208), opens -3.
     # b2: buy 3 -> b3 @ 103, fee 0.309: closes the short.
-    res, _ = run(
-        {("AAA", 0): buy(2.0), ("AAA", 1): sell(5.0), ("AAA", 2): buy(3.0)}, BARS, taker_bps=10.0
-    )
+    res, _ = run({("AAA", 0): buy(2.0), ("AAA", 1): sell(5.0), ("AAA", 2): buy(3.0)}, BARS, taker_bps=10.0)
     assert res.trades == 2
     long_trip, short_trip = res.round_trips
     # long: sells 2 * 104 - buys 2 * 102 - fees (0.204 + 0.208) = 4 - 0.412
@@ -658,9 +650,7 @@ def test_multi_symbol_merge_is_stable_by_symbol_order():
             ("BBB", 0): lambda ctx: ctx.buy("AAA", 2.0),  # fills on AAA's b2 (T0+2m)
         }
     )
-    res = run_backtest(
-        {"AAA": a, "BBB": b}, "bars", strat, Config(bar_interval_ns=MIN), symbols=["BBB", "AAA"]
-    )
+    res = run_backtest({"AAA": a, "BBB": b}, "bars", strat, Config(bar_interval_ns=MIN), symbols=["BBB", "AAA"])
     assert [(s, i) for s, i, _, _ in strat.seen] == [
         ("AAA", 0),
         ("BBB", 0),
@@ -688,9 +678,7 @@ def test_multi_symbol_trades_share_nothing_across_symbols():
     # At T0: AAA then BBB (spec order). AAA's t0 places buy 2 AAA and buy 2 BBB.
     # BBB's t0 (same ts, later event): buy 2 BBB is eligible -> 1 @ 20. Next events at T0+1s:
     # AAA t1: 1 @ 10.5 (size 1); BBB t1: the last 1 @ 21.
-    strat = Scripted(
-        {("AAA", 0): [lambda ctx: ctx.buy("AAA", 2.0), lambda ctx: ctx.buy("BBB", 2.0)]}
-    )
+    strat = Scripted({("AAA", 0): [lambda ctx: ctx.buy("AAA", 2.0), lambda ctx: ctx.buy("BBB", 2.0)]})
     res = run_backtest({"AAA": a, "BBB": b}, "trades", strat, Config())
     assert fills(res) == [
         (T0, "BBB", 1, 1.0, 20.0, 0.0, "taker"),
@@ -769,9 +757,7 @@ def test_bollinger_reversion_hand_computed():
         {"AAA": mk_bars(BOLLINGER_ROWS)},
         "bars",
         strat,
-        Config(
-            bar_interval_ns=MIN, maker_bps=10.0, taker_bps=20.0, max_position=1.0, allow_short=False
-        ),
+        Config(bar_interval_ns=MIN, maker_bps=10.0, taker_bps=20.0, max_position=1.0, allow_short=False),
     )
     # buy @ 11, maker fee 0.011; sell @ 11.4, taker fee 0.0228
     assert_fills(
@@ -791,9 +777,7 @@ def test_bollinger_reversion_hand_computed():
 def test_bollinger_no_order_when_lower_band_not_positive():
     # [1, 5]: mid 3 sd 2, k = 2 -> lower = -1: cancel only, no order.
     rows = [(1.0, 1.5, 0.5, 1.0), (1.0, 5.5, 0.9, 5.0), (5.0, 5.5, 0.1, 5.0)]
-    res = run_backtest(
-        {"AAA": mk_bars(rows)}, "bars", BollingerReversion(2, 2.0, 1.0), Config(bar_interval_ns=MIN)
-    )
+    res = run_backtest({"AAA": mk_bars(rows)}, "bars", BollingerReversion(2, 2.0, 1.0), Config(bar_interval_ns=MIN))
     # bar 1: no order; bar 2: [5, 5] sd 0 -> limit @ 5 (expires)
     assert [o.price for o in res.orders] == [5.0]
     assert res.fills == []
@@ -835,9 +819,7 @@ def test_donchian_breakout_hand_computed():
 
 def test_donchian_gap_through_the_stop_fills_at_the_open():
     rows = [r for r in DONCHIAN_ROWS[:4]] + [(11.2, 11.5, 11.1, 11.4)]
-    res = run_backtest(
-        {"AAA": mk_bars(rows)}, "bars", DonchianBreakout(3, 2, 2.0), Config(bar_interval_ns=MIN)
-    )
+    res = run_backtest({"AAA": mk_bars(rows)}, "bars", DonchianBreakout(3, 2, 2.0), Config(bar_interval_ns=MIN))
     assert [(f.qty, f.price) for f in res.fills] == [(2.0, 11.2)]
     assert res.final_equity == approx(10000.0 + 2 * (11.4 - 11.2))
 
@@ -877,3 +859,30 @@ def test_config_from_spec():
         allow_short=False,
     )
     assert parse_interval("1h") == 3600 * SEC and parse_interval("250ms") == SEC // 4
+
+
+def test_sma_cross_exit_cancels_working_orders_first():
+    # fast 1 / slow 2 (fast > slow iff the close rose), latency 1m + 1ns: an order decided at bar
+    # i is eligible at ts[i+2] + 1ns, so it fills at bar i + 3.
+    # bar 2: 10 after 9 -> cross above, buy 1 -> fills at bar 5 open = 12.
+    # bar 6: 12 after 13 -> cross below, long -> cancel working orders (none), sell 1 (bar 9).
+    # bar 7: cross above, long -> nothing. bar 8: 12 after 13 -> cross below, still long (the
+    # sell is working) -> cancel it, sell 1 again -> fills at bar 11 open = 12.6.
+    # bar 9: cross above, still long -> nothing. Never short, no rejection.
+    closes = [10.0, 9.0, 10.0, 11.0, 12.0, 13.0, 12.0, 13.0, 12.0, 12.5, 12.6, 12.7, 12.8]
+    rows = [(closes[i - 1] if i else c, 0.0, 0.0, c) for i, c in enumerate(closes)]
+    rows = [(o, max(o, c), min(o, c), c) for o, _, _, c in rows]
+    res = run_backtest(
+        {"AAA": mk_bars(rows)},
+        "bars",
+        SmaCross(1, 2, 1.0),
+        Config(bar_interval_ns=MIN, latency_ns=MIN + 1, allow_short=True),
+    )
+    assert fills(res) == [
+        (T0 + 5 * MIN, "AAA", 1, 1.0, 12.0, 0.0, "taker"),
+        (T0 + 11 * MIN, "AAA", -1, 1.0, 12.6, 0.0, "taker"),
+    ]
+    assert [o.status for o in res.orders] == ["filled", "canceled", "filled"]
+    assert res.rejections == []
+    assert res.trades == 1
+    assert res.final_equity == approx(10000.6)

@@ -9,9 +9,10 @@ marked "CONVENTION" so the lead can check them against the engine:
   ``bar.ts + bar_interval`` (``ctx.now()``), which is the ``submit_ts`` of what it submits. The
   equity point of an event is stamped with the event's ``ts`` (a bar's open time, like its fills),
   although its value uses the bar's close.
-- A quantity given explicitly by the strategy is used as given; only quantities computed by the
-  sizing rule are rounded down to the lot size: ``floor(q / lot + 1e-9) * lot`` (the 1e-9 of a lot
-  absorbs representation error: 0.3 with lot 0.1 is 3 lots, not 2).
+- Every quantity, given by the strategy or computed by the sizing rule, is rounded down to the
+  lot size: ``floor(q / lot + 1e-9) * lot`` (the 1e-9 of a lot absorbs representation error: 0.3
+  with lot 0.1 is 3 lots, not 2). An order against the position whose quantity is within 1e-9
+  (relative, at least 1e-9 absolute) of it is set to exactly the position, so it flattens.
 - A stop is triggered by the price condition alone, even when the trade / displayed size has
   already been used up by earlier orders of the same event; it then stays triggered.
 - A position is flat when it is exactly 0.0, an order is done when its remaining quantity is
@@ -367,12 +368,15 @@ class _Engine:
                 q = value * self.equity() / ref
             else:
                 raise ValueError(f"unknown sizing rule {rule!r}")
-            if self.cfg.lot_size > 0:
-                # Whole lots, rounded down; LOT_EPS absorbs representation error, so that
-                # 0.3 / 0.1 = 2.9999999999999996 counts as the 3 lots it means.
-                q = math.floor(q / self.cfg.lot_size + LOT_EPS) * self.cfg.lot_size
         else:
             q = float(qty)
+        if self.cfg.lot_size > 0:
+            # Whole lots, rounded down; LOT_EPS absorbs representation error, so that
+            # 0.3 / 0.1 = 2.9999999999999996 counts as the 3 lots it means.
+            q = math.floor(q / self.cfg.lot_size + LOT_EPS) * self.cfg.lot_size
+        held = abs(self.positions[symbol])
+        if side * self.positions[symbol] < 0 and abs(q - held) <= 1e-9 * max(1.0, held):
+            q = held  # "sell what I hold" flattens exactly
         if not q > 0:
             reject("zero_quantity", q)
             return None
