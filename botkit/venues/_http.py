@@ -17,9 +17,11 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
+from urllib.parse import quote, urlencode
 
 import aiohttp
 import structlog
+from yarl import URL
 
 from botkit.core.clock import NS_PER_SECOND
 from botkit.core.errors import (
@@ -92,11 +94,25 @@ class HttpResponse:
 
 
 class RequestToSign(NamedTuple):
-    """What a signer sees of a request: method, path below the base URL, and query parameters."""
+    """What a signer sees of a request: method, path below the base URL, query parameters, body.
+
+    ``query`` and ``body`` are exactly the bytes sent, so a signature can cover them.
+    """
 
     method: str
     path: str
     params: Mapping[str, str]
+    body: bytes = b""
+
+    @property
+    def query(self) -> str:
+        """The query string exactly as sent, without the leading ``?`` (empty if none)."""
+        return encode_query(self.params)
+
+
+def encode_query(params: Mapping[str, str]) -> str:
+    """The one encoding of query parameters: ``k=v`` pairs in order, percent-encoded, joined by ``&``."""
+    return urlencode(list(params.items()), quote_via=quote) if params else ""
 
 
 Signer = Callable[[RequestToSign], Mapping[str, str]]
@@ -149,15 +165,20 @@ class HttpClient:
         *,
         endpoint: str,
         params: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> HttpResponse:
         """Send one request (retrying transient failures) and return its 2xx response.
 
-        ``endpoint`` names the call in logs and errors. Raises the mapped core error otherwise.
+        ``endpoint`` names the call in logs and errors. ``body`` is sent as is (each retry sends
+        the same bytes); ``headers`` are added to every attempt, under the signer's. Raises the
+        mapped core error otherwise.
         """
-        to_sign = RequestToSign(method, path, dict(params or {}))
+        to_sign = RequestToSign(method, path, dict(params or {}), body or b"")
+        extra = dict(headers or {})
 
         async def once() -> HttpResponse:
-            return await self._send(to_sign, endpoint)
+            return await self._send(to_sign, endpoint, extra)
 
         return await retry(once, self._policy, self._should_retry, sleep=self._sleep, rng=self._rng)
 
@@ -180,13 +201,18 @@ class HttpClient:
             self._owns_session = True
         return self._session
 
-    async def _send(self, request: RequestToSign, endpoint: str) -> HttpResponse:
+    async def _send(
+        self, request: RequestToSign, endpoint: str, extra: Mapping[str, str] | None = None
+    ) -> HttpResponse:
         url = self.base_url + request.path
         async with self.budget.slot():
-            headers = dict(self._sign(request)) if self._sign is not None else {}  # signed when sent
+            headers = dict(extra or {})
+            if self._sign is not None:
+                headers.update(self._sign(request))  # signed when sent
             try:
+                target = _with_query(url, request.query)
                 async with self._http().request(
-                    request.method, url, params=request.params, headers=headers, timeout=self._timeout
+                    request.method, target, data=request.body or None, headers=headers, timeout=self._timeout
                 ) as raw:
                     body = await raw.read()
                     status, raw_headers = raw.status, raw.headers.copy()
@@ -230,6 +256,12 @@ class HttpClient:
             return None
         now_s = self.budget.clock.now_ns() / NS_PER_SECOND
         return min(max(rate.reset_at_s - now_s, 0.0), self.budget.window_s)
+
+
+def _with_query(url: str, query: str) -> URL:
+    """``url`` with ``query`` appended verbatim: the bytes a signer signed are the bytes sent."""
+    base = URL(url)
+    return URL(f"{base}?{query}", encoded=True) if query else base
 
 
 def _describe(exc: BaseException) -> str:

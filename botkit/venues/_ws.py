@@ -33,6 +33,9 @@ Send = Callable[[str], Awaitable[None]]
 OnOpen = Callable[[Send], Awaitable[None]]
 """Called with a ``send`` function after every connect: subscribe or resubscribe here."""
 
+OnClose = Callable[[str], Awaitable[None]]
+"""Called with the reason after an opened connection ended, before the reconnect backoff."""
+
 DEFAULT_WS_RETRY = RetryPolicy(base=0.5, factor=2.0, cap=30.0, max_attempts=20)
 """Reconnects of a feed: backoff from 0.5 s up to 30 s; give up after 20 failures in a row."""
 
@@ -63,11 +66,13 @@ class ReconnectingWebSocket:
         on_open: OnOpen | None = None,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
+        on_close: OnClose | None = None,
     ) -> None:
         self.venue = venue
         self._url = url
         self._options = options or WsOptions()
         self._on_open = on_open
+        self._on_close = on_close
         self._sleep = sleep
         self._rng = rng
         self._ws: ClientConnection | None = None
@@ -119,7 +124,9 @@ class ReconnectingWebSocket:
             except (TransientError, InvalidHandshake, OSError, TimeoutError) as exc:
                 problem = f"{type(exc).__name__}: {exc}"
             finally:
-                self._ws = None
+                opened, self._ws = self._ws is not None, None
+            if opened and self._on_close is not None:
+                await self._on_close(problem)
             if self._closed:
                 break
             await self._back_off(problem, retry_after)
