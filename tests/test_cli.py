@@ -85,3 +85,16 @@ def test_sim_argument_errors(capsys):
     assert "--port names one port" in capsys.readouterr().err
     assert main(["sim", "syncron", "--symbols", ","]) == 2
     assert "--symbols needs at least one symbol" in capsys.readouterr().err
+
+
+def test_tick_spec_with_two_symbols_and_small_chunks(tmp_path, monkeypatch):
+    shutil.copytree(ROOT / "backtests", tmp_path / "backtests")
+    monkeypatch.chdir(tmp_path)
+    for symbol, seed in (("BTCUSD", "1"), ("ETHUSD", "2")):
+        assert main(["data", "generate", "--symbol", symbol, "--trades", "30000", "--seed", seed]) == 0
+    args = ["backtest", "backtests/sma_ticks.yaml", "--param", "fast=20", "--param", "slow=100", "--no-progress"]
+    assert main(args) == 0
+    stats = json.loads((tmp_path / "reports" / "sma_ticks" / "stats.json").read_text())
+    assert stats["events"] == 60000 and stats["trades"] > 0
+    fills = pd.read_parquet(tmp_path / "reports" / "sma_ticks" / "fills.parquet")
+    assert set(fills.symbol) == {"BTCUSD", "ETHUSD"}

@@ -231,3 +231,20 @@ def test_python_path_callbacks_timers_cancels():
     assert log[2][0] == "canceled"
     assert log[3] == ("rejected", "order would leave position -4")
     assert r.fills.price.tolist() == [102.0]
+
+
+@pytest.mark.parametrize("engine", ["compiled", "python"])
+def test_archive_chunk_size_does_not_change_a_tick_backtest(tmp_path, engine):
+    from botkit.data.synthetic import generate_archive
+
+    for symbol, seed in (("AAA", 1), ("BBB", 2)):
+        generate_archive(tmp_path, symbol=symbol, n=20_000, kind="trades", seed=seed)
+    spec = {"strategy": "sma_cross", "params": {"fast": 20, "slow": 80, "size": 0.5}, "engine": engine,
+            "data": {"archive": str(tmp_path), "kind": "trades", "symbols": ["AAA", "BBB"]},
+            "fees": {"taker_bps": 5}, "latency_ns": 1_000_000, "risk": {"allow_short": False}}
+    whole = botkit.backtest({**spec, "data": {**spec["data"], "chunk_rows": 1_000_000}})
+    chunked = botkit.backtest({**spec, "data": {**spec["data"], "chunk_rows": 777}})
+    assert len(whole.fills) > 10
+    pd.testing.assert_frame_equal(whole.fills, chunked.fills)
+    assert whole.stats["final_equity"] == chunked.stats["final_equity"]
+    pd.testing.assert_series_equal(whole.equity, chunked.equity)
