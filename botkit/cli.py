@@ -63,6 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=42)
     gen.set_defaults(run=_cmd_data_generate)
 
+    run = sub.add_parser("run", help="run a bot from a YAML config (default venue: the local Syncron simulator)")
+    run.add_argument("config", type=Path, help="bot config (YAML), e.g. configs/demo.yaml")
+    run.add_argument("--duration", type=float, help="stop after this many seconds (default: until Ctrl-C)")
+    run.add_argument("--no-embedded-sim", action="store_true",
+                     help="never start the simulator in-process when the local venue is not running")
+    run.set_defaults(run=_cmd_run)
+
     sim = sub.add_parser("sim", help="run the local venue simulators (the embedded default venues)")
     sim.add_argument("venue", choices=["syncron", "sintra", "all"])
     sim.add_argument("--host", default="127.0.0.1", help="interface to listen on (keep loopback)")
@@ -133,6 +140,14 @@ def _cmd_data_generate(args: argparse.Namespace) -> int:
     where = args.out / args.venue / args.symbol / kind
     print(f"wrote {n:,} {kind} of {args.symbol} into {len(paths)} day files under {where}")
     return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from botkit.live.cli_run import run_bot_command
+
+    if args.duration is not None and args.duration <= 0:
+        raise ConfigError(f"--duration must be > 0 seconds, got {args.duration}")
+    return run_bot_command(args.config, args.duration, embedded_sim=not args.no_embedded_sim)
 
 
 def _cmd_data_download(args: argparse.Namespace) -> int:

@@ -98,3 +98,10 @@ def test_tick_spec_with_two_symbols_and_small_chunks(tmp_path, monkeypatch):
     assert stats["events"] == 60000 and stats["trades"] > 0
     fills = pd.read_parquet(tmp_path / "reports" / "sma_ticks" / "fills.parquet")
     assert set(fills.symbol) == {"BTCUSD", "ETHUSD"}
+
+
+def test_run_argument_errors(capsys):
+    assert main(["run", "configs/demo.yaml", "--duration", "0"]) == 2
+    assert "--duration must be > 0" in capsys.readouterr().err
+    assert main(["run", "no-such-config.yaml", "--duration", "1"]) == 2
+    assert "no-such-config.yaml" in capsys.readouterr().err

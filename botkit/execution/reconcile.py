@@ -1,0 +1,148 @@
+"""After a connect or reconnect: compare the venue's truth with the OMS and emit the differences.
+
+What the venue says wins. Its open orders update ours; our open orders it no longer lists are
+looked up one by one (if the client can) to learn how they ended; fills we missed while
+disconnected are replayed from the venue's fill history (if the client has one) or, failing that,
+made up from the filled quantity the venue reports. Open orders with this bot's id prefix that
+the OMS does not know (state lost) are adopted; other open orders are left alone and reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+import structlog
+
+from botkit.core.clock import Clock
+from botkit.core.errors import NotFoundError
+from botkit.execution.executor import OrderExecutor
+from botkit.execution.oms import OrderManager
+from botkit.execution.snapshot import intent_of, snapshot_events
+from botkit.model.order_events import OrderAccepted, OrderCanceled, OrderEvent, OrderFilled, OrderRejected
+from botkit.model.orders import Fill, Order, OrderStatus
+
+log = structlog.get_logger("botkit.execution.reconcile")
+
+
+@runtime_checkable
+class OrderLookup(Protocol):
+    """An execution client that can report one order, open or finished, by client order id."""
+
+    async def order(self, client_order_id: str) -> Order | None:
+        """The order; None (or ``NotFoundError``) if the venue never saw it."""
+        ...
+
+
+@runtime_checkable
+class FillHistory(Protocol):
+    """An execution client that can list the account's recent fills."""
+
+    async def fills(self, symbol: str | None = None) -> Sequence[Fill]:
+        """Recent fills (of ``symbol``), any order."""
+        ...
+
+
+@dataclass
+class ReconcileReport:
+    """What a reconciliation found and did."""
+
+    events: list[OrderEvent] = field(default_factory=list)
+    adopted: list[str] = field(default_factory=list)
+    lost: list[str] = field(default_factory=list)
+    foreign: list[str] = field(default_factory=list)
+    replayed_fills: int = 0
+
+    @property
+    def changed(self) -> bool:
+        """Whether the local state had to change."""
+        return bool(self.events or self.adopted or self.lost)
+
+
+class Reconciler:
+    """Brings the OMS in line with the venue; call ``reconcile`` after every (re)connect."""
+
+    def __init__(
+        self,
+        executor: OrderExecutor,
+        *,
+        lookup: OrderLookup | None = None,
+        history: FillHistory | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.executor = executor
+        self.oms: OrderManager = executor.oms
+        client = executor.client
+        self.lookup = lookup if lookup is not None else (client if isinstance(client, OrderLookup) else None)
+        self.history = history if history is not None else (client if isinstance(client, FillHistory) else None)
+        self.clock = clock or executor.clock
+
+    async def reconcile(self, symbols: Collection[str] = ()) -> ReconcileReport:
+        """Compare venue open orders (and fills) with the OMS; apply and return the differences."""
+        report = ReconcileReport()
+        venue_open = {o.client_order_id: o for o in await self.executor.client.open_orders()}
+        if self.history is not None:
+            await self._replay_fills(report, set(symbols) | {o.symbol for o in self.oms.open_orders()})
+        synthesize = self.history is None
+        for local in self.oms.open_orders():
+            coid = local.client_order_id
+            if self.executor.is_sending(coid):
+                continue
+            venue = venue_open.get(coid)
+            if venue is None:
+                venue = await self._look_up(coid)
+            ts = self.clock.now_ns()
+            if venue is not None:
+                self._apply(report, snapshot_events(local, venue, ts, synthesize_fills=synthesize))
+            elif local.status is OrderStatus.PENDING:
+                report.lost.append(coid)
+                reason = "the venue does not know this order: it was never placed"
+                self._apply(report, [OrderRejected(ts, intent_of(local), reason, source="reconcile")])
+            elif self.lookup is None:
+                report.lost.append(coid)
+                log.warning("reconcile.order_vanished", client_order_id=coid, assumed="canceled")
+                self._apply(report, [OrderCanceled(ts, local)])
+            self.executor.unresolved.discard(coid)
+        for coid, venue in venue_open.items():
+            if coid in self.oms:
+                continue
+            if self.executor.owns(coid):
+                self.oms.restore([venue], ())
+                report.adopted.append(coid)
+                report.events.append(OrderAccepted(self.clock.now_ns(), venue))
+                log.warning("reconcile.order_adopted", client_order_id=coid, symbol=venue.symbol)
+            else:
+                report.foreign.append(coid)
+        log.info("reconcile.done", venue_open=len(venue_open), events=len(report.events),
+                 adopted=len(report.adopted), lost=len(report.lost), foreign=len(report.foreign),
+                 replayed_fills=report.replayed_fills)
+        return report
+
+    async def _look_up(self, client_order_id: str) -> Order | None:
+        if self.lookup is None:
+            return None
+        try:
+            return await self.lookup.order(client_order_id)
+        except NotFoundError:
+            return None
+
+    async def _replay_fills(self, report: ReconcileReport, symbols: Collection[str]) -> None:
+        assert self.history is not None
+        fills: list[Fill] = []
+        targets: list[str | None] = [*sorted(symbols)] or [None]
+        for symbol in targets:
+            fills.extend(await self.history.fills(symbol))
+        for fill in sorted(fills, key=lambda f: f.ts):
+            local = self.oms.get(fill.client_order_id)
+            if local is None or self.oms.has_seen(fill):
+                continue
+            before = len(report.events)
+            self._apply(report, [OrderFilled(fill.ts, local, fill)])
+            report.replayed_fills += len(report.events) - before
+
+    def _apply(self, report: ReconcileReport, events: list[OrderEvent]) -> None:
+        for event in events:
+            result = self.oms.apply(event)
+            if result is not None:
+                report.events.append(result)

@@ -1,0 +1,123 @@
+"""Build a ready-to-run ``LiveEngine`` from a ``BotConfig``: strategy, venue clients, paper or live.
+
+This is the composition root's wiring: the only place that knows which venue client classes
+exist. Secrets come from the venue settings' environment variables and are registered for log
+redaction before any client is made.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+
+from botkit.core.clock import Clock
+from botkit.core.errors import ConfigError
+from botkit.live.engine import LiveEngine
+from botkit.live.paper import PaperExecutionClient
+from botkit.logging import register_secret
+from botkit.model.instruments import Instrument
+from botkit.settings import BotConfig
+from botkit.strategy.loader import build_params, load_strategy_class
+from botkit.venues.base import ExecutionClient, MarketDataClient
+from botkit.venues.sintra import SintraDataClient, SintraSettings
+from botkit.venues.syncron import SyncronDataClient, SyncronExecutionClient, SyncronRestClient, SyncronSettings
+
+log = structlog.get_logger("botkit.live.build")
+
+
+def syncron_settings(config: BotConfig) -> SyncronSettings:
+    """The Syncron client settings for the bot: its endpoint, credentials from ``BOTKIT_SYNCRON__*``."""
+    try:
+        settings = SyncronSettings(endpoint=config.venue.endpoint)
+        credentials = settings.credentials()
+    except ValueError as error:
+        raise ConfigError(f"syncron settings: {error}") from None
+    if credentials is not None:
+        register_secret(credentials[0])
+        register_secret(credentials[1].get_secret_value())
+    elif config.mode == "live":
+        raise ConfigError(
+            f"mode live on {config.venue.endpoint} needs credentials: set BOTKIT_SYNCRON__API_KEY and "
+            "BOTKIT_SYNCRON__API_SECRET in the environment"
+        )
+    return settings
+
+
+async def build_engine(
+    config: BotConfig,
+    *,
+    source: str = "config",
+    settings: SyncronSettings | None = None,
+    clock: Clock | None = None,
+    restore_state: bool = True,
+) -> LiveEngine:
+    """Load the strategy, connect the venue clients and assemble the engine (not started).
+
+    ``restore_state`` False ignores the saved state (the venue is new, e.g. an embedded simulator).
+    """
+    strategy_cls = load_strategy_class(config.strategy)
+    params = build_params(strategy_cls, config.params, source)
+    settings = settings or syncron_settings(config)
+    rest = SyncronRestClient(settings)
+    data = SyncronDataClient(rest=rest)
+    live_client = SyncronExecutionClient(rest=rest) if config.mode == "live" else None
+    try:
+        instruments = await _instruments(data, config)
+    except BaseException:
+        await rest.close()
+        raise
+    execution: ExecutionClient
+    if live_client is not None:
+        execution = live_client
+    else:
+        fees, slippage = config.paper.fees, config.paper.slippage
+        execution = PaperExecutionClient(
+            maker_bps=fees.maker_bps, taker_bps=fees.taker_bps, slippage_bps=slippage.bps,
+            match_on="trades" if config.engine.market_data == "trades" else "quotes", cash=config.capital,
+            clock=clock, queue_fills=False,
+        )
+    market: MarketDataClient = _ClosingData(data, rest)  # type: ignore[assignment]
+    reference = _reference_client(config)
+    return LiveEngine(config, strategy_cls=strategy_cls, params=params, data=market, execution=execution,
+                      instruments=instruments, reference=reference, clock=clock, restore_state=restore_state)
+
+
+async def _instruments(data: SyncronDataClient, config: BotConfig) -> dict[str, Instrument]:
+    listed = {i.symbol: i for i in await data.instruments()}
+    missing = [s for s in config.symbols if s not in listed]
+    if missing:
+        raise ConfigError(f"symbols {missing} are not listed on syncron ({config.venue.endpoint}); "
+                          f"listed: {sorted(listed)}")
+    return {s: listed[s] for s in config.symbols}
+
+
+def _reference_client(config: BotConfig) -> MarketDataClient | None:
+    if config.reference is None:
+        return None
+    settings = SintraSettings(endpoint=config.reference.endpoint)
+    if settings.api_key is not None:
+        register_secret(settings.api_key.get_secret_value())
+    return SintraDataClient(settings)
+
+
+class _ClosingData:
+    """The market-data client; its ``close`` also closes the REST client it shares with execution.
+
+    The engine closes market data after it canceled its orders, so the shared session is no
+    longer needed by then; the execution client's own ``close`` only ends its streams.
+    """
+
+    def __init__(self, data: SyncronDataClient, rest: SyncronRestClient) -> None:
+        self._data = data
+        self._rest = rest
+        self.venue = data.venue
+
+    def stream(self, symbols: Any = None) -> Any:
+        """The venue's market events."""
+        return self._data.stream(symbols)
+
+    async def close(self) -> None:
+        """Close the streams, then the shared REST session."""
+        await self._data.close()
+        await self._rest.close()

@@ -1,0 +1,105 @@
+"""``botkit run configs/demo.yaml [--duration 30]``: run a bot, print its summary, return the exit code.
+
+When the config's venue endpoint is ``local`` (or another loopback URL) and nothing listens on
+its port, the Syncron simulator is started in this process first (see ``_embedded_simulator``), so a first run
+needs no setup at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import structlog
+
+from botkit.live.build import build_engine, syncron_settings
+from botkit.live.report import RunSummary
+from botkit.settings import BotConfig, load_bot_config
+
+log = structlog.get_logger("botkit.live.cli")
+
+EXIT_OK = 0
+EXIT_HALTED = 3
+
+
+def run_bot_command(config_path: Path | str, duration_s: float | None = None, embedded_sim: bool = True) -> int:
+    """Run the bot of ``config_path`` until Ctrl-C / SIGTERM or ``duration_s``; prints a summary.
+
+    Returns 0 after a normal stop, 3 when the engine ended halted (a strategy or venue error).
+    """
+    config = load_bot_config(config_path)
+    summary = asyncio.run(run_bot(config, duration_s=duration_s, embedded_sim=embedded_sim, source=str(config_path)))
+    for line in summary.lines():
+        print(line)
+    return EXIT_HALTED if summary.state == "halted" else EXIT_OK
+
+
+async def run_bot(config: BotConfig, *, duration_s: float | None = None, embedded_sim: bool = True,
+                  source: str = "config") -> RunSummary:
+    """Build and run the engine for ``config`` (starting the embedded simulator if needed)."""
+    settings = syncron_settings(config)
+    async with _maybe_simulator(settings.rest_url, embedded_sim and settings.is_loopback, config) as embedded:
+        # an embedded simulator is a brand-new venue: state saved against an earlier one does not apply
+        engine = await build_engine(config, source=source, settings=settings, restore_state=not embedded)
+        loop = asyncio.get_running_loop()
+        handled = []
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, engine.request_stop)
+                handled.append(sig)
+        try:
+            return await engine.run(duration_s)
+        finally:
+            for sig in handled:
+                loop.remove_signal_handler(sig)
+
+
+@contextlib.asynccontextmanager
+async def _maybe_simulator(rest_url: str, allowed: bool, config: BotConfig) -> AsyncIterator[bool]:
+    """Start the embedded simulator if allowed and nothing listens; yields whether it did."""
+    parts = urlsplit(rest_url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    if not allowed or _listening(host, port):
+        yield False
+        return
+    async with _embedded_simulator(config, host, port):
+        yield True
+
+
+def _listening(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex((host, port)) == 0
+
+
+# ------------------------------------------------------------------------------------------------
+# EMBEDDED SIMULATOR: the one place live code reaches ``botkit.sim``, through a lazy import, and
+# only when the config's venue is on loopback (``local``) and nothing listens on its port yet.
+# ------------------------------------------------------------------------------------------------
+@contextlib.asynccontextmanager
+async def _embedded_simulator(config: BotConfig, host: str, port: int) -> AsyncIterator[None]:
+    """Serve the local Syncron simulator in this process for the duration of the block."""
+    from botkit.sim import syncron as sim  # lazy on purpose: see the banner above
+
+    stop = asyncio.Event()
+    ready = asyncio.Event()
+    task = asyncio.create_task(
+        sim.serve(host, port, tuple(config.symbols), stop=stop, on_ready=lambda _: ready.set()),
+        name="embedded-syncron-sim",
+    )
+    waiter = asyncio.create_task(ready.wait())
+    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        waiter.cancel()
+        task.result()  # re-raises why it could not start
+    log.info("sim.embedded", url=f"http://{host}:{port}", note="local Syncron simulator started in-process")
+    try:
+        yield
+    finally:
+        stop.set()
+        await task

@@ -1,0 +1,79 @@
+"""What the live engine knows about prices: last quote and trade per symbol, and the reference feed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from botkit.core.clock import NS_PER_SECOND, Clock
+from botkit.model.enums import Side
+from botkit.model.events import Price, Quote, Trade
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    price: float
+    at_ns: int
+
+
+class MarketState:
+    """Latest top of book and trade per symbol, and the latest reference price (e.g. Sintra).
+
+    ``reference(symbol)`` is what the price collar compares orders with: the reference feed's
+    price when it is fresh (younger than ``max_reference_age_s``), else the venue mid.
+    """
+
+    def __init__(self, clock: Clock, *, reference_symbol: str | None = None, max_reference_age_s: float = 60.0,
+                 use_venue_mid: bool = True) -> None:
+        self.clock = clock
+        self.reference_symbol = reference_symbol
+        self.max_reference_age_ns = int(max_reference_age_s * NS_PER_SECOND)
+        self.use_venue_mid = use_venue_mid
+        self.quotes: dict[str, Quote] = {}
+        self.trades: dict[str, Trade] = {}
+        self._reference: dict[str, _Seen] = {}
+
+    def on_quote(self, quote: Quote) -> None:
+        """Remember the latest quote of its symbol."""
+        self.quotes[quote.symbol] = quote
+
+    def on_trade(self, trade: Trade) -> None:
+        """Remember the latest trade of its symbol."""
+        self.trades[trade.symbol] = trade
+
+    def on_price(self, price: Price) -> None:
+        """Remember a reference price (it prices ``reference_symbol``)."""
+        if self.reference_symbol is not None and price.price > 0:
+            self._reference[self.reference_symbol] = _Seen(price.price, self.clock.now_ns())
+
+    def mid(self, symbol: str) -> float | None:
+        """The venue mid (or last trade price when there is no two-sided quote)."""
+        quote = self.quotes.get(symbol)
+        if quote is not None and quote.bid > 0 and quote.ask > 0:
+            return quote.mid
+        trade = self.trades.get(symbol)
+        return trade.price if trade is not None else None
+
+    def last(self, symbol: str) -> float | None:
+        """The mark price of ``symbol``: the quote mid, or the last trade."""
+        return self.mid(symbol)
+
+    def execution_price(self, symbol: str, side: Side) -> float | None:
+        """Where a market order would trade now: the ask for buys, the bid for sells, else the mid."""
+        quote = self.quotes.get(symbol)
+        if quote is not None:
+            px = quote.ask if side is Side.BUY else quote.bid
+            if px > 0:
+                return px
+        return self.mid(symbol)
+
+    def reference(self, symbol: str) -> float | None:
+        """The reference price for the collar: a fresh feed price, else the venue mid (if allowed)."""
+        seen = self._reference.get(symbol)
+        if seen is not None and self.clock.now_ns() - seen.at_ns <= self.max_reference_age_ns:
+            return seen.price
+        return self.mid(symbol) if self.use_venue_mid else None
+
+    def reference_age_s(self, symbol: str) -> float | None:
+        """Seconds since the last reference price for ``symbol``."""
+        seen = self._reference.get(symbol)
+        return None if seen is None else (self.clock.now_ns() - seen.at_ns) / NS_PER_SECOND

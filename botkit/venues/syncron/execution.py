@@ -1,0 +1,161 @@
+"""The Syncron execution client: botkit's ``ExecutionClient`` for Syncron.
+
+Submitting an intent sends it with the executor's client order id, rounded to the instrument's
+lot and tick; the venue treats a repeated client order id as the same order, so the REST retries
+after a timeout (and the executor's own retries) never place a second order. If the venue stays
+unreachable, the order is looked up by its client order id before the error is raised: a request
+that timed out after the venue accepted it still returns the order.
+
+Cancels are idempotent too: canceling an order that already finished returns its final state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Self
+
+import structlog
+
+from botkit.core.errors import NotFoundError, VenueUnavailable
+from botkit.model.orders import Fill, Order, OrderIntent
+from botkit.model.positions import Balance, Position
+from botkit.venues._ratelimit import Sleep
+from botkit.venues._ws import WsOptions
+from botkit.venues.syncron import parse, wire
+from botkit.venues.syncron.config import SyncronSettings
+from botkit.venues.syncron.errors import SyncronOrderNotOpen
+from botkit.venues.syncron.order_stream import SyncronOrderStream
+from botkit.venues.syncron.orders import check_client_order_id, intent_body
+from botkit.venues.syncron.rest import SyncronRestClient
+from botkit.venues.syncron.results import OrderReport
+
+log = structlog.get_logger("botkit.venues.syncron")
+
+
+class SyncronExecutionClient:
+    """Orders at Syncron: submit, cancel, cancel all, open orders, fills, balances, order events.
+
+    Pass ``rest`` to share one REST client (session, budget, credentials) with a
+    ``SyncronDataClient``; otherwise one is made from ``settings`` and closed with this client.
+    """
+
+    venue = wire.VENUE
+
+    def __init__(
+        self,
+        settings: SyncronSettings | None = None,
+        *,
+        rest: SyncronRestClient | None = None,
+        ws_options: WsOptions | None = None,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._owns_rest = rest is None
+        self.rest = rest if rest is not None else SyncronRestClient(settings, sleep=sleep, rng=rng)
+        self._ws_options = ws_options
+        self._sleep = sleep
+        self._rng = rng
+        self._streams: list[SyncronOrderStream] = []
+
+    def __repr__(self) -> str:
+        return f"SyncronExecutionClient(rest={self.rest!r})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close order streams, and the REST client if this client made it; safe to call twice."""
+        for stream in self._streams:
+            await stream.close()
+        self._streams.clear()
+        if self._owns_rest:
+            await self.rest.close()
+
+    # --- ExecutionClient ----------------------------------------------------------------------
+
+    async def submit(self, intent: OrderIntent, client_order_id: str) -> Order:
+        """Send ``intent`` as an order with ``client_order_id``; returns it after matching.
+
+        Raises ``OrderRejected`` / ``InsufficientFunds`` when the venue refuses it and
+        ``ConfigError`` (``SyncronInvalidParameter``) for a request the venue calls invalid.
+        """
+        check_client_order_id(client_order_id)
+        instrument = await self.rest.instrument(intent.symbol)
+        body = intent_body(intent, client_order_id, instrument)
+        log.info("syncron.order.submitted", client_order_id=client_order_id, symbol=intent.symbol,
+                 side=body[wire.F_SIDE], type=body[wire.F_TYPE], qty=body[wire.F_QTY])
+        try:
+            data = await self.rest.place_order_body(body)
+        except VenueUnavailable:
+            found = await self._find(client_order_id)
+            if found is None:
+                raise
+            log.warning("syncron.order.found_after_failure", client_order_id=client_order_id)
+            report = found
+        else:
+            report = parse.parse_order(data, "place_order")
+        self._track(report)
+        return report.order
+
+    async def cancel(self, client_order_id: str) -> Order:
+        """Cancel an open order; an order that already finished is returned in its final state."""
+        try:
+            report = await self.rest.cancel_order(client_order_id=client_order_id)
+        except SyncronOrderNotOpen:
+            report = await self.rest.get_order(client_order_id=client_order_id)
+        log.info("syncron.order.canceled", client_order_id=client_order_id, status=report.order.status.value)
+        self._track(report)
+        return report.order
+
+    async def cancel_all(self, symbol: str | None = None) -> tuple[Order, ...]:
+        """Cancel every open order (of ``symbol``, or all); returns the canceled orders."""
+        reports = await self.rest.cancel_all(symbol)
+        log.info("syncron.order.canceled_all", symbol=symbol, count=len(reports))
+        return tuple(r.order for r in reports)
+
+    async def open_orders(self, symbol: str | None = None) -> tuple[Order, ...]:
+        """The venue's open orders (of ``symbol``, or all), oldest first, for reconciliation."""
+        return tuple(r.order for r in await self.rest.open_orders(symbol))
+
+    async def order(self, client_order_id: str) -> Order | None:
+        """One order by client order id, open or finished; None if the venue does not know it."""
+        found = await self._find(client_order_id)
+        return found.order if found is not None else None
+
+    async def fills(self, symbol: str | None = None, *, limit: int = 100) -> tuple[Fill, ...]:
+        """Own fills (``limit`` 1..1000), oldest first."""
+        return tuple(e.fill for e in reversed(await self.rest.fills(symbol, limit=limit)))
+
+    async def balances(self) -> Sequence[Balance]:
+        """The account's balances per asset."""
+        return await self.rest.balances()
+
+    async def positions(self, symbol: str | None = None) -> Sequence[Position]:
+        """The account's net position per symbol."""
+        return await self.rest.positions(symbol)
+
+    def order_events(self) -> SyncronOrderStream:
+        """Order events (accepted, fills, cancels, expiries) as the venue reports them, until closed."""
+        stream = SyncronOrderStream(self.rest, options=self._ws_options, sleep=self._sleep, rng=self._rng)
+        self._streams.append(stream)
+        return stream
+
+    # --- internals ----------------------------------------------------------------------------
+
+    async def _find(self, client_order_id: str) -> OrderReport | None:
+        try:
+            return await self.rest.get_order(client_order_id=client_order_id)
+        except NotFoundError:
+            return None
+
+    def _track(self, report: OrderReport) -> None:
+        for stream in self._streams:
+            stream.track(report)

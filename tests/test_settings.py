@@ -1,0 +1,81 @@
+"""Bot config files: validation errors name the key and the file; secrets are refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from botkit.core.errors import ConfigError
+from botkit.settings import load_bot_config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+MINIMAL = """
+name: t
+strategy: sma_cross
+params: {fast: 3, slow: 8}
+symbols: [BTCUSD]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "bot.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_minimal_config_gets_safe_defaults(tmp_path):
+    config = load_bot_config(write(tmp_path, MINIMAL))
+    assert config.mode == "paper" and config.venue.endpoint == "local"
+    assert config.engine.cancel_on_stop and config.reference is None
+    assert config.state_file() == Path("state/t.state.json")
+
+
+def test_the_demo_config_is_valid():
+    config = load_bot_config(ROOT / "configs" / "demo.yaml")
+    assert config.symbols == ["BTCUSD"] and config.strategy == "sma_cross"
+
+
+def test_unknown_keys_name_the_key_and_the_file(tmp_path):
+    path = write(tmp_path, MINIMAL + "risk: {max_posiiton: 2}\nmodee: live\n")
+    with pytest.raises(ConfigError) as info:
+        load_bot_config(path)
+    message = str(info.value)
+    assert str(path) in message and "'risk.max_posiiton'" in message and "'modee'" in message
+
+
+def test_bad_values_are_explained(tmp_path):
+    with pytest.raises(ConfigError, match=r"mode: .*'paper' or 'live'"):
+        load_bot_config(write(tmp_path, MINIMAL + "mode: yolo\n"))
+    with pytest.raises(ConfigError, match=r"venue\.endpoint"):
+        load_bot_config(write(tmp_path, MINIMAL + "venue: {endpoint: ftp://x}\n"))
+    with pytest.raises(ConfigError, match="price_collar_bps"):
+        load_bot_config(write(tmp_path, MINIMAL + "risk: {price_collar_bps: -1}\n"))
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_bot_config(tmp_path / "missing.yaml")
+
+
+@pytest.mark.parametrize(
+    ("snippet", "key", "env"),
+    [
+        ("venue: {endpoint: testnet, api_key: abc}", "venue.api_key", "BOTKIT_SYNCRON__API_KEY"),
+        ("venue: {api_secret: abc}", "venue.api_secret", "BOTKIT_SYNCRON__API_SECRET"),
+        ("reference: {pair: btcusd, api_key: k}", "reference.api_key", "BOTKIT_SINTRA__API_KEY"),
+    ],
+)
+def test_secrets_in_yaml_are_refused_with_the_env_var_to_use(tmp_path, snippet, key, env):
+    with pytest.raises(ConfigError) as info:
+        load_bot_config(write(tmp_path, MINIMAL + snippet + "\n"))
+    message = str(info.value)
+    assert repr(key) in message and env in message and "abc" not in message
+
+
+def test_environment_overrides_the_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("BOTKIT_MODE", "live")
+    monkeypatch.setenv("BOTKIT_VENUE__ENDPOINT", "testnet")
+    monkeypatch.setenv("BOTKIT_RISK__MAX_POSITION", "2.5")
+    monkeypatch.setenv("BOTKIT_SYNCRON__API_KEY", "not-for-bot-config")
+    config = load_bot_config(write(tmp_path, MINIMAL + "risk: {max_order_qty: 1}\n"))
+    assert config.mode == "live" and config.venue.endpoint == "testnet"
+    assert config.risk.max_position == 2.5 and config.risk.max_order_qty == 1
