@@ -8,8 +8,7 @@ time and skips row groups whose ``ts`` statistics lie outside the requested rang
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from botkit.data.atomic import atomic_write
-from botkit.data.columns import ArrowData, infer_kind, normalize_name, to_records, to_table
+from botkit.data.columns import infer_kind, normalize_name, to_records, to_table
 from botkit.data.kinds import COLUMNS, DTYPES, BaseKind
 from botkit.data.validate import file_error, validate_records
 
@@ -41,35 +40,6 @@ def write_parquet(path: str | Path, records: np.ndarray, *, sync_dir: bool = Tru
             writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
         finally:
             writer.close()
-
-
-@dataclass(frozen=True)
-class ParquetPlan:
-    """An opened Parquet file and what to read from it for one kind and time range.
-
-    ``groups`` are the row groups that can hold rows in the range, in file order;
-    ``first_rows[i]`` is the 1-based file row of the first row of ``groups[i]``, which has
-    ``group_rows[i]`` rows.
-    """
-
-    source: str
-    file: pq.ParquetFile
-    kind: BaseKind
-    columns: list[str]
-    groups: tuple[int, ...]
-    first_rows: tuple[int, ...]
-    group_rows: tuple[int, ...]
-
-    @property
-    def num_rows(self) -> int:
-        """The rows in the planned row groups."""
-        return sum(self.group_rows)
-
-    def follows(self, index: int) -> bool:
-        """Whether planned group ``index`` starts right after the planned group before it."""
-        if index == 0:
-            return False
-        return self.first_rows[index] == self.first_rows[index - 1] + self.group_rows[index - 1]
 
 
 def read_parquet(
@@ -101,93 +71,39 @@ def iter_parquet(
     Only rows with ``start_ns <= ts < end_ns`` are yielded, and row groups that cannot hold such
     rows are not read. Sortedness is checked across chunk borders.
     """
-    plan = plan_parquet(path, kind, start_ns=start_ns, end_ns=end_ns)
-    yield from iter_plan(plan, chunk_rows=chunk_rows, start_ns=start_ns, end_ns=end_ns, day=day)
-
-
-def plan_parquet(
-    path: str | Path,
-    kind: BaseKind | None = None,
-    *,
-    start_ns: int | None = None,
-    end_ns: int | None = None,
-) -> ParquetPlan:
-    """Open ``path`` and choose the columns and row groups to read (see ``iter_parquet``)."""
     source = str(path)
     parquet = _open(path)
-    schema = parquet.schema_arrow
-    base = kind or infer_kind(schema.names, source)
-    columns = _columns_to_read(schema.names, base)
+    names = parquet.schema_arrow.names
+    base = kind or infer_kind(names, source)
+    columns = _columns_to_read(names, base)
     metadata = parquet.metadata
     if metadata.num_rows == 0:
         raise file_error(source, "no rows (empty file)")
-    ts_index, ts_scale = _ts_statistics_scale(schema, columns)
-    groups, first_rows, group_rows = [], [], []
+    ts_index, ts_scale = _ts_statistics_scale(parquet.schema_arrow, columns)
+
     first_row = 1
-    for group in range(metadata.num_row_groups):
-        group_meta = metadata.row_group(group)
-        if _may_overlap(group_meta, ts_index, ts_scale, start_ns, end_ns):
-            groups.append(group)
-            first_rows.append(first_row)
-            group_rows.append(group_meta.num_rows)
-        first_row += group_meta.num_rows
-    return ParquetPlan(
-        source, parquet, base, columns, tuple(groups), tuple(first_rows), tuple(group_rows)
-    )
-
-
-def read_plan(plan: ParquetPlan) -> pa.Table:
-    """The planned row groups of a file as one Arrow table, then the file closed.
-
-    Decodes on the calling thread (pyarrow releases the GIL meanwhile), so several files can be
-    read at once from a thread pool.
-    """
-    try:
-        return plan.file.read_row_groups(list(plan.groups), columns=plan.columns, use_threads=False)
-    except (pa.ArrowException, OSError) as exc:
-        raise file_error(plan.source, f"not a readable Parquet file ({exc})") from exc
-    finally:
-        plan.file.close()
-
-
-def iter_plan(
-    plan: ParquetPlan,
-    *,
-    chunk_rows: int | None = None,
-    start_ns: int | None = None,
-    end_ns: int | None = None,
-    day: date | None = None,
-    table: pa.Table | None = None,
-) -> Iterator[np.ndarray]:
-    """The validated rows of a planned file in ``[start_ns, end_ns)``, as ``iter_parquet`` yields.
-
-    ``table`` is the file's planned rows already decoded by ``read_plan``; without it the row
-    groups are decoded one at a time, in batches of at most ``chunk_rows`` rows.
-    """
     prev_ts: int | None = None
-    offset = 0
-    for index, (first_row, rows) in enumerate(zip(plan.first_rows, plan.group_rows, strict=True)):
-        if not plan.follows(index):
+    for group in range(metadata.num_row_groups):
+        group_rows = metadata.row_group(group).num_rows
+        if not _may_overlap(metadata.row_group(group), ts_index, ts_scale, start_ns, end_ns):
+            first_row += group_rows
             prev_ts = None
+            continue
         try:
-            if table is not None:
-                batches: Iterable[ArrowData] = [table.slice(offset, rows)]
-                offset += rows
-            else:
-                batches = _group_batches(plan, index, chunk_rows)
+            batches = parquet.iter_batches(
+                batch_size=chunk_rows or max(group_rows, 1), row_groups=[group], columns=columns
+            )
             for batch in batches:
-                records = to_records(batch, plan.kind, plan.source, first_row)
-                validate_records(
-                    records, plan.source, first_row=first_row, prev_ts=prev_ts, day=day
-                )
+                records = to_records(batch, base, source, first_row)
+                validate_records(records, source, first_row=first_row, prev_ts=prev_ts, day=day)
                 first_row += len(records)
                 if len(records):
                     prev_ts = int(records["ts"][-1])
-                    selected = in_range(records, start_ns, end_ns)
+                    selected = _in_range(records, start_ns, end_ns)
                     if len(selected):
                         yield selected
         except (pa.ArrowException, OSError) as exc:
-            raise file_error(plan.source, f"not a readable Parquet file ({exc})") from exc
+            raise file_error(source, f"not a readable Parquet file ({exc})") from exc
 
 
 def read_kind(path: str | Path) -> BaseKind:
@@ -247,18 +163,7 @@ def _may_overlap(
     return (start_ns is None or high >= start_ns) and (end_ns is None or low < end_ns)
 
 
-def _group_batches(
-    plan: ParquetPlan, index: int, chunk_rows: int | None
-) -> Iterator[pa.RecordBatch]:
-    return plan.file.iter_batches(
-        batch_size=chunk_rows or max(plan.group_rows[index], 1),
-        row_groups=[plan.groups[index]],
-        columns=plan.columns,
-    )
-
-
-def in_range(records: np.ndarray, start_ns: int | None, end_ns: int | None) -> np.ndarray:
-    """The rows of sorted ``records`` with ``start_ns <= ts < end_ns`` (None: unbounded)."""
+def _in_range(records: np.ndarray, start_ns: int | None, end_ns: int | None) -> np.ndarray:
     ts = records["ts"]
     lo = 0 if start_ns is None else int(np.searchsorted(ts, start_ns, side="left"))
     hi = len(ts) if end_ns is None else int(np.searchsorted(ts, end_ns, side="left"))

@@ -6,7 +6,6 @@ reported. Rows are 1-based data rows: row 1 is the first row after a CSV header.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from typing import Literal
 
@@ -15,7 +14,7 @@ import numpy as np
 from botkit.core.clock import NS_PER_DAY, NS_PER_SECOND
 from botkit.core.errors import DataError
 from botkit.data.kinds import kind_of_dtype
-from botkit.data.layout import day_of, day_start_ns
+from botkit.data.layout import day_start_ns
 
 _FLOAT_FIELDS = {
     "bars": ("open", "high", "low", "close", "volume"),
@@ -82,55 +81,14 @@ def validate_records(
     before it, so a file checked chunk by chunk is checked across chunk borders too. ``day``, for
     archive day files, requires every timestamp to fall in that UTC day.
     """
+    kind = kind_of_dtype(records.dtype)
     if len(records) == 0:
         return
-    fresh = np.zeros(1 if prev_ts is None else 0, dtype=np.intp)
-    day_lo = None if day is None else day_start_ns(day)
-    found = _first_problem(records, fresh, day_lo, first_row=first_row, prev_ts=prev_ts)
-    if found is not None:
-        index, problem = found
-        raise row_error(source, first_row + index, problem)
-
-
-def pieces_are_valid(
-    records: np.ndarray, piece_starts: np.ndarray, piece_days: Sequence[date]
-) -> bool:
-    """Whether every piece of ``records`` passes ``validate_records`` with its day and no prev_ts.
-
-    Piece ``i`` starts at row ``piece_starts[i]`` (the first is 0) and holds contiguous rows of the
-    day file of ``piece_days[i]``: this checks many pieces read from many files in one vectorised
-    pass. It only says whether a problem exists; to name the file and row, validate the pieces one
-    by one.
-    """
-    if len(records) == 0:
-        return True
-    starts = np.asarray(piece_starts, dtype=np.intp)
-    lengths = np.diff(np.append(starts, len(records)))
-    day_lo = np.repeat(np.array([day_start_ns(d) for d in piece_days], dtype=np.int64), lengths)
-    return _first_problem(records, starts, day_lo, first_row=1, prev_ts=None) is None
-
-
-def _first_problem(
-    records: np.ndarray,
-    fresh: np.ndarray,
-    day_lo: int | np.ndarray | None,
-    *,
-    first_row: int,
-    prev_ts: int | None,
-) -> tuple[int, str] | None:
-    """``(index, problem)`` of the earliest bad row, or None.
-
-    ``fresh`` holds the indices of rows not compared with the row before them (the first row of
-    each piece); ``day_lo`` is the start of each row's UTC day (one int, or one per row).
-    """
-    kind = kind_of_dtype(records.dtype)
     ts = records["ts"]
     problems: list[tuple[int, str]] = []  # (row index, problem), in check order
 
     for name in _FLOAT_FIELDS[kind]:
         values = records[name]
-        if np.isfinite(values).all():
-            continue
         if (i := _first(np.isnan(values))) is not None:
             problems.append((i, f"{name} is NaN"))
         if (i := _first(np.isinf(values))) is not None:
@@ -151,15 +109,15 @@ def _first_problem(
         side = records["side"]
         if (i := _first((side != 1) & (side != -1))) is not None:
             problems.append((i, f"side must be +1 or -1, got {int(side[i])}"))
-    if day_lo is not None:
-        if (i := _first((ts < day_lo) | (ts >= day_lo + NS_PER_DAY))) is not None:
-            day = day_of(int(day_lo if isinstance(day_lo, int) else day_lo[i]))
+    if day is not None:
+        lo = day_start_ns(day)
+        if (i := _first((ts < lo) | (ts >= lo + NS_PER_DAY))) is not None:
             problems.append((i, f"ts {format_ts(ts[i])} is outside this file's day {day}"))
-    problems.extend(_order_problems(ts, kind == "bars", fresh, first_row, prev_ts))
+    problems.extend(_order_problems(ts, kind == "bars", first_row, prev_ts))
 
     if problems:
-        return min(problems, key=lambda item: item[0])  # min keeps check order on ties
-    return None
+        index, problem = min(problems, key=lambda item: item[0])  # min keeps check order on ties
+        raise row_error(source, first_row + index, problem)
 
 
 def _first(bad: np.ndarray) -> int | None:
@@ -176,16 +134,13 @@ def _order_problem(left: str, right: str, lv: float, rv: float) -> str:
 
 
 def _order_problems(
-    ts: np.ndarray, unique: bool, fresh: np.ndarray, first_row: int, prev_ts: int | None
+    ts: np.ndarray, unique: bool, first_row: int, prev_ts: int | None
 ) -> list[tuple[int, str]]:
-    """Timestamps must not decrease; with ``unique`` (bars) they must strictly increase.
-
-    Row 0 is compared with ``prev_ts`` (if given); rows in ``fresh`` with nothing.
-    """
-    before = np.empty_like(ts)
-    before[1:] = ts[:-1]
-    before[0] = ts[0] if prev_ts is None else prev_ts
-    before[fresh] = ts[fresh]
+    """Timestamps must not decrease; with ``unique`` (bars) they must strictly increase."""
+    if prev_ts is not None:
+        before = np.concatenate([np.asarray([prev_ts], dtype=np.int64), ts[:-1]])
+    else:
+        before = np.concatenate([ts[:1], ts[:-1]])  # row 0 compared with itself: never bad
     problems = []
     if (i := _first(ts < before)) is not None:
         problems.append(
@@ -193,7 +148,7 @@ def _order_problems(
         )
     if unique:
         same = ts == before
-        same[fresh] = False
+        same[0] = same[0] and prev_ts is not None
         if (i := _first(same)) is not None:
             rows = f"rows {first_row + i - 1} and {first_row + i}"
             problems.append((i, f"duplicate timestamp {format_ts(ts[i])} at {rows}"))
