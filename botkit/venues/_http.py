@@ -14,6 +14,7 @@ import asyncio
 import json
 import math
 import random
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -112,7 +113,17 @@ class RequestToSign(NamedTuple):
 
 def encode_query(params: Mapping[str, str]) -> str:
     """The one encoding of query parameters: ``k=v`` pairs in order, percent-encoded, joined by ``&``."""
-    return urlencode(list(params.items()), quote_via=quote) if params else ""
+    if not params:
+        return ""
+    if all(_PLAIN.fullmatch(k) and _PLAIN.fullmatch(v) for k, v in params.items()):
+        return "&".join(f"{k}={v}" for k, v in params.items())  # nothing to escape: the common case
+    return urlencode(list(params.items()), quote_via=quote)
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.:\[\]-]+(/[A-Za-z0-9_.~/-]*)?")
+"""A base URL with nothing to escape: requests to it are built without re-parsing it."""
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9_.~/-]*")
 
 
 Signer = Callable[[RequestToSign], Mapping[str, str]]
@@ -154,6 +165,7 @@ class HttpClient:
         self._rng = rng
         self._session = session
         self._owns_session = session is None
+        self._plain_base = _PLAIN_URL.fullmatch(self.base_url) is not None
 
     def __repr__(self) -> str:
         return f"HttpClient(venue={self.venue!r}, base_url={self.base_url!r})"
@@ -176,11 +188,19 @@ class HttpClient:
         """
         to_sign = RequestToSign(method, path, dict(params or {}), body or b"")
         extra = dict(headers or {})
+        try:  # the first attempt directly: most requests need no retry machinery
+            return await self._send(to_sign, endpoint, extra)
+        except Exception as error:  # handed to retry(), which decides whether to try again or re-raise
+            first: Exception | None = error
 
-        async def once() -> HttpResponse:
+        async def again() -> HttpResponse:
+            nonlocal first
+            if first is not None:  # retry() sees the first failure as its own first attempt
+                failure, first = first, None
+                raise failure
             return await self._send(to_sign, endpoint, extra)
 
-        return await retry(once, self._policy, self._should_retry, sleep=self._sleep, rng=self._rng)
+        return await retry(again, self._policy, self._should_retry, sleep=self._sleep, rng=self._rng)
 
     async def close(self) -> None:
         """Close the session if this client opened it; safe to call twice."""
@@ -204,25 +224,27 @@ class HttpClient:
     async def _send(
         self, request: RequestToSign, endpoint: str, extra: Mapping[str, str] | None = None
     ) -> HttpResponse:
-        url = self.base_url + request.path
-        async with self.budget.slot():
-            headers = dict(extra or {})
+        budget = self.budget
+        await budget.acquire()  # what budget.slot() does, without a generator per request
+        try:
+            headers = dict(extra) if extra else {}
             if self._sign is not None:
                 headers.update(self._sign(request))  # signed when sent
-            try:
-                target = _with_query(url, request.query)
-                async with self._http().request(
-                    request.method, target, data=request.body or None, headers=headers, timeout=self._timeout
-                ) as raw:
-                    body = await raw.read()
-                    status, raw_headers = raw.status, raw.headers.copy()
-            except aiohttp.InvalidURL as exc:
-                raise ConfigError(f"{self.venue} {endpoint}: invalid URL {exc}") from None
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                log.warning(f"{self.venue}.request_failed", path=request.path, error=_describe(exc))
-                raise VenueUnavailable(
-                    f"{self.venue} {endpoint}: no response from {self.base_url}: {_describe(exc)}"
-                ) from None
+            target = self._target(request)
+            async with self._http().request(
+                request.method, target, data=request.body or None, headers=headers, timeout=self._timeout
+            ) as raw:
+                body = await raw.read()
+                status, raw_headers = raw.status, raw.headers  # an immutable proxy, kept as is
+        except aiohttp.InvalidURL as exc:
+            raise ConfigError(f"{self.venue} {endpoint}: invalid URL {exc}") from None
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning(f"{self.venue}.request_failed", path=request.path, error=_describe(exc))
+            raise VenueUnavailable(
+                f"{self.venue} {endpoint}: no response from {self.base_url}: {_describe(exc)}"
+            ) from None
+        finally:
+            budget.release()
         rate = self._rate_headers.read(raw_headers)
         response = HttpResponse(
             venue=self.venue,
@@ -247,6 +269,14 @@ class HttpClient:
         if isinstance(error, RateLimited) and error.retry_after is not None:
             self.budget.block_for(error.retry_after)
         raise error
+
+    def _target(self, request: RequestToSign) -> URL | str:
+        """The URL to send, its query string appended verbatim (the bytes a signer signed)."""
+        query = request.query
+        url = self.base_url + request.path
+        if self._plain_base and "%" not in query and _PLAIN_PATH.fullmatch(request.path) is not None:
+            return f"{url}?{query}" if query else url  # nothing escaped: aiohttp's parse keeps it as is
+        return _with_query(url, query)
 
     def _retry_after_s(self, rate: RateLimitInfo) -> float | None:
         """How long a 429 asks us to wait: Retry-After, else until the window resets."""
@@ -281,7 +311,7 @@ def _float_header(headers: Mapping[str, str], name: str | None) -> float | None:
     if name is None or (text := headers.get(name)) is None:
         return None
     try:
-        value = float(text.strip())
+        value = float(text)  # float() ignores surrounding whitespace
     except ValueError:
         return None
-    return value if math.isfinite(value) and value >= 0 else None
+    return value if 0.0 <= value < math.inf else None  # NaN fails both comparisons

@@ -95,6 +95,11 @@ class RateBudget:
 
     async def acquire(self) -> None:
         """Wait until a request may be sent, then take a slot; pair with :meth:`release`."""
+        if not self._lock.locked():  # nobody is waiting: take a free slot at once (no await before)
+            delay_ns = self._delay_ns(self._clock.now_ns())
+            if delay_ns is not None and delay_ns <= 0:
+                self._in_flight += 1
+                return
         async with self._lock:  # waiters are served in order
             while True:
                 now = self._clock.now_ns()

@@ -162,8 +162,9 @@ class SyncronSigner:
     """The HttpClient signing hook: which headers authenticate each request.
 
     ``/v5/auth/refresh`` carries none; with a held JWT, other requests carry ``Authorization:
-    Bearer``; otherwise (and always for ``/v5/auth/token``) requests are signed with the secret.
-    Public requests are authenticated too, so the venue counts them against the key's budget.
+    Bearer``; otherwise (and always for ``/v5/auth/token``) private requests are signed with the
+    secret. Public requests name the key (``X-SYNCRON-APIKEY``, no signature), so the venue counts
+    them against the key's rate limit, the one the client's budget tracks.
     """
 
     __slots__ = ("_credentials", "_now_ms", "_prefix", "_tokens")
@@ -190,5 +191,7 @@ class SyncronSigner:
             token = self._tokens.current()
             if token is not None:
                 return {wire.H_AUTHORIZATION: f"{wire.BEARER} {token}"}
+        if not path.startswith(wire.PRIVATE_PREFIXES):
+            return {wire.H_APIKEY: credentials.api_key}
         payload = request.body.decode("utf-8") if request.body else request.query
         return credentials.signed_headers(request.method, self._prefix + path, payload, self._now_ms())

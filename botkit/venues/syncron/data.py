@@ -22,6 +22,7 @@ from botkit.venues.syncron.config import SyncronSettings
 from botkit.venues.syncron.market_stream import DEFAULT_CHANNELS, SyncronMarketStream
 from botkit.venues.syncron.rest import SyncronRestClient, TimeLike
 from botkit.venues.syncron.results import Ticker
+from botkit.venues.syncron.stream import ws_options_for
 
 
 class SyncronDataClient:
@@ -44,7 +45,7 @@ class SyncronDataClient:
     ) -> None:
         self._owns_rest = rest is None
         self.rest = rest if rest is not None else SyncronRestClient(settings, sleep=sleep, rng=rng)
-        self._ws_options = ws_options
+        self._ws_options = ws_options or ws_options_for(self.rest.settings)
         self._sleep = sleep
         self._rng = rng
         self._streams: list[SyncronMarketStream] = []

@@ -31,6 +31,7 @@ from botkit.venues.syncron.order_stream import SyncronOrderStream
 from botkit.venues.syncron.orders import check_client_order_id, intent_body
 from botkit.venues.syncron.rest import SyncronRestClient
 from botkit.venues.syncron.results import OrderReport
+from botkit.venues.syncron.stream import ws_options_for
 
 log = structlog.get_logger("botkit.venues.syncron")
 
@@ -55,7 +56,7 @@ class SyncronExecutionClient:
     ) -> None:
         self._owns_rest = rest is None
         self.rest = rest if rest is not None else SyncronRestClient(settings, sleep=sleep, rng=rng)
-        self._ws_options = ws_options
+        self._ws_options = ws_options or ws_options_for(self.rest.settings)
         self._sleep = sleep
         self._rng = rng
         self._streams: list[SyncronOrderStream] = []

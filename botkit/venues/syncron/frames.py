@@ -18,24 +18,16 @@ from botkit.model.enums import BookSide
 from botkit.model.events import BookDelta, BookSnapshot
 from botkit.venues.syncron import wire
 from botkit.venues.syncron.parse import (
-    ShapeError,
     WireError,
-    array,
-    decimal_value,
     execution,
-    get,
-    integer,
     levels,
-    obj,
     order_report,
-    reading,
-    shown,
-    text,
     ticker_value,
     trade_tick,
     wire_error,
 )
 from botkit.venues.syncron.results import Execution, OrderReport, Ticker, TradeTick
+from botkit.venues.syncron.shapes import ShapeError, array, decimal_value, get, integer, obj, reading, shown, text
 
 _NS_PER_MS = 1_000_000
 _BID = BookSide.BID
@@ -76,7 +68,7 @@ def parse_frame(frame: str | bytes) -> Push | OpReply:
         kind = message.get(wire.WS_TYPE)
         ts = message.get(wire.WS_TS)
         if type(topic) is str and type(kind) is str and type(ts) is int and ts >= 0 and wire.WS_DATA in message:
-            return Push(topic, kind, ts * _NS_PER_MS, message[wire.WS_DATA])
+            return _new(Push, (topic, kind, ts * _NS_PER_MS, message[wire.WS_DATA]))
     return _checked_frame(message)
 
 

@@ -8,8 +8,9 @@ answers with a snapshot). With ``book_events`` the applied ``BookSnapshot`` and 
 objects are emitted too. ``trades.{symbol}`` gives ``Trade``; ``ticker.{symbol}`` gives ``Quote``.
 
 Trades are deduplicated by trade id. After a reconnect the stream resubscribes and fetches the
-trades it missed while disconnected from ``GET /v5/market/trades``, so no trade is lost or
-emitted twice (as long as fewer than 1000 trades a symbol were missed; more is logged).
+trades it missed while disconnected from ``GET /v5/market/trades`` (those after the last one it
+emitted, or, for a symbol without one yet, those since the stream started), so no trade is lost
+or emitted twice as long as fewer than 1000 trades a symbol were missed (more is logged).
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ from collections.abc import Collection, Sequence
 
 import structlog
 
-from botkit.book.sequenced import BookState, BookUpdate, SequencedBook
+from botkit.book.sequenced import NOTHING, BookState, BookUpdate, SequencedBook
 from botkit.core.errors import ConfigError
 from botkit.model.enums import BookSide
-from botkit.model.events import BookDelta, BookGap, MarketEvent
+from botkit.model.events import BookDelta, BookGap, MarketEvent, Quote
 from botkit.venues._ratelimit import Sleep
 from botkit.venues._ws import WsOptions
 from botkit.venues.syncron import frames, wire
@@ -32,6 +33,9 @@ from botkit.venues.syncron.results import TradeTick
 from botkit.venues.syncron.stream import RecentIds, SyncronFeed
 
 DEFAULT_CHANNELS = (wire.CHANNEL_BOOK, wire.CHANNEL_TRADES)
+_BOOK, _TRADES, _TICKER, _DELTA = wire.CHANNEL_BOOK, wire.CHANNEL_TRADES, wire.CHANNEL_TICKER, wire.PUSH_DELTA
+_LIVE = BookState.LIVE
+_book_deltas = frames.book_deltas
 _NOOP_PRICE = 5e-324
 """Price of the no-op delta that advances a book's sequence for an empty delta message."""
 
@@ -66,10 +70,11 @@ class SyncronMarketStream(SyncronFeed):
         self._channels = tuple(channels)
         self._book_events = book_events
         self._books: dict[str, SequencedBook] = {}
-        self._quotes: dict[str, tuple[float, float, float, float]] = {}
+        self._quotes: dict[str, Quote] = {}
         self._resyncing: set[str] = set()
         self._trade_ids: dict[str, RecentIds] = {}
         self._last_trade: dict[str, str] = {}
+        self._since_ns: int | None = None
         if self._symbols is not None:
             self._prepare(self._symbols)
 
@@ -100,24 +105,27 @@ class SyncronMarketStream(SyncronFeed):
             self._trade_ids.setdefault(symbol, RecentIds())
 
     async def _topics_of(self) -> list[str]:
+        self._since_ns = self._rest.venue_now_ns()  # trades from here on are this stream's
         if self._symbols is None:
             self._symbols = [i.symbol for i in await self._rest.instruments()]
             self._prepare(self._symbols)
         return [wire.topic(c, s) for s in self._symbols for c in self._channels]
 
     async def on_push(self, push: frames.Push) -> None:
-        """Route a push by channel."""
-        channel, symbol = frames.topic_symbol(push.topic)
-        if channel == wire.CHANNEL_BOOK and symbol in self._books:
-            await self._on_book(push, symbol)
-        elif channel == wire.CHANNEL_TRADES and symbol in self._trade_ids:
+        """Route a push by channel (book deltas first: they are most of the traffic)."""
+        topic = push.topic
+        channel, _, symbol = topic.partition(".")
+        if channel == _BOOK and symbol in self._books:
+            if self._on_book(push, symbol):
+                await self._resync(symbol)
+        elif channel == _TRADES and symbol in self._trade_ids:
             self._on_trades(frames.trade_ticks(push), symbol)
-        elif channel == wire.CHANNEL_TICKER and symbol is not None:
+        elif channel == _TICKER and symbol:
             quote = frames.ticker(push).quote()
             if quote is not None:
                 self.emit(quote)
         else:
-            log.debug("syncron.ws_unexpected_topic", topic=push.topic, type=push.kind)
+            log.debug("syncron.ws_unexpected_topic", topic=topic, type=push.kind)
 
     async def on_disconnected(self, reason: str) -> None:
         """Take every book down (BookGap) until the reconnect's snapshot arrives."""
@@ -125,18 +133,23 @@ class SyncronMarketStream(SyncronFeed):
         self._resyncing.clear()
         self._quotes.clear()
         for symbol, book in self._books.items():
-            await self._apply(symbol, book.reset(now), resubscribe=False)
+            self._publish(symbol, book.reset(now))
 
     async def on_resubscribed(self) -> None:
         """Fetch the trades missed while disconnected, oldest first."""
         if wire.CHANNEL_TRADES not in self._channels:
             return
-        for symbol, last in list(self._last_trade.items()):
+        since = self._since_ns or 0
+        for symbol in self._trade_ids:
             ticks = await self._rest.recent_trades(symbol, wire.MAX_LIST_LIMIT)  # newest first
+            last = self._last_trade.get(symbol)
             ids = [t.trade_id for t in ticks]
-            missed = ticks[: ids.index(last)] if last in ids else ticks
-            if last not in ids:
-                log.warning("syncron.trades_backfill_incomplete", symbol=symbol, fetched=len(ticks))
+            if last in ids:
+                missed = ticks[: ids.index(last)]
+            else:  # nothing seen yet, or more missed than one page: keep what came after the start
+                missed = tuple(t for t in ticks if t.trade.ts >= since)
+                if last is not None and len(ticks) == wire.MAX_LIST_LIMIT:
+                    log.warning("syncron.trades_backfill_incomplete", symbol=symbol, fetched=len(ticks))
             fresh = [t for t in reversed(missed) if t.trade_id not in self._trade_ids[symbol]]
             self.stats.backfilled += len(fresh)
             self._on_trades(fresh, symbol)
@@ -152,37 +165,41 @@ class SyncronMarketStream(SyncronFeed):
             else:
                 self.stats.duplicates += 1
 
-    async def _on_book(self, push: frames.Push, symbol: str) -> None:
+    def _on_book(self, push: frames.Push, symbol: str) -> bool:
+        """Apply a book push; whether the book now needs a fresh snapshot."""
         book = self._books[symbol]
-        if push.kind == wire.PUSH_SNAPSHOT:
-            snapshot = frames.book_snapshot(push, symbol)
-            self._resyncing.discard(symbol)
-            update = book.on_snapshot(snapshot)
-            if self._book_events and book.state is BookState.LIVE:
-                self.emit(snapshot)
-        elif push.kind == wire.PUSH_DELTA:
-            deltas = frames.book_deltas(push, symbol)
+        kind = push.kind
+        if kind == _DELTA:
+            deltas = _book_deltas(push, symbol)
             if not deltas:  # a message with no levels still uses up its seq
                 seq = push.data[wire.F_SEQ]  # type: ignore[index]  # checked by book_deltas
                 deltas = [BookDelta(push.ts, symbol, seq, BookSide.BID, _NOOP_PRICE, 0.0)]
             before = book.sequence
             update = book.on_deltas(deltas)
-            applied = book.state is BookState.LIVE and before == deltas[0].sequence - 1
-            if self._book_events and applied:
+            if self._book_events and book.state is _LIVE and before == deltas[0].sequence - 1:
                 for delta in deltas:
                     self.emit(delta)
+        elif kind == wire.PUSH_SNAPSHOT:
+            snapshot = frames.book_snapshot(push, symbol)
+            self._resyncing.discard(symbol)
+            update = book.on_snapshot(snapshot)
+            if self._book_events and book.state is _LIVE:
+                self.emit(snapshot)
         else:
-            log.debug("syncron.ws_unexpected_book_type", symbol=symbol, type=push.kind)
-            return
-        await self._apply(symbol, update)
+            log.debug("syncron.ws_unexpected_book_type", symbol=symbol, type=kind)
+            return False
+        needs_snapshot = update is not NOTHING and self._publish(symbol, update)
         quote = book.quote()
         if quote is not None:
-            top = (quote.bid, quote.bid_size, quote.ask, quote.ask_size)
-            if self._quotes.get(symbol) != top:
-                self._quotes[symbol] = top
+            last = self._quotes.get(symbol)
+            if (last is None or quote.bid != last.bid or quote.ask != last.ask or quote.bid_size != last.bid_size
+                    or quote.ask_size != last.ask_size):
+                self._quotes[symbol] = quote
                 self.emit(quote)
+        return needs_snapshot
 
-    async def _apply(self, symbol: str, update: BookUpdate, *, resubscribe: bool = True) -> None:
+    def _publish(self, symbol: str, update: BookUpdate) -> bool:
+        """Emit a book update's events; whether it asks for a snapshot not yet asked for."""
         for event in update.events:
             self.emit(event)
             if isinstance(event, BookGap):
@@ -190,8 +207,13 @@ class SyncronMarketStream(SyncronFeed):
                 self._quotes.pop(symbol, None)
             else:
                 self.stats.resyncs += 1
-        if update.needs_snapshot and resubscribe and symbol not in self._resyncing:
-            log.warning("syncron.book_resync", symbol=symbol, reason=update.reason.value if update.reason else None,
-                        detail=update.detail)
-            if await self.subscribe([wire.topic(wire.CHANNEL_BOOK, symbol)]):
-                self._resyncing.add(symbol)
+        if not update.needs_snapshot or symbol in self._resyncing:
+            return False
+        log.warning("syncron.book_resync", symbol=symbol, reason=update.reason.value if update.reason else None,
+                    detail=update.detail)
+        return True
+
+    async def _resync(self, symbol: str) -> None:
+        """Resubscribe to the book: the venue answers with a fresh snapshot."""
+        if await self.subscribe([wire.topic(wire.CHANNEL_BOOK, symbol)]):
+            self._resyncing.add(symbol)

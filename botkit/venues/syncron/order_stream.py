@@ -125,7 +125,7 @@ class SyncronOrderStream(SyncronFeed):
             tracked = self._orders[order.order_id] = _Tracked(report)
             accepted = replace(order, status=OrderStatus.ACCEPTED, filled_qty=0.0, avg_fill_price=0.0)
             self.emit(OrderAccepted(order.ts_created, accepted))
-        else:
+        elif report.updated_at >= tracked.report.updated_at:  # never step back to an older view
             tracked.report = report
         if tracked.finished or order.status not in (OrderStatus.CANCELED, OrderStatus.EXPIRED):
             return

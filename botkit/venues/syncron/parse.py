@@ -4,17 +4,16 @@ Every shape problem (not an object, a missing field, a wrong type, a decimal tha
 number, an unknown enum value) is a ``ProtocolError`` naming the endpoint and the field, e.g.
 ``syncron ticker: field 'data.bid' must be a decimal string, got [1]``; never a KeyError.
 Decimals (strings on the wire) become floats, millisecond timestamps integer nanoseconds UTC.
-WebSocket frames are read by ``botkit.venues.syncron.frames`` with the element readers here.
+The field checks live in ``botkit.venues.syncron.shapes``; WebSocket frames are read by
+``botkit.venues.syncron.frames`` with the object readers here (``order_report``, ``execution``…).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from typing import NamedTuple, TypeVar
+from collections.abc import Mapping
+from typing import NamedTuple
 
-from botkit.core.errors import ProtocolError
 from botkit.model.enums import OrderType, Side, TimeInForce
 from botkit.model.events import Bar, BookLevel, BookSnapshot, Trade
 from botkit.model.instruments import Instrument
@@ -22,9 +21,24 @@ from botkit.model.orders import Fill, Liquidity, Order, OrderStatus
 from botkit.model.positions import Balance, Position
 from botkit.venues.syncron import wire
 from botkit.venues.syncron.results import Execution, OrderReport, Ticker, TokenPair, TradeTick
-
-NS_PER_MS = 1_000_000
-T = TypeVar("T")
+from botkit.venues.syncron.shapes import (
+    NS_PER_MS,
+    ShapeError,
+    array,
+    choice,
+    decimal,
+    decimal_or_none,
+    decimal_value,
+    flag,
+    get,
+    integer,
+    ms_as_ns,
+    obj,
+    reading,
+    shown,
+    text,
+    text_or_none,
+)
 
 SIDES: Mapping[str, Side] = {wire.SIDE_BUY: Side.BUY, wire.SIDE_SELL: Side.SELL}
 ORDER_TYPES: Mapping[str, OrderType] = {
@@ -42,129 +56,6 @@ STATUSES: Mapping[str, OrderStatus] = {
     wire.STATUS_EXPIRED: OrderStatus.EXPIRED,
 }
 LIQUIDITIES: Mapping[str, Liquidity] = {wire.LIQUIDITY_MAKER: Liquidity.MAKER, wire.LIQUIDITY_TAKER: Liquidity.TAKER}
-
-
-class ShapeError(Exception):
-    """A shape problem at ``path``; ``reading`` turns it into a ProtocolError naming the endpoint."""
-
-    def __init__(self, path: str, problem: str) -> None:
-        super().__init__(path, problem)
-        self.path = path
-        self.problem = problem
-
-
-@contextmanager
-def reading(endpoint: str) -> Iterator[None]:
-    """Turn a ShapeError raised inside into ``ProtocolError("syncron <endpoint>: field ...")``."""
-    try:
-        yield
-    except ShapeError as bad:
-        raise ProtocolError(f"{wire.VENUE} {endpoint}: field {bad.path!r} {bad.problem}") from None
-
-
-def shown(value: object) -> str:
-    """A short repr of a bad value for an error message."""
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-# --- element readers ----------------------------------------------------------------------------
-
-
-def obj(value: object, path: str) -> Mapping[str, object]:
-    """``value`` as a JSON object."""
-    if not isinstance(value, dict):
-        raise ShapeError(path, f"must be an object, got {shown(value)}")
-    return value
-
-
-def array(value: object, path: str) -> list[object]:
-    """``value`` as a JSON array."""
-    if not isinstance(value, list):
-        raise ShapeError(path, f"must be an array, got {shown(value)}")
-    return value
-
-
-def get(o: Mapping[str, object], name: str, path: str) -> object:
-    """Field ``name`` of ``o``; a ShapeError if it is missing."""
-    if name not in o:
-        raise ShapeError(f"{path}.{name}", "is missing")
-    return o[name]
-
-
-def text(o: Mapping[str, object], name: str, path: str) -> str:
-    """A non-empty string field."""
-    value = get(o, name, path)
-    if not isinstance(value, str) or not value:
-        raise ShapeError(f"{path}.{name}", f"must be a non-empty string, got {shown(value)}")
-    return value
-
-
-def integer(o: Mapping[str, object], name: str, path: str) -> int:
-    """An integer field (not a bool, not a float) >= 0."""
-    value = get(o, name, path)
-    if type(value) is not int or value < 0:
-        raise ShapeError(f"{path}.{name}", f"must be an integer >= 0, got {shown(value)}")
-    return value
-
-
-def ms_as_ns(o: Mapping[str, object], name: str, path: str) -> int:
-    """A millisecond timestamp field, as integer nanoseconds."""
-    return integer(o, name, path) * NS_PER_MS
-
-
-def decimal_value(value: object, path: str, *, signed: bool = False, positive: bool = False) -> float:
-    """A decimal (a string, or a JSON number) as a finite float; >= 0 unless ``signed``."""
-    if isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
-            number = math.nan
-    elif type(value) in (int, float):
-        number = float(value)  # type: ignore[arg-type]
-    else:
-        raise ShapeError(path, f"must be a decimal string, got {shown(value)}")
-    if not math.isfinite(number) or (not signed and number < 0) or (positive and number <= 0):
-        rule = "> 0" if positive else "any sign" if signed else ">= 0"
-        raise ShapeError(path, f"must be a finite decimal ({rule}), got {shown(value)}")
-    return number
-
-
-def decimal(o: Mapping[str, object], name: str, path: str, *, signed: bool = False, positive: bool = False) -> float:
-    """A decimal field."""
-    return decimal_value(get(o, name, path), f"{path}.{name}", signed=signed, positive=positive)
-
-
-def decimal_or_none(
-    o: Mapping[str, object], name: str, path: str, *, signed: bool = False, positive: bool = False
-) -> float | None:
-    """A nullable decimal field (present with ``null``, per the contract)."""
-    value = get(o, name, path)
-    return None if value is None else decimal_value(value, f"{path}.{name}", signed=signed, positive=positive)
-
-
-def flag(o: Mapping[str, object], name: str, path: str) -> bool:
-    """A boolean field."""
-    value = get(o, name, path)
-    if not isinstance(value, bool):
-        raise ShapeError(f"{path}.{name}", f"must be true or false, got {shown(value)}")
-    return value
-
-
-def choice(o: Mapping[str, object], name: str, path: str, table: Mapping[str, T]) -> T:
-    """An enum field, mapped through ``table``."""
-    value = get(o, name, path)
-    if not isinstance(value, str) or value not in table:
-        raise ShapeError(f"{path}.{name}", f"must be one of {sorted(table)}, got {shown(value)}")
-    return table[value]
-
-
-def text_or_none(o: Mapping[str, object], name: str, path: str) -> str | None:
-    """A nullable string field."""
-    value = get(o, name, path)
-    if value is not None and not isinstance(value, str):
-        raise ShapeError(f"{path}.{name}", f"must be a string or null, got {shown(value)}")
-    return value
 
 
 def levels(value: object, path: str) -> tuple[BookLevel, ...]:
@@ -191,8 +82,39 @@ def trade_tick(value: object, path: str) -> TradeTick:
     return TradeTick(text(o, wire.F_TRADE_ID, path), trade)
 
 
+_TICKER_DECIMALS = (wire.F_BID, wire.F_BID_QTY, wire.F_ASK, wire.F_ASK_QTY, wire.F_LAST, wire.F_OPEN_24H,
+                    wire.F_HIGH_24H, wire.F_LOW_24H, wire.F_VOLUME_24H)
+_INF = math.inf
+
+
+def _plain_decimal(value: object) -> float | None:
+    """A decimal string (or null) as documented, for fast paths: anything else raises."""
+    if value is None:
+        return None
+    if type(value) is not str:
+        raise TypeError
+    number = float(value)
+    if not 0.0 <= number < _INF:
+        raise ValueError
+    return number
+
+
 def ticker_value(value: object, path: str) -> Ticker:
-    """A ticker object."""
+    """A ticker object (a fast path for the documented shape, the checked reader otherwise)."""
+    if type(value) is dict:
+        try:
+            ts, symbol = value[wire.F_TS], value[wire.F_SYMBOL]
+            bid, bid_qty, ask, ask_qty, last, open_, high, low, volume = map(
+                _plain_decimal, [value[name] for name in _TICKER_DECIMALS])
+            if (type(ts) is int and ts >= 0 and type(symbol) is str and symbol and volume is not None
+                    and bid != 0.0 and ask != 0.0 and last != 0.0):
+                return Ticker(ts * NS_PER_MS, symbol, bid, bid_qty, ask, ask_qty, last, open_, high, low, volume)
+        except (KeyError, TypeError, ValueError):
+            pass
+    return _checked_ticker(value, path)
+
+
+def _checked_ticker(value: object, path: str) -> Ticker:
     o = obj(value, path)
     return Ticker(
         ts=ms_as_ns(o, wire.F_TS, path),
@@ -292,6 +214,8 @@ def wire_error(value: object, path: str) -> WireError:
 
 def parse_envelope(body: object, endpoint: str) -> Envelope:
     """The envelope of a REST response body (already JSON-decoded)."""
+    if type(body) is dict and body.get(wire.F_SUCCESS) is True and wire.F_DATA in body:
+        return Envelope(True, body[wire.F_DATA], None)  # the common case, fully checked
     with reading(endpoint):
         o = obj(body, "body")
         success = flag(o, wire.F_SUCCESS, "body")

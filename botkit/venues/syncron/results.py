@@ -14,8 +14,7 @@ from botkit.model.events import Quote, Trade
 from botkit.model.orders import Fill, Order
 
 
-@dataclass(frozen=True, slots=True)
-class Ticker:
+class Ticker(NamedTuple):
     """Best bid and ask, last price and 24-hour statistics of one symbol (None when unknown)."""
 
     ts: int

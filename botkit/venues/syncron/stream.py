@@ -20,8 +20,8 @@ import itertools
 import json
 import random
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
 
 import structlog
 from websockets.exceptions import ConnectionClosed
@@ -30,6 +30,7 @@ from botkit.core.errors import BotkitError, ProtocolError, TransientError
 from botkit.venues._ratelimit import Sleep
 from botkit.venues._ws import ReconnectingWebSocket, Send, WsOptions
 from botkit.venues.syncron import wire
+from botkit.venues.syncron.config import SyncronSettings
 from botkit.venues.syncron.errors import error_for
 from botkit.venues.syncron.frames import OpReply, Push, parse_frame
 
@@ -37,7 +38,12 @@ AuthArgs = Callable[[], Awaitable[dict[str, object]]]
 """Returns the ``args`` of a fresh ``auth`` operation (a signature, or a token)."""
 
 DEFAULT_WS_OPTIONS = WsOptions(heartbeat_s=wire.WS_HEARTBEAT_S, idle_timeout_s=wire.WS_SERVER_IDLE_S)
-"""Protocol pings every 20 s; a connection silent for 60 s is replaced."""
+"""Pings every 20 s; a connection silent for 60 s is replaced."""
+
+
+def ws_options_for(settings: SyncronSettings) -> WsOptions:
+    """The default WebSocket options with the settings' connect timeout."""
+    return replace(DEFAULT_WS_OPTIONS, open_timeout_s=settings.connect_timeout_s)
 
 _RECONNECT_CODES = frozenset({wire.E_TIMESTAMP_OUTSIDE_WINDOW, wire.E_TOKEN_EXPIRED})
 _END = object()
@@ -65,6 +71,32 @@ class _Failure:
 
     def __init__(self, error: BaseException) -> None:
         self.error = error
+
+
+class _Inbox:
+    """Events waiting for the consumer: a deque and one waiter (cheaper than an asyncio.Queue)."""
+
+    __slots__ = ("_items", "_waiter")
+
+    def __init__(self) -> None:
+        self._items: deque[object] = deque()
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put(self, item: object) -> None:
+        self._items.append(item)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def get(self) -> object:
+        items = self._items
+        while not items:
+            self._waiter = asyncio.get_running_loop().create_future()
+            await self._waiter
+        return items.popleft()
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 class RecentIds:
@@ -118,12 +150,13 @@ class SyncronFeed:
             venue=wire.VENUE, url=self._url, options=self._options, on_open=self._opened,
             on_close=self._closed, sleep=sleep, rng=rng,
         )
-        self._queue: asyncio.Queue[object] = asyncio.Queue()
+        self._queue = _Inbox()
         self._reader: asyncio.Task[None] | None = None
         self._heartbeat: asyncio.Task[None] | None = None
         self._send: Send | None = None
         self._req_ids = itertools.count(1)
         self._awaiting_resubscribe = False
+        self._healthy = False
         self._finished = False
         self.stats = FeedStats()
 
@@ -139,17 +172,12 @@ class SyncronFeed:
             self._reader = asyncio.get_running_loop().create_task(self._read(), name=f"syncron-{self._name}")
         item = await self._queue.get()
         if item is _END:
-            self._queue.put_nowait(_END)
+            self._queue.put(_END)
             raise StopAsyncIteration
         if isinstance(item, _Failure):
-            self._queue.put_nowait(_END)
+            self._queue.put(_END)
             raise item.error
         return item
-
-    async def events(self) -> AsyncIterator[object]:
-        """The events as an async generator (the same as iterating the feed)."""
-        async for event in self:
-            yield event
 
     async def close(self) -> None:
         """End the feed and close the connection; safe to call twice."""
@@ -160,7 +188,7 @@ class SyncronFeed:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        self._queue.put_nowait(_END)
+        self._queue.put(_END)
 
     @property
     def connected(self) -> bool:
@@ -171,7 +199,12 @@ class SyncronFeed:
 
     def emit(self, event: object) -> None:
         """Hand ``event`` to the consumer."""
-        self._queue.put_nowait(event)
+        self._queue.put(event)
+
+    @property
+    def pending(self) -> int:
+        """Events received but not yet taken by the consumer."""
+        return len(self._queue)
 
     async def on_push(self, push: Push) -> None:
         """Turn one push into events (ProtocolError for a malformed one)."""
@@ -197,6 +230,7 @@ class SyncronFeed:
 
     async def _opened(self, send: Send) -> None:
         self._send = send
+        self._healthy = False
         self.stats.connections = self._socket.connections
         self._awaiting_resubscribe = self._socket.connections > 1
         if self._auth is not None:
@@ -232,7 +266,7 @@ class SyncronFeed:
 
     async def _ping(self, send: Send, interval: float) -> None:
         ping = json.dumps({wire.WS_OP: wire.OP_PING})
-        with contextlib.suppress(Exception):  # the connection ended: its reader reconnects
+        with contextlib.suppress(ConnectionClosed):  # the connection ended: its reader reconnects
             while True:
                 await asyncio.sleep(interval)
                 await send(ping)
@@ -243,19 +277,21 @@ class SyncronFeed:
                 await self._handle(frame)
         except BotkitError as error:
             log.error("syncron.ws_failed", feed=self._name, error=str(error))
-            self._queue.put_nowait(_Failure(error))
+            self._queue.put(_Failure(error))
         finally:
-            self._queue.put_nowait(_END)
+            self._queue.put(_END)
 
     async def _handle(self, frame: str) -> None:
         self.stats.frames += 1
         try:
             message = parse_frame(frame)
-            if isinstance(message, Push):
+            if type(message) is Push:
                 await self.on_push(message)
-                self._socket.mark_healthy()
+                if not self._healthy:
+                    self._healthy = True
+                    self._socket.mark_healthy()
             else:
-                await self._on_reply(message)
+                await self._on_reply(message)  # type: ignore[arg-type]
         except ProtocolError as error:
             self.stats.malformed += 1
             self.stats.last_error = error

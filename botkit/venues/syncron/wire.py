@@ -37,6 +37,8 @@ PATH_OPEN_ORDERS: Final = "/v5/orders/open"
 PATH_FILLS: Final = "/v5/fills"
 PATH_BALANCES: Final = "/v5/account/balances"
 PATH_POSITIONS: Final = "/v5/account/positions"
+PRIVATE_PREFIXES: Final = ("/v5/order", "/v5/fills", "/v5/account/", PATH_AUTH_TOKEN)
+"""Paths that need authentication (``/v5/order`` also covers ``/v5/orders/open``)."""
 
 # --- Headers (contract §3, §4) ---------------------------------------------------------------
 H_APIKEY: Final = "X-SYNCRON-APIKEY"

@@ -11,7 +11,7 @@ import botkit.venues.syncron as syncron
 def test_public_api_is_exactly_all() -> None:
     public = {name for name in dir(syncron) if not name.startswith("_")}
     modules = {"auth", "budget", "config", "data", "errors", "execution", "frames", "market_stream", "order_stream",
-               "orders", "parse", "rest", "results", "stream", "wire"}
+               "orders", "parse", "rest", "results", "shapes", "stream", "wire"}
     assert public - modules == set(syncron.__all__)
     for name in syncron.__all__:
         assert getattr(syncron, name) is not None

@@ -19,6 +19,8 @@ from botkit.venues.syncron import (
     SyncronAuthError,
     SyncronCredentials,
     SyncronExecutionClient,
+    SyncronInvalidParameter,
+    SyncronNotFound,
     SyncronSettings,
     TokenKeeper,
     TokenPair,
@@ -182,3 +184,11 @@ async def test_secrets_never_reach_logs_reprs_or_errors(
     for secret in (SECRET, "a-wrong-secret-value", "another-secret-value", *tokens):
         assert secret not in text
     assert "sim-…" in repr(client)
+
+
+async def test_a_query_that_needs_escaping_is_signed_exactly_as_sent(rest) -> None:
+    with pytest.raises((SyncronInvalidParameter, SyncronNotFound)) as caught:  # not 40103: the signature held
+        await rest.fills("BTC USD/€&x=1")
+    assert caught.value.wire_code != 40103
+    with pytest.raises(SyncronNotFound):
+        await rest.get_order(client_order_id="no such id")
