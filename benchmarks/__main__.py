@@ -14,22 +14,6 @@ from rich.table import Table
 from benchmarks import cases
 
 RECORDED_VECTORBT_S = 0.137  # 1M bars, SMA 10/50, measured on the dev machine (issue #2)
-TARGETS = {
-    "compiled": "≤ 5 ms (≥ 200M bars/s)",
-    "trades": "≥ 20M events/s",
-    "Python path": "≥ 300k bars/s",
-    "cache warm": "≤ 1.5 s",
-    "empty numba": "≤ 10 s",
-}
-
-
-def _target(case: str) -> str:
-    for key, text in TARGETS.items():
-        if key in case:
-            return text
-    return ""
-
-
 def main() -> None:
     """Run the benchmarks and print the table."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
@@ -42,6 +26,7 @@ def main() -> None:
         rows += cases.cold_cli()
         rows += [r for r in (cases.vectorbt_case(records), cases.backtesting_case(records)) if r]
     rows += cases.book_case()
+    rows += cases.venue_cases()
     baseline = next((r["seconds"] for r in rows if r["case"].startswith("vectorbt")), RECORDED_VECTORBT_S)
     table = Table(title=f"botkit benchmarks (baseline: vectorbt, {baseline * 1e3:.1f} ms for 1M bars)")
     for column in ("case", "rows", "time", "rows/s", "× vectorbt", "peak mem × data", "warm-up", "trades", "target"):
@@ -50,10 +35,15 @@ def main() -> None:
         seconds = r.get("seconds")
         rate = r.get("rows_per_s") or (r["n"] / seconds if seconds else 0)
         ratio = f"{baseline / seconds:.1f}" if seconds and "1M bars" in r["case"] else ""
+        if "ratio" in r:
+            ratio = f"{r['ratio']:.2f} (vs bare)"
+        shown = f"{seconds * 1e3:.1f} ms" if seconds else ""
+        if "per_call_s" in r:
+            shown = f"{r['per_call_s'] * 1e6:.0f} µs/call"
         table.add_row(
-            r["case"], f"{r['n']:,}", f"{seconds * 1e3:.1f} ms" if seconds else "", f"{rate / 1e6:.2f}M",
+            r["case"], f"{r['n']:,}", shown, f"{rate / 1e6:.2f}M" if rate else "",
             ratio, f"{r['peak_mem_x']:.2f}" if "peak_mem_x" in r else "",
-            f"{r['warmup_s']:.2f} s" if "warmup_s" in r else "", str(r.get("trades", "")), _target(r["case"]),
+            f"{r['warmup_s']:.2f} s" if "warmup_s" in r else "", str(r.get("trades", "")), r.get("target", ""),
         )
     Console().print(table)
 

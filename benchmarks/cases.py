@@ -61,7 +61,8 @@ def compiled_kernel(records: np.ndarray) -> Row:
     replay = CompiledReplay(config, step, "sma")
     kernel_args = replay._kernel  # noqa: F841 - keep the compiled kernel referenced
     return {"case": "compiled SMA 10/50, 1M bars (replay incl. wrapper)", "n": len(records), "seconds": seconds,
-            "warmup_s": warm, "trades": len(outcome.fill_ints) // 2}
+            "warmup_s": warm, "trades": len(outcome.fill_ints) // 2,
+            "target": "≤ 5 ms (≥ 200M bars/s)"}
 
 
 def compiled_api(records: np.ndarray) -> Row:
@@ -82,7 +83,7 @@ def python_path(records: np.ndarray) -> Row:
     botkit.backtest(spec, data={"BTCUSD": records[:1000]})
     seconds, result = _best(lambda: botkit.backtest(spec, data={"BTCUSD": records}), 2)
     return {"case": "botkit.backtest(), Python path, 1M bars", "n": len(records), "seconds": seconds,
-            "trades": result.stats["trades"]}
+            "trades": result.stats["trades"], "target": "≥ 300k bars/s"}
 
 
 def tick_replay() -> Row:
@@ -93,7 +94,7 @@ def tick_replay() -> Row:
     botkit.backtest(spec, data={"BTCUSD": trades[:1000]})
     seconds, result = _best(lambda: botkit.backtest(spec, data={"BTCUSD": trades}), 3)
     return {"case": "botkit.backtest(), compiled, 5M trades", "n": len(trades), "seconds": seconds,
-            "trades": result.stats["trades"]}
+            "trades": result.stats["trades"], "target": "≥ 20M events/s"}
 
 
 def cold_cli() -> list[Row]:
@@ -112,7 +113,9 @@ def cold_cli() -> list[Row]:
         t = time.perf_counter()
         subprocess.run([sys.executable, "-m", "botkit.cli", "backtest", str(spec), "--no-progress"],
                        check=True, env=env, capture_output=True)
-        rows.append({"case": f"botkit backtest, {label}", "n": BARS, "seconds": time.perf_counter() - t})
+        target = "≤ 10 s" if "empty" in label else "≤ 1.5 s"
+        rows.append({"case": f"botkit backtest, {label}", "n": BARS, "seconds": time.perf_counter() - t,
+                     "target": target})
     return rows
 
 
@@ -181,4 +184,23 @@ def book_case() -> list[Row]:
         from benchmarks import bench_book
     except ImportError:
         return []
-    return [{"case": r["case"], "n": r.get("n", 0), "rows_per_s": r["rows_per_s"]} for r in bench_book.run()]
+    return [{"case": r["case"], "n": r.get("n", 0), "rows_per_s": r["rows_per_s"],
+             "target": "≥ 500k deltas/s" if r["case"] == "l2 book deltas" else ""} for r in bench_book.run()]
+
+
+def venue_cases() -> list[Row]:
+    """Syncron client figures (L2 parse + book, REST overhead), if that benchmark exists."""
+    try:
+        from benchmarks import bench_syncron
+    except ImportError:
+        return []
+    rows = []
+    for r in bench_syncron.run():
+        if "ratio" in r["case"]:
+            rows.append({"case": r["case"], "n": r["n"], "ratio": r["seconds"], "target": "≤ 1.2×"})
+        elif "rows_per_s" in r:
+            target = "≥ 500k deltas/s" if "SequencedBook" in r["case"] else ""
+            rows.append({"case": r["case"], "n": r["n"], "rows_per_s": r["rows_per_s"], "target": target})
+        else:
+            rows.append({"case": r["case"], "n": r["n"], "per_call_s": r["seconds"]})
+    return rows
