@@ -1,0 +1,44 @@
+"""The live engine with Sintra as the reference feed: both simulators on loopback, real sockets."""
+
+from __future__ import annotations
+
+from botkit.live.build import build_engine
+from botkit.model.events import Price, Quote
+from botkit.sim.sintra import ScaledClock, run_sintra_sim
+from botkit.sim.syncron import AgentConfig, default_config, running_sim
+from botkit.strategy.base import Strategy, StrategyParams
+from botkit.venues.syncron import SyncronSettings
+
+from .helpers import bot_config
+
+
+class Watcher(Strategy[StrategyParams]):
+    """Records reference prices and quotes; buys once so the collar is exercised."""
+
+    prices: list[Price] = []
+    quotes: int = 0
+
+    def on_price(self, price: Price) -> None:
+        Watcher.prices.append(price)
+
+    def on_quote(self, quote: Quote) -> None:
+        Watcher.quotes += 1
+        if Watcher.quotes == 20:
+            self.ctx.buy(0.001)
+
+
+async def test_reference_prices_reach_on_price_and_the_collar(tmp_path, monkeypatch):
+    monkeypatch.setattr("botkit.live.build.load_strategy_class", lambda ref: Watcher)
+    Watcher.prices, Watcher.quotes = [], 0
+    sim_config = default_config(["BTCUSD"]).model_copy(update={"agents": AgentConfig(speed=20.0, step_s=0.02, seed=3)})
+    async with running_sim(sim_config) as syncron, run_sintra_sim(clock=ScaledClock(speed=40.0)) as sintra:
+        config = bot_config(
+            tmp_path, mode="live", venue={"endpoint": syncron.url}, status_port=0,
+            reference={"source": "sintra", "pair": "btcusd", "symbol": "BTCUSD", "endpoint": sintra.base_url},
+            risk={"price_collar_bps": 1.0},  # the two simulators' prices differ by more than 0.01 %
+        )
+        engine = await build_engine(config, settings=SyncronSettings(endpoint=syncron.url))
+        summary = await engine.run(duration_s=2.5)
+    assert Watcher.prices, "no reference price reached on_price"
+    assert {p.source for p in Watcher.prices} == {"sintra"} and all(p.price > 0 for p in Watcher.prices)
+    assert summary.risk_rejections >= 1 and summary.orders_placed == 0, summary.lines()
