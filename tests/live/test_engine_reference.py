@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from botkit.live.build import build_engine
 from botkit.model.events import Price, Quote
 from botkit.sim.sintra import ScaledClock, run_sintra_sim
@@ -15,8 +17,8 @@ from .helpers import bot_config
 class Watcher(Strategy[StrategyParams]):
     """Records reference prices and quotes; buys once so the collar is exercised."""
 
-    prices: list[Price] = []
-    quotes: int = 0
+    prices: ClassVar[list[Price]] = []
+    quotes: ClassVar[int] = 0
 
     def on_price(self, price: Price) -> None:
         Watcher.prices.append(price)
