@@ -7,6 +7,7 @@ stack and ``--help`` stays fast.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -66,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a bot from a YAML config (default venue: the local Syncron simulator)")
     run.add_argument("config", type=Path, help="bot config (YAML), e.g. configs/demo.yaml")
     run.add_argument("--duration", type=float, help="stop after this many seconds (default: until Ctrl-C)")
+    run.add_argument("--endpoint", "--base-url", dest="endpoint",
+                     help="Syncron endpoint: local (default), testnet, production or a base URL")
     run.add_argument("--no-embedded-sim", action="store_true",
                      help="never start the simulator in-process when the local venue is not running")
     run.set_defaults(run=_cmd_run)
@@ -147,6 +150,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     if args.duration is not None and args.duration <= 0:
         raise ConfigError(f"--duration must be > 0 seconds, got {args.duration}")
+    if args.endpoint is not None:
+        os.environ["BOTKIT_VENUE__ENDPOINT"] = args.endpoint  # the config's documented env override
     return run_bot_command(args.config, args.duration, embedded_sim=not args.no_embedded_sim)
 
 
