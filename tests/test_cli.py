@@ -6,10 +6,18 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import structlog
 
 from botkit.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _reset_logging():
+    """main() configures structlog to write to the captured stderr; undo it after each test."""
+    yield
+    structlog.reset_defaults()
 
 
 @pytest.fixture

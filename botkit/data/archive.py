@@ -16,10 +16,10 @@ import numpy as np
 
 from botkit.core.clock import NS_PER_DAY, to_ns
 from botkit.core.errors import ConfigError
-from botkit.data.chunks import check_chunk_rows, rechunk
+from botkit.data.batches import iter_day_files
+from botkit.data.chunks import check_chunk_rows, concat_records, rechunk
 from botkit.data.kinds import DTYPES, base_kind
-from botkit.data.layout import day_files, day_start_ns, kind_dir, list_days, parse_day_file
-from botkit.data.parquet import iter_parquet
+from botkit.data.layout import day_files, day_start_ns, kind_dir, list_days
 from botkit.data.validate import file_error
 
 TimeLike = int | np.integer | str | date | datetime
@@ -38,7 +38,7 @@ def read_archive(
     parts = list(_iter_files(root, venue, symbol, kind, start, end, chunk_rows=None))
     if not parts:
         return np.empty(0, dtype=DTYPES[base_kind(kind)])
-    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+    return parts[0] if len(parts) == 1 else concat_records(parts)
 
 
 def iter_archive(
@@ -96,13 +96,10 @@ def _iter_files(
         end_ns = last if end is None else time_to_ns(end)
     else:
         start_ns, end_ns = time_to_ns(start), time_to_ns(end)
-    base = base_kind(kind)
-    for path in day_files(root, venue, symbol, kind, start_ns, end_ns):
-        yield from iter_parquet(
-            path,
-            base,
-            chunk_rows=chunk_rows,
-            start_ns=start_ns,
-            end_ns=end_ns,
-            day=parse_day_file(path),
-        )
+    yield from iter_day_files(
+        day_files(root, venue, symbol, kind, start_ns, end_ns),
+        base_kind(kind),
+        start_ns=start_ns,
+        end_ns=end_ns,
+        chunk_rows=chunk_rows,
+    )

@@ -12,7 +12,7 @@ Writing produces the archive schema: ``ts`` as ``timestamp[ns, tz=UTC]``, prices
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TypeAlias
 
 import numpy as np
@@ -75,6 +75,16 @@ def to_records(data: ArrowData, kind: BaseKind, source: str, first_row: int = 1)
 
     ``first_row`` is the 1-based file row of ``data``'s first row, for error messages.
     """
+    return records_from_columns(to_columns(data, kind, source, first_row), kind)
+
+
+def to_columns(
+    data: ArrowData, kind: BaseKind, source: str, first_row: int = 1
+) -> dict[str, np.ndarray]:
+    """``data``'s columns for ``kind`` as contiguous numpy arrays of the record dtype's types.
+
+    Converts and reports conversion errors exactly as ``to_records`` does.
+    """
     by_name: dict[str, int] = {}
     for index, name in enumerate(data.schema.names):
         by_name.setdefault(normalize_name(name), index)
@@ -88,7 +98,7 @@ def to_records(data: ArrowData, kind: BaseKind, source: str, first_row: int = 1)
             have = ", ".join(data.schema.names)
             raise file_error(source, f"missing column {name!r} (have: {have})")
 
-    out = np.empty(data.num_rows, dtype=DTYPES[kind])
+    out: dict[str, np.ndarray] = {}
     for name in COLUMNS[kind]:
         column = _as_array(data.column(by_name[name]))
         _check_nulls(column, name, source, first_row)
@@ -99,6 +109,24 @@ def to_records(data: ArrowData, kind: BaseKind, source: str, first_row: int = 1)
         else:
             out[name] = _to_float(column, name, source, first_row)
     return out
+
+
+def records_from_columns(
+    columns: Mapping[str, np.ndarray],
+    kind: BaseKind,
+    rows: np.ndarray | None = None,
+    *,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """The record array of ``kind`` holding ``columns`` (only the ``rows`` mask of them if given).
+
+    With ``out``, the records are written at its start and that part of it is returned.
+    """
+    count = len(columns["ts"]) if rows is None else int(np.count_nonzero(rows))
+    records = np.empty(count, dtype=DTYPES[kind]) if out is None else out[:count]
+    for name in COLUMNS[kind]:
+        records[name] = columns[name] if rows is None else columns[name][rows]
+    return records
 
 
 def to_table(records: np.ndarray) -> pa.Table:

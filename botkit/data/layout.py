@@ -7,6 +7,7 @@ This module only computes and lists paths; it never opens a Parquet file.
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -57,7 +58,11 @@ def day_path(root: str | Path, venue: str, symbol: str, kind: str, day: date) ->
 
 def parse_day_file(path: str | Path) -> date | None:
     """The day a day file holds, from its name; None if it is not ``YYYY-MM-DD.parquet``."""
-    match = _DAY_FILE_RE.fullmatch(Path(path).name)
+    return _day_of_name(Path(path).name)
+
+
+def _day_of_name(name: str) -> date | None:
+    match = _DAY_FILE_RE.fullmatch(name)
     if match is None:
         return None
     try:
@@ -74,7 +79,8 @@ def list_days(root: str | Path, venue: str, symbol: str, kind: str) -> list[date
     directory = kind_dir(root, venue, symbol, kind)
     if not directory.is_dir():
         return []
-    days = (parse_day_file(p) for p in directory.iterdir() if p.is_file())
+    with os.scandir(directory) as entries:
+        days = [_day_of_name(entry.name) for entry in entries if entry.is_file()]
     return sorted(d for d in days if d is not None)
 
 

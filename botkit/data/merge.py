@@ -16,7 +16,7 @@ import numpy as np
 
 from botkit.core.errors import ConfigError, DataError
 from botkit.data.archive import TimeLike, iter_archive
-from botkit.data.chunks import check_chunk_rows, rechunk_aligned
+from botkit.data.chunks import check_chunk_rows, concat_records, rechunk_aligned
 
 MAX_SOURCES = int(np.iinfo(np.int16).max) + 1
 """The most sources one merge can take: instrument indices are int16."""
@@ -132,7 +132,9 @@ def _merged_pieces(streams: list[_SortedSource]) -> Iterator[tuple[np.ndarray, n
             if cut:
                 records.append(stream.take(cut))
                 owners.append(np.full(cut, stream.index, dtype=np.int16))
-        merged = np.concatenate(records) if len(records) > 1 else records[0]
-        instrument = np.concatenate(owners) if len(owners) > 1 else owners[0]
+        if len(records) == 1:  # one source's rows, already in order
+            yield owners[0], records[0]
+            continue
+        merged, instrument = concat_records(records), np.concatenate(owners)
         order = np.argsort(merged["ts"], kind="stable")
         yield instrument[order], merged[order]

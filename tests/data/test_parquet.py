@@ -10,7 +10,7 @@ from botkit.core.errors import DataError
 from botkit.data import parquet
 from botkit.data.parquet import iter_parquet, read_parquet, write_parquet
 
-from .factories import T0, make_bars
+from .factories import T0, make_bars, make_trades
 
 
 @pytest.fixture
@@ -105,3 +105,23 @@ def test_damaged_page_is_detected_by_its_checksum(tmp_path):
     path.write_bytes(bytes(data))
     with pytest.raises(DataError, match=r"b\.parquet: not a readable Parquet file .*checksum"):
         read_parquet(path)
+
+
+def test_written_encodings_and_types(tmp_path):
+    path = tmp_path / "t.parquet"
+    trades = make_trades([T0, T0 + 1, T0 + 2])
+    write_parquet(path, trades)
+    parquet_file = pq.ParquetFile(path)
+    column = parquet_file.metadata.row_group(0).column
+    assert "DELTA_BINARY_PACKED" in column(0).encodings  # ts
+    assert "BYTE_STREAM_SPLIT" in column(1).encodings  # price
+    assert not parquet_file.metadata.metadata  # no stored Arrow schema: the Parquet types suffice
+    assert str(parquet_file.schema_arrow) == str(parquet.to_table(trades).schema)
+    np.testing.assert_array_equal(read_parquet(path), trades)
+
+
+def test_files_in_pyarrows_default_encodings_still_read(tmp_path):
+    bars = make_bars(200)
+    path = tmp_path / "b.parquet"
+    pq.write_table(parquet.to_table(bars), path, compression="zstd", write_page_checksum=True)
+    np.testing.assert_array_equal(read_parquet(path), bars)

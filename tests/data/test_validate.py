@@ -2,10 +2,13 @@ from datetime import date
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from botkit.core.clock import NS_PER_MINUTE, to_ns
+from botkit.core.clock import NS_PER_DAY, NS_PER_MINUTE, to_ns
 from botkit.core.errors import DataError
-from botkit.data.validate import format_ts, validate_records
+from botkit.data.layout import day_start_ns
+from botkit.data.validate import format_ts, pieces_are_valid, validate_records
 
 from .factories import T0, make_bars, make_quotes, make_trades
 
@@ -149,3 +152,51 @@ def test_format_ts_is_exact():
     assert format_ts(T0) == "2024-01-01T00:00:00Z"
     assert format_ts(T0 + 5_000_000) == "2024-01-01T00:00:00.005Z"
     assert format_ts(T0 + 7) == "2024-01-01T00:00:00.000000007Z"
+
+
+def _valid_part(kind, day_start, ts):
+    if kind == "bars":
+        return make_bars(len(ts), start_ns=day_start)
+    return make_trades(ts) if kind == "trades" else make_quotes(ts)
+
+
+def _pieces(draw, kind):
+    """Valid pieces of ``kind``'s records, each inside its own UTC day, then randomly damaged."""
+    parts, days = [], []
+    for _ in range(draw(st.integers(1, 4))):
+        day = date(2024, 1, draw(st.integers(1, 28)))
+        minutes = draw(st.lists(st.integers(0, 50), max_size=6, unique=True))
+        ts = [day_start_ns(day) + m * NS_PER_MINUTE for m in sorted(minutes)]
+        parts.append(_valid_part(kind, day_start_ns(day), ts))
+        days.append(day)
+    records = np.concatenate(parts)
+    for _ in range(draw(st.integers(0, 2))):
+        if not len(records):
+            break
+        i = draw(st.integers(0, len(records) - 1))
+        name = draw(st.sampled_from(records.dtype.names))
+        if name == "ts":
+            records["ts"][i] += draw(st.sampled_from([-NS_PER_DAY, -NS_PER_MINUTE, 0, NS_PER_DAY]))
+            if i and draw(st.booleans()):
+                records["ts"][i] = records["ts"][i - 1]
+        elif name == "side":
+            records["side"][i] = draw(st.sampled_from([-1, 0, 1, 2]))
+        else:
+            records[name][i] = draw(st.sampled_from([np.nan, np.inf, -1.0, 0.0, 1e9, 2.0]))
+    starts = np.cumsum([0] + [len(p) for p in parts[:-1]])
+    return records, starts, days
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), kind=st.sampled_from(["bars", "trades", "quotes"]))
+def test_pieces_are_valid_agrees_with_validating_each_piece(data, kind):
+    records, starts, days = _pieces(data.draw, kind)
+    ends = [*starts[1:], len(records)]
+    each_valid = True
+    for lo, hi, day in zip(starts, ends, days, strict=True):
+        try:
+            validate_records(records[lo:hi], "x", day=day)
+        except DataError:
+            each_valid = False
+    columns = {name: np.ascontiguousarray(records[name]) for name in records.dtype.names}
+    assert pieces_are_valid(columns, kind, starts, days) == each_valid
