@@ -159,6 +159,7 @@ class CompiledReplay:
         return int(status), int(index)
 
     def _grow(self) -> None:
-        self._fi = np.concatenate([self._fi, np.zeros_like(self._fi)])
-        self._ff = np.concatenate([self._ff, np.zeros_like(self._ff)])
+        # grow 4x: tick data can make millions of partial fills, so few and large steps
+        self._fi = np.concatenate([self._fi, np.zeros((3 * len(self._fi), self._fi.shape[1]), np.int64)])
+        self._ff = np.concatenate([self._ff, np.zeros((3 * len(self._ff), self._ff.shape[1]), np.float64)])
         self._ri = np.concatenate([self._ri, np.zeros_like(self._ri)])

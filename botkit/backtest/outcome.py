@@ -17,6 +17,7 @@ from botkit.backtest._enums import (
     F_SIDE,
     F_TS,
     LIQUIDITY_MAKER,
+    LIQUIDITY_TAKER,
     R_INST,
     R_REASON,
     R_SIDE,
@@ -28,6 +29,9 @@ from botkit.backtest._enums import (
     REJECT_QTY_ZERO,
     REJECT_TOO_MANY_ORDERS,
 )
+
+LIQUIDITY_NAMES = ["maker", "taker"]  # indexed by the kernels' liquidity codes
+assert LIQUIDITY_NAMES.index("maker") == LIQUIDITY_MAKER and LIQUIDITY_NAMES.index("taker") == LIQUIDITY_TAKER
 
 REJECT_REASONS = {
     REJECT_QTY_ZERO: "quantity is zero after sizing and lot rounding",
@@ -63,18 +67,17 @@ class ReplayOutcome:
         return float(self.cash + float(np.dot(self.positions, self.last_prices)))
 
     def fills_frame(self) -> pd.DataFrame:
-        """The fill log: ts (ns), symbol, side (+1/-1), qty, price, fee, liquidity, order_id."""
+        """The fill log: ts (ns), symbol (categorical), side (+1/-1), qty, price, fee, liquidity, order_id."""
         ints, floats = self.fill_ints, self.fill_floats
-        symbols = np.array(self.symbols, dtype=object)
         return pd.DataFrame(
             {
                 "ts": ints[:, F_TS].astype(np.int64),
-                "symbol": symbols[ints[:, F_INST]] if len(ints) else np.array([], dtype=object),
+                "symbol": pd.Categorical.from_codes(ints[:, F_INST], categories=list(self.symbols)),
                 "side": ints[:, F_SIDE].astype(np.int64),
                 "qty": floats[:, F_QTY],
                 "price": floats[:, F_PRICE],
                 "fee": floats[:, F_FEE],
-                "liquidity": np.where(ints[:, F_LIQUIDITY] == LIQUIDITY_MAKER, "maker", "taker"),
+                "liquidity": pd.Categorical.from_codes(ints[:, F_LIQUIDITY], categories=LIQUIDITY_NAMES),
                 "order_id": ints[:, F_ORDER].astype(np.int64),
             }
         )

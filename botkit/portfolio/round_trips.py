@@ -167,17 +167,17 @@ def open_position_summary(
 def _walk(fills: pd.DataFrame) -> _Walk:
     """Apply every fill in order, per symbol, cutting round trips at flat and at flips. O(n)."""
     ts, symbols, sides, qtys, prices, fees = _columns(fills)
-    codes, names = pd.factorize(pd.Series(symbols, dtype=object), sort=False)
+    codes, names = pd.factorize(symbols, sort=False)
     largest = np.zeros(len(names))
     if len(codes):
         np.maximum.at(largest, codes, qtys)
     walked = walk_fills_nb(ts, codes.astype(np.int64), sides, qtys, prices, fees, FLAT_TOLERANCE * largest, len(names))
-    return _Walk([str(n) for n in names], *walked)
+    return _Walk([str(n) for n in np.asarray(names)], *walked)
 
 
 def _columns(
     fills: pd.DataFrame,
-) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, pd.Series, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The fill log's columns as arrays, after checking the columns and values are usable."""
     missing = [name for name in FILL_COLUMNS if name not in fills.columns]
     if missing:
@@ -198,7 +198,7 @@ def _columns(
         raise ValueError("fills.qty must be finite and > 0 in every row")
     if not (np.isfinite(prices).all() and np.isfinite(fees).all()):
         raise ValueError("fills.price and fills.fee must be finite in every row")
-    symbols = [str(s) for s in fills["symbol"].tolist()]
+    symbols = fills["symbol"]  # categorical or strings; factorized by the caller
     return ts, symbols, sides, qtys, prices, fees
 
 
