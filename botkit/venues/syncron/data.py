@@ -7,25 +7,18 @@ Strategies see only model objects (``Quote``, ``Trade``, ``Bar``, ``BookSnapshot
 
 from __future__ import annotations
 
-import asyncio
-import random
 from collections.abc import Collection, Sequence
-from types import TracebackType
-from typing import Self
 
 from botkit.model.events import Bar, BookSnapshot, Trade
 from botkit.model.instruments import Instrument
-from botkit.venues._ratelimit import Sleep
-from botkit.venues._ws import WsOptions
 from botkit.venues.syncron import wire
-from botkit.venues.syncron.config import SyncronSettings
+from botkit.venues.syncron._client_base import SyncronClientBase
 from botkit.venues.syncron.market_stream import DEFAULT_CHANNELS, SyncronMarketStream
-from botkit.venues.syncron.rest import SyncronRestClient, TimeLike
+from botkit.venues.syncron.rest import TimeLike
 from botkit.venues.syncron.results import Ticker
-from botkit.venues.syncron.stream import ws_options_for
 
 
-class SyncronDataClient:
+class SyncronDataClient(SyncronClientBase):
     """Syncron market data: instruments, ticker, book, trades and klines over REST, and streams.
 
     Pass ``rest`` to share one REST client (session, rate budget, credentials) with a
@@ -33,41 +26,6 @@ class SyncronDataClient:
     """
 
     venue = wire.VENUE
-
-    def __init__(
-        self,
-        settings: SyncronSettings | None = None,
-        *,
-        rest: SyncronRestClient | None = None,
-        ws_options: WsOptions | None = None,
-        sleep: Sleep = asyncio.sleep,
-        rng: random.Random | None = None,
-    ) -> None:
-        self._owns_rest = rest is None
-        self.rest = rest if rest is not None else SyncronRestClient(settings, sleep=sleep, rng=rng)
-        self._ws_options = ws_options or ws_options_for(self.rest.settings)
-        self._sleep = sleep
-        self._rng = rng
-        self._streams: list[SyncronMarketStream] = []
-
-    def __repr__(self) -> str:
-        return f"SyncronDataClient(rest={self.rest!r})"
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        """Close open streams, and the REST client if this client made it; safe to call twice."""
-        for stream in self._streams:
-            await stream.close()
-        self._streams.clear()
-        if self._owns_rest:
-            await self.rest.close()
 
     # --- REST ---------------------------------------------------------------------------------
 

@@ -11,32 +11,24 @@ Cancels are idempotent too: canceling an order that already finished returns its
 
 from __future__ import annotations
 
-import asyncio
-import random
 from collections.abc import Sequence
-from types import TracebackType
-from typing import Self
 
 import structlog
 
 from botkit.core.errors import NotFoundError, VenueUnavailable
 from botkit.model.orders import Fill, Order, OrderIntent
 from botkit.model.positions import Balance, Position
-from botkit.venues._ratelimit import Sleep
-from botkit.venues._ws import WsOptions
 from botkit.venues.syncron import parse, wire
-from botkit.venues.syncron.config import SyncronSettings
+from botkit.venues.syncron._client_base import SyncronClientBase
 from botkit.venues.syncron.errors import SyncronOrderNotOpen
 from botkit.venues.syncron.order_stream import SyncronOrderStream
 from botkit.venues.syncron.orders import check_client_order_id, intent_body
-from botkit.venues.syncron.rest import SyncronRestClient
 from botkit.venues.syncron.results import OrderReport
-from botkit.venues.syncron.stream import ws_options_for
 
 log = structlog.get_logger("botkit.venues.syncron")
 
 
-class SyncronExecutionClient:
+class SyncronExecutionClient(SyncronClientBase):
     """Orders at Syncron: submit, cancel, cancel all, open orders, fills, balances, order events.
 
     Pass ``rest`` to share one REST client (session, budget, credentials) with a
@@ -44,41 +36,6 @@ class SyncronExecutionClient:
     """
 
     venue = wire.VENUE
-
-    def __init__(
-        self,
-        settings: SyncronSettings | None = None,
-        *,
-        rest: SyncronRestClient | None = None,
-        ws_options: WsOptions | None = None,
-        sleep: Sleep = asyncio.sleep,
-        rng: random.Random | None = None,
-    ) -> None:
-        self._owns_rest = rest is None
-        self.rest = rest if rest is not None else SyncronRestClient(settings, sleep=sleep, rng=rng)
-        self._ws_options = ws_options or ws_options_for(self.rest.settings)
-        self._sleep = sleep
-        self._rng = rng
-        self._streams: list[SyncronOrderStream] = []
-
-    def __repr__(self) -> str:
-        return f"SyncronExecutionClient(rest={self.rest!r})"
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        """Close order streams, and the REST client if this client made it; safe to call twice."""
-        for stream in self._streams:
-            await stream.close()
-        self._streams.clear()
-        if self._owns_rest:
-            await self.rest.close()
 
     # --- ExecutionClient ----------------------------------------------------------------------
 
