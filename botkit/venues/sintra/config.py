@@ -8,11 +8,13 @@ Read from the environment with the prefix ``BOTKIT_SINTRA__`` (``BOTKIT_SINTRA__
 from __future__ import annotations
 
 from enum import StrEnum
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from botkit.venues._endpoints import derive_ws_url as _derive_ws_url
+from botkit.venues._endpoints import rest_url_for, websocket_url_for
 from botkit.venues.sintra import wire
 
 ENV_PREFIX = "BOTKIT_SINTRA__"
@@ -87,16 +89,12 @@ class SintraSettings(BaseSettings):
     @property
     def rest_url(self) -> str:
         """The REST base URL, e.g. ``https://api.sintra.fi/v1``."""
-        named = _NAMED_ENDPOINTS.get(self.endpoint)
-        return named[0] if named else self.endpoint
+        return rest_url_for(self.endpoint, _NAMED_ENDPOINTS)
 
     @property
     def websocket_url(self) -> str:
         """The WebSocket URL without a session, e.g. ``wss://api.sintra.fi/ws``."""
-        if self.ws_url is not None:
-            return self.ws_url
-        named = _NAMED_ENDPOINTS.get(self.endpoint)
-        return named[1] if named else derive_ws_url(self.endpoint)
+        return websocket_url_for(self.endpoint, self.ws_url, _NAMED_ENDPOINTS, wire.REST_PREFIX, wire.WS_PATH)
 
     @property
     def effective_plan(self) -> SintraPlan:
@@ -108,8 +106,4 @@ class SintraSettings(BaseSettings):
 
 def derive_ws_url(rest_url: str) -> str:
     """The WebSocket URL beside a REST base URL: ``https://h/v1`` → ``wss://h/ws``."""
-    parts = urlsplit(rest_url)
-    scheme = "wss" if parts.scheme == "https" else "ws"
-    path = parts.path.rstrip("/")
-    path = path.removesuffix(wire.REST_PREFIX) + wire.WS_PATH
-    return urlunsplit((scheme, parts.netloc, path, "", ""))
+    return _derive_ws_url(rest_url, wire.REST_PREFIX, wire.WS_PATH)

@@ -12,11 +12,13 @@ import hashlib
 import tempfile
 from enum import StrEnum
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from botkit.venues._endpoints import derive_ws_url as _derive_ws_url
+from botkit.venues._endpoints import rest_url_for, websocket_url_for
 from botkit.venues.syncron import wire
 
 ENV_PREFIX = "BOTKIT_SYNCRON__"
@@ -116,16 +118,12 @@ class SyncronSettings(BaseSettings):
     @property
     def rest_url(self) -> str:
         """The REST base URL without ``/v5``, e.g. ``https://api.syncron.finance``."""
-        named = _NAMED_ENDPOINTS.get(self.endpoint)
-        return named[0] if named else self.endpoint
+        return rest_url_for(self.endpoint, _NAMED_ENDPOINTS)
 
     @property
     def websocket_url(self) -> str:
         """The WebSocket URL, e.g. ``wss://stream.syncron.finance/v5/ws``."""
-        if self.ws_url is not None:
-            return self.ws_url
-        named = _NAMED_ENDPOINTS.get(self.endpoint)
-        return named[1] if named else derive_ws_url(self.endpoint)
+        return websocket_url_for(self.endpoint, self.ws_url, _NAMED_ENDPOINTS, wire.REST_PREFIX, wire.WS_PATH)
 
     @property
     def is_loopback(self) -> bool:
@@ -157,8 +155,5 @@ class SyncronSettings(BaseSettings):
 
 def derive_ws_url(rest_url: str) -> str:
     """The WebSocket URL beside a REST base URL: ``https://h`` → ``wss://h/v5/ws``."""
-    parts = urlsplit(rest_url)
-    scheme = "wss" if parts.scheme == "https" else "ws"
-    path = parts.path.rstrip("/").removesuffix(wire.REST_PREFIX) + wire.WS_PATH
-    return urlunsplit((scheme, parts.netloc, path, "", ""))
+    return _derive_ws_url(rest_url, wire.REST_PREFIX, wire.WS_PATH)
 
