@@ -205,8 +205,3 @@ def _columns(
 def _utc(ns: np.ndarray) -> pd.DatetimeIndex:
     """Integer nanoseconds as a ``datetime64[ns, UTC]`` index."""
     return pd.DatetimeIndex(pd.to_datetime(ns, unit="ns", utc=True)).as_unit("ns")
-
-
-def _side_name(sign: int) -> str:
-    """'long' for +1, 'short' for -1."""
-    return "long" if sign > 0 else "short"
