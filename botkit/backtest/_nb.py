@@ -127,8 +127,9 @@ def risk_reason_nb(
         return REJECT_MAX_ORDER_QTY
     if qty * ref_price > max_order_notional:
         return REJECT_MAX_ORDER_NOTIONAL
-    projected = position + working + side * qty
-    if abs(projected) > max_position:
+    exposed = position + working
+    projected = exposed + side * qty
+    if abs(projected) > max_position * (1.0 + 1e-9) and abs(projected) > abs(exposed):
         return REJECT_MAX_POSITION
     if not allow_short and projected < -1e-12 * max(1.0, qty):
         return REJECT_NO_SHORT

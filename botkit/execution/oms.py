@@ -27,15 +27,21 @@ from botkit.model.orders import LEGAL_TRANSITIONS, Fill, Order, OrderStatus
 
 log = structlog.get_logger("botkit.execution.oms")
 
-FillKey = tuple[str, int, float, float]
-"""What makes a fill unique: client order id, venue timestamp, quantity and price."""
+FillKey = str
+"""What makes a fill unique: the venue's fill id; without one, client order id, timestamp, quantity and price."""
 
 _UNKNOWN_KEPT = 1000
 
 
 def fill_key(fill: Fill) -> FillKey:
-    """The identity of ``fill`` used to ignore a second delivery of it."""
-    return (fill.client_order_id, fill.ts, fill.qty, fill.price)
+    """The identity of ``fill`` used to ignore a second delivery of it.
+
+    Two genuine fills of one order can share timestamp, quantity and price; only the venue's fill
+    id tells them apart, so it is the key whenever the venue gives one.
+    """
+    if fill.fill_id:
+        return f"id:{fill.fill_id}"
+    return f"{fill.client_order_id}|{fill.ts}|{fill.qty!r}|{fill.price!r}"
 
 
 class OrderManager:
@@ -43,7 +49,7 @@ class OrderManager:
 
     def __init__(self) -> None:
         self._orders: dict[str, Order] = {}
-        self._seen_fills: set[FillKey] = set()
+        self._seen_fills: dict[FillKey, None] = {}
         self.unknown_events: list[OrderEvent] = []
         self.duplicates = 0
 
@@ -74,9 +80,9 @@ class OrderManager:
         """Signed remaining quantity of open orders of ``symbol`` (buys +, sells -)."""
         return sum(int(o.side) * o.remaining for o in self.open_orders(symbol))
 
-    def seen_fills(self) -> set[FillKey]:
-        """Keys of every fill applied so far (persisted so a restart ignores redelivered fills)."""
-        return set(self._seen_fills)
+    def seen_fills(self) -> list[FillKey]:
+        """Keys of every fill applied so far, oldest first (persisted so a restart ignores redelivered fills)."""
+        return list(self._seen_fills)
 
     def has_seen(self, fill: Fill) -> bool:
         """Whether ``fill`` was applied already."""
@@ -93,7 +99,7 @@ class OrderManager:
         """Load orders and fill keys saved by a previous run (before reconciling)."""
         for order in orders:
             self._orders[order.client_order_id] = order
-        self._seen_fills.update(seen_fills)
+        self._seen_fills.update(dict.fromkeys(seen_fills))
 
     def forget_finished(self, keep: int = 1000) -> None:
         """Drop the oldest finished orders beyond ``keep`` so memory stays bounded."""
@@ -132,7 +138,7 @@ class OrderManager:
             self.duplicates += 1
             log.debug("oms.fill.duplicate", client_order_id=local.client_order_id, qty=event.fill.qty)
             return None
-        self._seen_fills.add(key)
+        self._seen_fills[key] = None
         fill = event.fill
         if not local.order_id:
             local = replace(local, order_id=fill.order_id or event.order.order_id)

@@ -14,6 +14,7 @@ A paper trade that disagrees with a backtest on the same data is a bug.
 
 from __future__ import annotations
 
+import uuid
 import asyncio
 import itertools
 import math
@@ -201,7 +202,7 @@ class PaperExecutionClient:
         fill = Fill(
             ts=ts, order_id=w.order.order_id, client_order_id=w.order.client_order_id, symbol=w.order.symbol,
             side=Side(w.order.side), qty=qty, price=price, fee=fee,
-            liquidity=Liquidity.MAKER if maker else Liquidity.TAKER,
+            liquidity=Liquidity.MAKER if maker else Liquidity.TAKER, fill_id=f"paper-{uuid.uuid4().hex}",
         )
         self._fills.append(fill)
         self._cash -= int(fill.side) * qty * price + fee

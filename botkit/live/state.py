@@ -43,6 +43,14 @@ def order_from_dict(data: dict[str, Any]) -> Order:
     })
 
 
+def _fill_key(saved: Any) -> FillKey:
+    """A saved fill key; files of earlier versions hold ``[coid, ts, qty, price]`` lists."""
+    if isinstance(saved, str):
+        return saved
+    coid, ts, qty, price = saved
+    return f"{coid}|{int(ts)}|{float(qty)!r}|{float(price)!r}"
+
+
 class StateStore:
     """Reads and writes one bot's state file."""
 
@@ -52,10 +60,10 @@ class StateStore:
     def save(self, oms: OrderManager, ledger: Ledger, trading_state: str, now_ns: int) -> None:
         """Write the state atomically."""
         orders = oms.open_orders() + [o for o in oms.orders() if not o.status.is_open][-_FINISHED_KEPT:]
-        keys = sorted(oms.seen_fills(), key=lambda k: k[1])[-_FILL_KEYS_KEPT:]
+        keys = oms.seen_fills()[-_FILL_KEYS_KEPT:]
         state = {
             "version": STATE_VERSION, "saved_at_ns": now_ns, "trading_state": trading_state,
-            "orders": [order_to_dict(o) for o in orders], "seen_fills": [list(k) for k in keys],
+            "orders": [order_to_dict(o) for o in orders], "seen_fills": keys,
             "ledger": ledger.snapshot(),
         }
         with atomic_write(self.path) as handle:
@@ -71,7 +79,7 @@ class StateStore:
             if state.get("version") != STATE_VERSION:
                 raise ValueError(f"version {state.get('version')!r}, expected {STATE_VERSION}")
             orders = [order_from_dict(o) for o in state["orders"]]
-            keys: list[FillKey] = [(str(c), int(t), float(q), float(p)) for c, t, q, p in state["seen_fills"]]
+            keys: list[FillKey] = [_fill_key(k) for k in state["seen_fills"]]
             ledger = Ledger.from_snapshot(state["ledger"])
         except (ValueError, KeyError, TypeError) as error:
             raise ConfigError(

@@ -139,3 +139,5 @@ class Fill:
     price: float
     fee: float
     liquidity: Liquidity
+    fill_id: str = ""
+    """The venue's own id of this execution ("" where the venue gives none): what makes it unique."""

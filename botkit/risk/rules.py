@@ -72,11 +72,18 @@ def _projected(order: SizedOrder, view: PortfolioView) -> float:
 
 
 def max_position(limit: float) -> RiskRule:
-    """Refuse orders that could take |position + working orders| above ``limit``."""
+    """Refuse orders that could take |position + working orders| above ``limit``.
+
+    An order that brings that exposure nearer to zero is always allowed, so a bot left outside
+    its limit (an offsetting order canceled, a fill after a reconnect) can always trade back in.
+    The limit is compared with a tolerance of one part in 1e9 so float noise cannot refuse an
+    order that lands exactly on it.
+    """
 
     def rule(order: SizedOrder, view: PortfolioView) -> str | None:
-        projected = _projected(order, view)
-        if abs(projected) > limit:
+        exposed = view.position(order.symbol) + view.working_qty(order.symbol)
+        projected = exposed + int(order.side) * order.qty
+        if abs(projected) > limit * (1.0 + 1e-9) and abs(projected) > abs(exposed):
             return f"position would reach {projected:g}, above risk.max_position {limit:g}"
         return None
 

@@ -176,3 +176,17 @@ class OmsMachine(RuleBasedStateMachine):
 
 TestOmsStateMachine = OmsMachine.TestCase
 TestOmsStateMachine.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)
+
+
+def test_two_fills_alike_in_time_quantity_and_price_count_twice_when_their_fill_ids_differ():
+    oms = OrderManager()
+    order = pending(qty=2.0)
+    oms.track(order)
+    for fill_id in ("f-1", "f-2"):
+        event = filled(order, 1.0, 100.0, ts=5)
+        assert oms.apply(replace(event, fill=replace(event.fill, fill_id=fill_id))) is not None
+    again = filled(order, 1.0, 100.0, ts=5)
+    assert oms.apply(replace(again, fill=replace(again.fill, fill_id="f-2"))) is None  # a redelivery
+    final = oms.get(order.client_order_id)
+    assert final is not None and final.filled_qty == 2.0 and final.status is OrderStatus.FILLED
+    assert oms.duplicates == 1

@@ -176,9 +176,9 @@ def execution(value: object, path: str) -> Execution:
         price=decimal(o, wire.F_PRICE, path, positive=True),
         fee=decimal(o, wire.F_FEE, path, signed=True),
         liquidity=choice(o, wire.F_LIQUIDITY, path, LIQUIDITIES),
+        fill_id=text(o, wire.F_FILL_ID, path),
     )
-    return Execution(text(o, wire.F_FILL_ID, path), text(o, wire.F_TRADE_ID, path),
-                     text(o, wire.F_FEE_ASSET, path), fill)
+    return Execution(fill.fill_id, text(o, wire.F_TRADE_ID, path), text(o, wire.F_FEE_ASSET, path), fill)
 
 
 # --- envelope ---------------------------------------------------------------------------------

@@ -397,8 +397,10 @@ class _Engine:
         for o in self.working:
             if o.symbol == symbol:
                 working += o.side * o.remaining
-        after = self.positions[symbol] + working + side * q
-        if cfg.max_position is not None and abs(after) > cfg.max_position:
+        exposed = self.positions[symbol] + working
+        after = exposed + side * q
+        # an order that brings the exposure nearer to zero is always allowed
+        if cfg.max_position is not None and abs(after) > cfg.max_position * (1 + 1e-9) and abs(after) > abs(exposed):
             reject("max_position", q)
             return None
         if not cfg.allow_short and after < 0:
