@@ -73,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="never start the simulator in-process when the local venue is not running")
     run.set_defaults(run=_cmd_run)
 
+    arm = sub.add_parser("arm", help="re-arm a bot that halted (kill switch, error): it may trade again")
+    arm.add_argument("config", type=Path, help="the bot's config (YAML): names its state file")
+    arm.set_defaults(run=_cmd_arm)
+
     sim = sub.add_parser("sim", help="run the local venue simulators (the embedded default venues)")
     sim.add_argument("venue", choices=["syncron", "sintra", "all"])
     sim.add_argument("--host", default="127.0.0.1", help="interface to listen on (keep loopback)")
@@ -153,6 +157,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.endpoint is not None:
         os.environ["BOTKIT_VENUE__ENDPOINT"] = args.endpoint  # the config's documented env override
     return run_bot_command(args.config, args.duration, embedded_sim=not args.no_embedded_sim)
+
+
+def _cmd_arm(args: argparse.Namespace) -> int:
+    from botkit.live.state import StateStore
+    from botkit.settings import load_bot_config
+
+    config = load_bot_config(args.config)
+    store = StateStore(config.state_file())
+    reason = store.arm()
+    if reason is None:
+        print(f"{config.name}: not halted ({store.path}); nothing to do")
+    else:
+        print(f"{config.name}: re-armed ({store.path}); it had halted because: {reason}")
+    return 0
 
 
 def _cmd_data_download(args: argparse.Namespace) -> int:

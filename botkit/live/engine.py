@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import time
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import structlog
@@ -160,11 +161,14 @@ class LiveEngine:
         loaded = self.store.load() if self.restore_state else None
         if not self.restore_state:
             log.info("engine.state_not_restored", path=str(self.store.path), reason="fresh venue")
+        latched: str | None = None
         if loaded is not None:
-            orders, keys, ledger, previous = loaded
-            self.oms.restore(orders, keys)
-            self.ledger = self.host.ledger = self.host.view.ledger = ledger
-            log.info("engine.state_restored", open_orders=len(self.oms.open_orders()), previous_state=previous)
+            self.oms.restore(loaded.orders, loaded.fill_keys)
+            self.ledger = self.host.ledger = self.host.view.ledger = loaded.ledger
+            log.info("engine.state_restored", open_orders=len(self.oms.open_orders()),
+                     previous_state=loaded.trading_state)
+            if loaded.trading_state == TradingState.HALTED.value:
+                latched = loaded.halt_reason or "halted by an earlier run"
         try:
             report = await self.reconciler.reconcile(self.config.symbols)
         except BotkitError as error:
@@ -175,6 +179,11 @@ class LiveEngine:
         if self.config.status_port is not None:
             self.status_server = StatusServer(self.status, port=self.config.status_port)
             await self.status_server.start()
+        if latched is not None:
+            # a halt latches across restarts: no trading until a person re-arms the bot
+            self._halt(f"still halted: {latched} (re-arm with: botkit arm CONFIG)")
+            self.request_stop()
+            return
         self._strategy_live = True
         self._call_strategy("on_start", None)
 
@@ -222,21 +231,33 @@ class LiveEngine:
 
     # --- tasks ---------------------------------------------------------------------------------
     async def _market_pump(self) -> None:
-        async for event in self.data.stream(self.config.symbols):
-            self.on_market_event(event)
+        with self._halt_on_needs_human("market data"):
+            async for event in self.data.stream(self.config.symbols):
+                self.on_market_event(event)
 
     async def _reference_pump(self) -> None:
         assert self.reference is not None and self.config.reference_symbol is not None
-        async for event in self.reference.stream([self.config.reference_symbol]):
-            if isinstance(event, Price):
-                self.on_market_event(event)
+        with self._halt_on_needs_human("reference prices"):
+            async for event in self.reference.stream([self.config.reference_symbol]):
+                if isinstance(event, Price):
+                    self.on_market_event(event)
 
     async def _order_event_pump(self) -> None:
-        async for event in self.execution.order_events():
-            self._stamp("order_event")
-            applied = self.oms.apply(event)
-            if applied is not None:
-                self._after_applied(applied)
+        with self._halt_on_needs_human("order events"):
+            async for event in self.execution.order_events():
+                self._stamp("order_event")
+                applied = self.oms.apply(event)
+                if applied is not None:
+                    self._after_applied(applied)
+
+    @contextlib.contextmanager
+    def _halt_on_needs_human(self, stream: str) -> Iterator[None]:
+        """A stream that fails for good (bad credentials, a venue breaking its protocol) halts and stops the bot."""
+        try:
+            yield
+        except NeedsHumanError as error:
+            self._halt(f"{stream}: {type(error).__name__}: {error}")
+            self.request_stop()
 
     async def _command_worker(self) -> None:
         while (command := await self._commands.get()) is not None:
@@ -333,6 +354,7 @@ class LiveEngine:
         if self.config.engine.cancel_on_halt:
             for order in self.oms.open_orders():
                 self._commands.put_nowait(("cancel", order.client_order_id))
+        self._save()  # the halt must survive a crash: it latches until a person re-arms
         if self.config.engine.on_strategy_error == "stop":
             self.request_stop()
 
@@ -365,7 +387,7 @@ class LiveEngine:
     def _save(self) -> None:
         self._last_save = time.monotonic()
         try:
-            self.store.save(self.oms, self.ledger, self.state.value, self.clock.now_ns())
+            self.store.save(self.oms, self.ledger, self.state.value, self.clock.now_ns(), self.halt_reason)
         except OSError as error:
             log.error("state.save_failed", path=str(self.store.path), error=str(error))
 

@@ -14,10 +14,10 @@ A paper trade that disagrees with a backtest on the same data is a bug.
 
 from __future__ import annotations
 
-import uuid
 import asyncio
 import itertools
 import math
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Literal
 

@@ -32,3 +32,22 @@ engine: {{market_data: quotes}}
     assert "bot clitest (live on syncron)" in out and "final state: active" in out
     assert "orders placed:" in out and "pnl: realized" in out
     assert (tmp_path / "state" / "clitest.state.json").is_file()
+
+
+def test_a_bad_api_key_halts_cleanly_with_exit_3_and_names_the_environment_variable(tmp_path: Path, capsys,
+                                                                                     monkeypatch):
+    monkeypatch.setenv("BOTKIT_SYNCRON__API_KEY", "not-a-known-key")
+    monkeypatch.setenv("BOTKIT_SYNCRON__API_SECRET", "not-the-secret-either")
+    config = tmp_path / "bot.yaml"
+    config.write_text(f"""
+name: badkey
+strategy: sma_cross
+symbols: [BTCUSD]
+venue: {{endpoint: "http://127.0.0.1:{free_port()}"}}
+mode: live
+state_dir: {tmp_path / "state"}
+""")
+    assert run_bot_command(config, duration_s=10.0, embedded_sim=True) == 3
+    captured = capsys.readouterr()
+    assert "final state: halted" in captured.out and "BOTKIT_SYNCRON__API_KEY" in captured.out
+    assert "Traceback" not in captured.err and "not-the-secret-either" not in captured.out + captured.err

@@ -75,3 +75,25 @@ async def test_collar_uses_the_reference_feed_when_there_is_one(tmp_path):
     (rejection,) = engine.host.strategy.rejections
     assert "reference price 120" in rejection.reason and summary.orders_placed == 0
     assert engine.status()["reference"]["price"] == 120.0
+
+
+async def test_a_halt_latches_across_a_restart_until_botkit_arm(tmp_path, capsys):
+    from botkit.cli import main
+    from botkit.live.state import StateStore
+
+    engine, _ = engine_for(tmp_path, ScriptParams(buy_at=1000, raise_at=3))
+    await engine.run(duration_s=0.2)
+    assert engine.state is TradingState.HALTED
+    restarted, _ = engine_for(tmp_path, ScriptParams(buy_at=2, qty=0.5))
+    summary = await restarted.run(duration_s=2.0)
+    assert summary.state == "halted" and "still halted" in (summary.halt_reason or "")
+    assert "boom" in (summary.halt_reason or "") and summary.orders_placed == 0
+    assert not hasattr(restarted.host.strategy, "n"), "a latched bot never starts its strategy"
+    config = tmp_path / "bot.yaml"
+    config.write_text(f"name: t\nstrategy: x\nsymbols: [BTCUSD]\nstate_dir: {tmp_path}\n")
+    assert main(["arm", str(config)]) == 0
+    assert "re-armed" in capsys.readouterr().out
+    assert StateStore(tmp_path / "t.state.json").load().trading_state == "active"  # type: ignore[union-attr]
+    armed, _ = engine_for(tmp_path, ScriptParams(buy_at=2, qty=0.5))
+    summary = await armed.run(duration_s=0.3)
+    assert summary.state == "active" and summary.orders_placed == 1
