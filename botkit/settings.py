@@ -91,6 +91,8 @@ class EngineConfig(BaseModel):
     submit_timeout_s: float = Field(10.0, gt=0, le=120)
     reconcile_interval_s: float = Field(30.0, gt=0)
     state_save_interval_s: float = Field(5.0, gt=0)
+    reconcile_positions: bool = Field(True, description="correct positions to the venue's when they differ")
+    position_confirm_s: float = Field(2.0, gt=0, description="a position difference must persist this long")
 
 
 class BotConfig(BaseSettings):

@@ -9,7 +9,7 @@ the OMS does not know (state lost) are adopted; other open orders are left alone
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -22,6 +22,7 @@ from botkit.execution.oms import OrderManager
 from botkit.execution.snapshot import intent_of, snapshot_events
 from botkit.model.order_events import OrderAccepted, OrderCanceled, OrderEvent, OrderFilled, OrderRejected
 from botkit.model.orders import Fill, Order, OrderStatus
+from botkit.model.positions import Position
 
 log = structlog.get_logger("botkit.execution.reconcile")
 
@@ -42,6 +43,42 @@ class FillHistory(Protocol):
     async def fills(self, symbol: str | None = None) -> Sequence[Fill]:
         """Recent fills (of ``symbol``), any order."""
         ...
+
+
+@runtime_checkable
+class PositionSource(Protocol):
+    """An execution client that can report the account's net position per symbol."""
+
+    async def positions(self, symbol: str | None = None) -> Sequence[Position]:
+        """Net positions (of ``symbol``)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PositionDifference:
+    """A symbol whose position the bot and the venue disagree on; the venue is right."""
+
+    symbol: str
+    local: float
+    venue: float
+    venue_avg_price: float
+
+
+def position_differences(local: Callable[[str], float], venue: Sequence[Position], symbols: Collection[str],
+                         tolerance: Callable[[str], float]) -> list[PositionDifference]:
+    """The symbols of ``symbols`` whose local position differs from the venue's by more than ``tolerance``.
+
+    A symbol the venue does not list counts as flat there.
+    """
+    reported = {p.symbol: p for p in venue}
+    out = []
+    for symbol in sorted(symbols):
+        theirs = reported.get(symbol)
+        qty = theirs.qty if theirs is not None else 0.0
+        ours = local(symbol)
+        if abs(ours - qty) > tolerance(symbol):
+            out.append(PositionDifference(symbol, ours, qty, theirs.avg_price if theirs is not None else 0.0))
+    return out
 
 
 @dataclass

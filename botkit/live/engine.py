@@ -28,7 +28,7 @@ from botkit.core.errors import BotkitError, NeedsHumanError, StrategyError
 from botkit.core.retry import RetryPolicy
 from botkit.execution.executor import DEFAULT_SUBMIT_RETRY, OrderExecutor
 from botkit.execution.oms import OrderManager
-from botkit.execution.reconcile import Reconciler
+from botkit.execution.reconcile import PositionDifference, PositionSource, Reconciler, position_differences
 from botkit.execution.snapshot import intent_of
 from botkit.live.host import Command, LiveStrategyHost
 from botkit.live.market import MarketState
@@ -107,6 +107,7 @@ class LiveEngine:
         self._pumps: list[asyncio.Task[None]] = []
         self._last_save = 0.0
         self._last_reconcile = 0.0
+        self._suspect: dict[str, tuple[PositionDifference, float]] = {}
 
     def _rules(self) -> list[RiskRule]:
         rules = rules_from_limits(self.config.risk)
@@ -176,6 +177,7 @@ class LiveEngine:
         else:
             for event in report.events:
                 self._after_applied(event)
+        await self._check_positions()
         if self.config.status_port is not None:
             self.status_server = StatusServer(self.status, port=self.config.status_port)
             await self.status_server.start()
@@ -291,6 +293,8 @@ class LiveEngine:
             periodic = self.reconciler.history is not None and now - self._last_reconcile >= engine.reconcile_interval_s
             if self.executor.unresolved or periodic:
                 await self._resolve_unclear(force=periodic)
+            if self._suspect and now - min(seen for _, seen in self._suspect.values()) >= engine.position_confirm_s:
+                await self._check_positions()
 
     # --- event handling ------------------------------------------------------------------------
     def on_market_event(self, event: MarketEvent) -> None:
@@ -379,6 +383,51 @@ class LiveEngine:
             return
         for event in report.events:
             self._after_applied(event)
+        await self._check_positions()
+
+    async def _check_positions(self) -> None:
+        """Compare positions with the venue's; a difference seen twice, unchanged, is corrected to the venue's.
+
+        A fill can be counted by the venue before its event reaches us, so a difference is only
+        believed when a second look ``engine.position_confirm_s`` later finds exactly the same numbers.
+        """
+        client = self.execution
+        if self.paper is not None or not self.config.engine.reconcile_positions \
+                or not isinstance(client, PositionSource):
+            return
+        try:
+            venue = await client.positions()
+        except BotkitError as error:
+            log.warning("engine.position_check_failed", error=str(error))
+            return
+        now = time.monotonic()
+        found = position_differences(self.ledger.position, venue, self.config.symbols, self._position_tolerance)
+        previous, self._suspect = self._suspect, {}
+        for difference in found:
+            earlier = previous.get(difference.symbol)
+            confirmed = earlier is not None and earlier[0] == difference \
+                and now - earlier[1] >= self.config.engine.position_confirm_s
+            if not confirmed:
+                self._suspect[difference.symbol] = earlier if earlier is not None and earlier[0] == difference \
+                    else (difference, now)
+                log.info("reconcile.position_differs", symbol=difference.symbol, local=difference.local,
+                         venue=difference.venue, action="confirming")
+                continue
+            price = difference.venue_avg_price or self.market.mid(difference.symbol) \
+                or self.ledger.last_price(difference.symbol)
+            if not price:
+                log.error("reconcile.position_uncorrectable", symbol=difference.symbol, reason="no price")
+                continue
+            self.ledger.correct_position(difference.symbol, difference.venue, price)
+            self.counters["position_corrections"] += 1
+            log.warning("reconcile.position_corrected", symbol=difference.symbol, local=difference.local,
+                        venue=difference.venue, price=price)
+        if found and not self._suspect:
+            self._save()
+
+    def _position_tolerance(self, symbol: str) -> float:
+        lot = self.host.instruments[symbol].lot_size
+        return lot / 2 if lot > 0 else 1e-9
 
     def _stamp(self, kind: str) -> None:
         self.last_events[kind] = self.clock.now_ns()

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from botkit.model.orders import Fill
+from botkit.model.enums import Side
+from botkit.model.orders import Fill, Liquidity
 from botkit.model.positions import Position
 
 _EPS = 1e-12
@@ -59,6 +60,20 @@ class Ledger:
             elif holding.qty * direction < 0:  # flipped: the remainder opened at this price
                 holding.avg_price = fill.price
         self._last.setdefault(fill.symbol, fill.price)
+
+    def correct_position(self, symbol: str, qty: float, price: float) -> float:
+        """Set the position in ``symbol`` to ``qty`` (the venue's truth), booked at ``price``; returns the change.
+
+        The difference is booked like a fill without fee, so cash, average price and realized PnL
+        stay consistent with the corrected position; it is not counted in ``fill_count``.
+        """
+        change = qty - self.position(symbol)
+        if change == 0.0:
+            return 0.0
+        side = Side.BUY if change > 0 else Side.SELL
+        self.apply_fill(Fill(0, "", "", symbol, side, abs(change), price, 0.0, Liquidity.TAKER, "reconcile"))
+        self.fill_count -= 1
+        return change
 
     def mark(self, symbol: str, price: float) -> None:
         """Record the last price of ``symbol`` (trade price or quote mid)."""

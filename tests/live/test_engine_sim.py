@@ -127,3 +127,29 @@ async def test_reconcile_after_a_disconnect_replays_missed_fills_from_the_venue(
     final = executor.oms.get(order.client_order_id)
     assert final is not None and final.status is OrderStatus.FILLED and final.filled_qty == pytest.approx(0.001)
     assert report.replayed_fills >= 1 and not again.changed
+
+
+class Idle(Strategy[ExerciserParams]):
+    """Never trades: the engine's own reconciliation is what is under test."""
+
+    Params = ExerciserParams
+
+
+async def test_a_position_the_bot_does_not_know_of_is_corrected_to_the_venues(tmp_path, monkeypatch):
+    """As after a kill -9 between a fill and a state save: the venue holds a position the bot thinks flat."""
+    monkeypatch.setattr("botkit.live.build.load_strategy_class", lambda ref: Idle)
+    sim_config = default_config(["BTCUSD"]).model_copy(update={"agents": FAST_MARKET})
+    async with running_sim(sim_config) as sim:
+        await asyncio.sleep(0.2)  # let the market maker quote
+        outside = SyncronExecutionClient(SyncronSettings(endpoint=sim.url))
+        try:
+            await OrderExecutor(outside, OrderManager(), bot_name="lost").submit(OrderIntent("BTCUSD", Side.BUY, 0.01))
+        finally:
+            await outside.close()
+        config = bot_config(tmp_path, mode="live", venue={"endpoint": sim.url},
+                            engine={"market_data": "quotes", "position_confirm_s": 0.3})
+        engine = await build_engine(config, settings=SyncronSettings(endpoint=sim.url))
+        assert engine.ledger.position("BTCUSD") == 0.0
+        summary = await engine.run(duration_s=2.0)
+    assert engine.ledger.position("BTCUSD") == pytest.approx(0.01)
+    assert engine.counters["position_corrections"] == 1 and summary.state == "active"
