@@ -26,6 +26,9 @@ from botkit.model.positions import Position
 
 log = structlog.get_logger("botkit.execution.reconcile")
 
+_CLOCK_MARGIN_NS = 60 * 1_000_000_000
+"""Fill history is read from this long before the oldest open order: our clock and the venue's may differ."""
+
 
 @runtime_checkable
 class OrderLookup(Protocol):
@@ -40,8 +43,8 @@ class OrderLookup(Protocol):
 class FillHistory(Protocol):
     """An execution client that can list the account's recent fills."""
 
-    async def fills(self, symbol: str | None = None) -> Sequence[Fill]:
-        """Recent fills (of ``symbol``), any order."""
+    async def fills(self, symbol: str | None = None, *, since_ns: int | None = None) -> Sequence[Fill]:
+        """Fills (of ``symbol``), any order, oldest first: recent ones, or every one since ``since_ns``."""
         ...
 
 
@@ -168,8 +171,12 @@ class Reconciler:
         assert self.history is not None
         fills: list[Fill] = []
         targets: list[str | None] = [*sorted(symbols)] or [None]
+        # every fill since the oldest order that is still open here, however long the bot was away
+        oldest = min((o.ts_created for o in self.oms.open_orders()), default=None)
+        since = None if oldest is None else max(0, oldest - _CLOCK_MARGIN_NS)
         for symbol in targets:
-            fills.extend(await self.history.fills(symbol))
+            fills.extend(await self.history.fills(symbol, since_ns=since) if since is not None
+                         else await self.history.fills(symbol))
         for fill in sorted(fills, key=lambda f: f.ts):
             local = self.oms.get(fill.client_order_id)
             if local is None or self.oms.has_seen(fill):

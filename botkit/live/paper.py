@@ -122,9 +122,10 @@ class PaperExecutionClient:
             raise NotFoundError(f"paper order {client_order_id!r} is unknown")
         return self._orders[client_order_id]
 
-    async def fills(self, symbol: str | None = None) -> Sequence[Fill]:
-        """Paper fills so far."""
-        return [f for f in self._fills if symbol is None or f.symbol == symbol]
+    async def fills(self, symbol: str | None = None, *, since_ns: int | None = None) -> Sequence[Fill]:
+        """Paper fills so far (at or after ``since_ns``)."""
+        return [f for f in self._fills if (symbol is None or f.symbol == symbol)
+                and (since_ns is None or f.ts >= since_ns)]
 
     async def balances(self) -> Sequence[Balance]:
         """The paper cash (fills are accounted by the engine's ledger)."""

@@ -80,7 +80,8 @@ class FakeExecutionClient:
             raise NotFoundError(client_order_id)
         return self.orders[client_order_id]
 
-    async def fills(self, symbol: str | None = None) -> Sequence[Fill]:
+    async def fills(self, symbol: str | None = None, *, since_ns: int | None = None) -> Sequence[Fill]:
+        # the fake's fills carry small counter timestamps: all of them, a superset of those since since_ns
         return [f for f in self.fill_log if symbol is None or f.symbol == symbol]
 
     async def order_events(self) -> AsyncIterator[OrderEvent]:

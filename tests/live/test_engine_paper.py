@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import structlog
+
 from botkit.live.engine import LiveEngine
 from botkit.live.paper import PaperExecutionClient
 from botkit.model.events import Price
@@ -91,7 +93,10 @@ async def test_a_halt_latches_across_a_restart_until_botkit_arm(tmp_path, capsys
     assert not hasattr(restarted.host.strategy, "n"), "a latched bot never starts its strategy"
     config = tmp_path / "bot.yaml"
     config.write_text(f"name: t\nstrategy: x\nsymbols: [BTCUSD]\nstate_dir: {tmp_path}\n")
-    assert main(["arm", str(config)]) == 0
+    try:
+        assert main(["arm", str(config)]) == 0
+    finally:
+        structlog.reset_defaults()  # main() pointed structlog at the captured stderr
     assert "re-armed" in capsys.readouterr().out
     assert StateStore(tmp_path / "t.state.json").load().trading_state == "active"  # type: ignore[union-attr]
     armed, _ = engine_for(tmp_path, ScriptParams(buy_at=2, qty=0.5))

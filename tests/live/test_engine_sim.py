@@ -153,3 +153,19 @@ async def test_a_position_the_bot_does_not_know_of_is_corrected_to_the_venues(tm
         summary = await engine.run(duration_s=2.0)
     assert engine.ledger.position("BTCUSD") == pytest.approx(0.01)
     assert engine.counters["position_corrections"] == 1 and summary.state == "active"
+
+
+async def test_reconcile_after_a_long_absence_backfills_more_than_one_page_of_fills():
+    sim_config = default_config(["BTCUSD"]).model_copy(update={"agents": FAST_MARKET})
+    async with running_sim(sim_config) as sim:
+        client = SyncronExecutionClient(SyncronSettings(endpoint=sim.url))
+        executor = OrderExecutor(client, OrderManager(), bot_name="t")
+        try:
+            await asyncio.sleep(0.2)
+            orders = [(await executor.submit(OrderIntent("BTCUSD", Side.BUY if i % 2 else Side.SELL, 0.001)))[0]
+                      for i in range(130)]
+            report = await Reconciler(executor).reconcile(["BTCUSD"])
+        finally:
+            await client.close()
+    assert report.replayed_fills >= 130, "more than the 100 latest fills were read"
+    assert all(executor.oms.get(o.client_order_id).status is OrderStatus.FILLED for o in orders)  # type: ignore[union-attr]

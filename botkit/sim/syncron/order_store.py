@@ -86,12 +86,16 @@ class OrderStore:
         symbol: str | None = None,
         order_id: str | None = None,
         limit: int = 100,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
     ) -> list[FillRecord]:
-        """Fills of ``account_id``, newest first, optionally of one symbol or order."""
+        """Fills of ``account_id``, newest first, optionally of one symbol or order, within [start, end] ms."""
         out: list[FillRecord] = []
         for fill in reversed(self._fills.get(account_id, ())):
-            if len(out) >= limit:
+            if len(out) >= limit or (start_ms is not None and fill.ts < start_ms):
                 break
+            if end_ms is not None and fill.ts > end_ms:
+                continue
             if (symbol is None or fill.symbol == symbol) and order_id in (None, fill.order_id):
                 out.append(fill)
         return out

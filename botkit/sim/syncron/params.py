@@ -101,6 +101,8 @@ class FillsQuery(_Params):
     symbol: str | None = Field(default=None, description="only this symbol", examples=["BTCUSD"])
     order_id: str | None = None
     limit: int = Field(default=100, ge=1, le=1000)
+    start: int | None = Field(default=None, ge=0, description="ms, inclusive: fills at or after")
+    end: int | None = Field(default=None, ge=0, description="ms, inclusive: fills at or before (page backwards)")
 
 
 class EmptyBody(_Params):

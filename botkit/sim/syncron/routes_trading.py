@@ -103,7 +103,7 @@ async def fills(call: Call) -> object:
     exchange = call.ctx.exchange
     if q.symbol is not None:
         exchange.market(q.symbol)
-    found = exchange.orders.fills(call.account.account_id, q.symbol, q.order_id, q.limit)
+    found = exchange.orders.fills(call.account.account_id, q.symbol, q.order_id, q.limit, q.start, q.end)
     return [FillOut.of(f).wire() for f in found]
 
 

@@ -88,9 +88,26 @@ class SyncronExecutionClient(SyncronClientBase):
         found = await self._find(client_order_id)
         return found.order if found is not None else None
 
-    async def fills(self, symbol: str | None = None, *, limit: int = 100) -> tuple[Fill, ...]:
-        """Own fills (``limit`` 1..1000), oldest first."""
-        return tuple(e.fill for e in reversed(await self.rest.fills(symbol, limit=limit)))
+    async def fills(self, symbol: str | None = None, *, since_ns: int | None = None,
+                    limit: int = 100) -> tuple[Fill, ...]:
+        """Own fills, oldest first: the latest ``limit`` (1..1000), or with ``since_ns`` every fill since then.
+
+        With ``since_ns`` the history is read backwards page by page (1000 a page) until it reaches
+        ``since_ns``, however long the bot was away; a fill is never listed twice.
+        """
+        if since_ns is None:
+            return tuple(e.fill for e in reversed(await self.rest.fills(symbol, limit=limit)))
+        seen: dict[str, Fill] = {}
+        end: int | None = None
+        while True:
+            page = await self.rest.fills(symbol, limit=wire.MAX_LIST_LIMIT, start=since_ns, end=end)
+            fresh = [e for e in page if e.fill_id not in seen]
+            seen.update((e.fill_id, e.fill) for e in fresh)
+            if len(page) < wire.MAX_LIST_LIMIT or not fresh:
+                break
+            end = min(e.fill.ts for e in page)  # inclusive: fills sharing that ms are deduplicated by id
+        log.info("syncron.fills.backfilled", symbol=symbol, since_ns=since_ns, fills=len(seen))
+        return tuple(sorted(seen.values(), key=lambda f: f.ts))
 
     async def balances(self) -> Sequence[Balance]:
         """The account's balances per asset."""

@@ -270,11 +270,14 @@ class SyncronRestClient:
         data = await self._call("DELETE", wire.PATH_OPEN_ORDERS, "cancel_all", params=params, private=True)
         return parse.parse_orders(data, "cancel_all")
 
-    async def fills(self, symbol: str | None = None, *, order_id: str | None = None,
-                    limit: int = 100) -> tuple[Execution, ...]:
-        """Own fills (``limit`` 1..1000), newest first, with fill and trade ids."""
+    async def fills(self, symbol: str | None = None, *, order_id: str | None = None, limit: int = 100,
+                    start: TimeLike | None = None, end: TimeLike | None = None) -> tuple[Execution, ...]:
+        """Own fills (``limit`` 1..1000), newest first, with fill and trade ids; ``start``/``end`` inclusive."""
         _check_range("limit", limit, 1, wire.MAX_LIST_LIMIT)
         params = {wire.Q_LIMIT: str(limit)}
+        for name, value in ((wire.Q_START, start), (wire.Q_END, end)):
+            if value is not None:
+                params[name] = str(to_ns(value) // _NS_PER_MS)
         if symbol is not None:
             params[wire.Q_SYMBOL] = symbol
         if order_id is not None:
