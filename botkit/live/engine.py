@@ -31,6 +31,7 @@ from botkit.execution.oms import OrderManager
 from botkit.execution.reconcile import PositionDifference, PositionSource, Reconciler, position_differences
 from botkit.execution.snapshot import intent_of
 from botkit.live.host import Command, LiveStrategyHost
+from botkit.live.lock import StateLock
 from botkit.live.market import MarketState
 from botkit.live.paper import PaperExecutionClient
 from botkit.live.report import RunSummary, status_document, summarize
@@ -89,6 +90,7 @@ class LiveEngine:
                                   max_reference_age_s=config.reference.max_age_s if config.reference else 60.0)
         self.risk = RiskEngine(self._rules())
         self.store = store if store is not None else StateStore(config.state_file())
+        self.lock = StateLock(self.store.path)
         self._commands: asyncio.Queue[Command | None] = asyncio.Queue()
         self.host = LiveStrategyHost(
             strategy_cls, params, symbols=config.symbols, instruments=instruments, sizing=config.sizing.rule(),
@@ -139,6 +141,11 @@ class LiveEngine:
         log.info("engine.starting", name=self.config.name, mode=self.config.mode, venue=self.venue,
                  symbols=self.config.symbols, strategy=self.host.name)
         try:
+            self.lock.acquire()  # before anything is loaded or sent: one bot per state store
+        except BaseException:
+            await self._close()
+            raise
+        try:
             await self._start()
             async with asyncio.TaskGroup() as group:
                 self._pumps = [group.create_task(self._market_pump()), group.create_task(self._timer_loop()),
@@ -154,6 +161,7 @@ class LiveEngine:
             raise
         finally:
             await self._close()
+            self.lock.release()
         summary = self.summary()
         log.info("engine.stopped", state=summary.state, orders=summary.orders_placed, fills=summary.fills)
         return summary
