@@ -68,6 +68,7 @@ class BotRiskLimits(RiskLimits):
     """
 
     price_collar_bps: float | None = Field(None, gt=0, le=10_000)
+    max_data_age_ms: float | None = Field(None, gt=0, description="no new orders on market data older than this")
 
 
 class PaperConfig(BaseModel):
@@ -91,6 +92,8 @@ class EngineConfig(BaseModel):
     submit_timeout_s: float = Field(10.0, gt=0, le=120)
     reconcile_interval_s: float = Field(30.0, gt=0)
     state_save_interval_s: float = Field(5.0, gt=0)
+    intent_ttl_s: float = Field(2.0, gt=0, description="a market or stop order not sent this soon is dropped")
+    limit_intent_ttl_s: float = Field(30.0, gt=0, description="a limit order not sent this soon is dropped")
     reconcile_positions: bool = Field(True, description="correct positions to the venue's when they differ")
     position_confirm_s: float = Field(2.0, gt=0, description="a position difference must persist this long")
 

@@ -37,12 +37,13 @@ from botkit.live.paper import PaperExecutionClient
 from botkit.live.report import RunSummary, status_document, summarize
 from botkit.live.state import StateStore
 from botkit.live.status import StatusServer
+from botkit.model.enums import OrderType
 from botkit.model.events import Bar, MarketEvent, Price, Quote, Trade
 from botkit.model.instruments import Instrument
 from botkit.model.order_events import OrderCanceled, OrderEvent, OrderFilled, OrderRejected
 from botkit.model.orders import OrderStatus
 from botkit.portfolio.ledger import Ledger
-from botkit.risk.collar import price_collar
+from botkit.risk.collar import price_collar, stale_data_guard
 from botkit.risk.engine import RiskEngine, TradingState
 from botkit.risk.rules import RiskRule, rules_from_limits
 from botkit.settings import BotConfig
@@ -115,6 +116,8 @@ class LiveEngine:
         rules = rules_from_limits(self.config.risk)
         if self.config.risk.price_collar_bps is not None:
             rules.append(price_collar(self.config.risk.price_collar_bps, self.market.reference))
+        if self.config.risk.max_data_age_ms is not None:
+            rules.append(stale_data_guard(self.config.risk.max_data_age_ms, self.market.data_age_s))
         return rules
 
     @property
@@ -275,6 +278,8 @@ class LiveEngine:
             try:
                 if kind == "submit" and (self._stopping or self.state is TradingState.HALTED):
                     events = self._reject_unsent(coid)
+                elif kind == "submit" and (late := self._past_time_to_live(coid)) is not None:
+                    events = self._reject_unsent(coid, late)
                 elif kind == "submit":
                     events = await self.executor.send(coid)
                 else:
@@ -370,13 +375,26 @@ class LiveEngine:
         if self.config.engine.on_strategy_error == "stop":
             self.request_stop()
 
-    def _reject_unsent(self, coid: str) -> list[OrderEvent]:
+    def _past_time_to_live(self, coid: str) -> str | None:
+        """Why an order decided too long ago must not go out now, or None if it may still be sent."""
+        order = self.oms.get(coid)
+        if order is None:
+            return None
+        engine = self.config.engine
+        ttl = engine.limit_intent_ttl_s if order.order_type is OrderType.LIMIT else engine.intent_ttl_s
+        age_s = (self.clock.now_ns() - order.ts_created) / 1e9
+        if age_s <= ttl:
+            return None
+        self.counters["intents_expired"] += 1
+        kind = "limit_intent_ttl_s" if order.order_type is OrderType.LIMIT else "intent_ttl_s"
+        return f"not sent: decided {age_s:.3f} s ago, beyond engine.{kind} {ttl:g} s (the market has moved on)"
+
+    def _reject_unsent(self, coid: str, reason: str = "not sent: the engine is stopping or halted") -> list[OrderEvent]:
         self.executor.send_abandoned(coid)
         order = self.oms.get(coid)
         if order is None or order.status is not OrderStatus.PENDING:
             return []
-        event = OrderRejected(self.clock.now_ns(), intent_of(order), "not sent: the engine is stopping or halted",
-                              source="engine")
+        event = OrderRejected(self.clock.now_ns(), intent_of(order), reason, source="engine")
         applied = self.oms.apply(event)
         return [applied] if applied is not None else []
 

@@ -31,14 +31,22 @@ class MarketState:
         self.quotes: dict[str, Quote] = {}
         self.trades: dict[str, Trade] = {}
         self._reference: dict[str, _Seen] = {}
+        self._received: dict[str, int] = {}
 
     def on_quote(self, quote: Quote) -> None:
         """Remember the latest quote of its symbol."""
         self.quotes[quote.symbol] = quote
+        self._received[quote.symbol] = self.clock.now_ns()
 
     def on_trade(self, trade: Trade) -> None:
         """Remember the latest trade of its symbol."""
         self.trades[trade.symbol] = trade
+        self._received[trade.symbol] = self.clock.now_ns()
+
+    def data_age_s(self, symbol: str) -> float | None:
+        """Seconds since the last quote or trade of ``symbol`` arrived; None before the first."""
+        at = self._received.get(symbol)
+        return None if at is None else (self.clock.now_ns() - at) / NS_PER_SECOND
 
     def on_price(self, price: Price) -> None:
         """Remember a reference price (it prices ``reference_symbol``)."""

@@ -37,3 +37,28 @@ def price_collar(bps: float, reference: ReferencePrice) -> RiskRule:
         return None
 
     return rule
+
+
+DataAge = Callable[[str], "float | None"]
+"""Seconds since the last market event of a symbol, or None when none has arrived."""
+
+
+def stale_data_guard(max_age_ms: float, age_of: DataAge) -> RiskRule:
+    """Refuse new orders while the symbol's market data is older than ``max_age_ms`` (a frozen feed).
+
+    A bot that keeps trading on a feed that stopped prices its orders from a market that has moved
+    on; no data at all counts as stale.
+    """
+    if not max_age_ms > 0:
+        raise ValueError(f"risk.max_data_age_ms must be > 0, got {max_age_ms!r}")
+
+    def rule(order: SizedOrder, view: PortfolioView) -> str | None:
+        age = age_of(order.symbol)
+        if age is None:
+            return f"no market data for {order.symbol} yet (risk.max_data_age_ms {max_age_ms:g})"
+        if age * 1000.0 > max_age_ms:
+            return (f"market data for {order.symbol} is {age * 1000.0:.0f} ms old, beyond "
+                    f"risk.max_data_age_ms {max_age_ms:g}: the feed looks frozen")
+        return None
+
+    return rule

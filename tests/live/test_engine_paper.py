@@ -102,3 +102,21 @@ async def test_a_halt_latches_across_a_restart_until_botkit_arm(tmp_path, capsys
     armed, _ = engine_for(tmp_path, ScriptParams(buy_at=2, qty=0.5))
     summary = await armed.run(duration_s=0.3)
     assert summary.state == "active" and summary.orders_placed == 1
+
+
+async def test_an_intent_not_sent_within_its_time_to_live_is_dropped_with_a_rejection(tmp_path):
+    engine, paper = engine_for(tmp_path, ScriptParams(buy_at=3, qty=0.5), engine={"intent_ttl_s": 1e-9})
+    summary = await engine.run(duration_s=0.3)
+    (rejection,) = engine.host.strategy.rejections
+    assert rejection.source == "engine" and "engine.intent_ttl_s" in rejection.reason
+    assert summary.orders_placed == 1 and summary.count(OrderStatus.REJECTED) == 1
+    assert await paper.open_orders() == [] and engine.executor.submitted == 0, "nothing went out late"
+    assert engine.counters["intents_expired"] == 1
+
+
+async def test_the_stale_data_guard_is_wired_into_the_live_risk_chain(tmp_path):
+    engine, paper = engine_for(tmp_path, ScriptParams(buy_at=3, qty=0.5), risk={"max_data_age_ms": 1e-6})
+    summary = await engine.run(duration_s=0.2)
+    (rejection,) = engine.host.strategy.rejections
+    assert "max_data_age_ms" in rejection.reason and rejection.source == "risk"
+    assert summary.orders_placed == 0 and await paper.open_orders() == []

@@ -36,3 +36,16 @@ def test_collar_without_a_reference_lets_nothing_by():
     assert "no reference price" in (engine.check(SizedOrder("ETHUSD", Side.BUY, 1, 3000.0), FlatView()) or "")
     with pytest.raises(ValueError):
         price_collar(0, lambda s: 1.0)
+
+
+def test_the_stale_data_guard_refuses_orders_on_a_frozen_feed():
+    from botkit.risk.collar import stale_data_guard
+
+    ages: dict[str, float] = {"BTCUSD": 0.05}
+    engine = RiskEngine([stale_data_guard(500, ages.get)])
+    order = SizedOrder("BTCUSD", Side.BUY, 0.1, 60_000.0)
+    assert engine.check(order, FlatView()) is None
+    ages["BTCUSD"] = 2.0
+    reason = engine.check(order, FlatView())
+    assert reason is not None and "2000 ms old" in reason and "max_data_age_ms 500" in reason
+    assert "no market data" in (engine.check(SizedOrder("ETHUSD", Side.BUY, 1, 3000.0), FlatView()) or "")
