@@ -92,6 +92,7 @@ class EngineConfig(BaseModel):
     submit_timeout_s: float = Field(10.0, gt=0, le=120)
     reconcile_interval_s: float = Field(30.0, gt=0)
     state_save_interval_s: float = Field(5.0, gt=0)
+    max_in_flight: int = Field(8, ge=1, le=64, description="requests to the venue at once (within its rate budget)")
     intent_ttl_s: float = Field(2.0, gt=0, description="a market or stop order not sent this soon is dropped")
     limit_intent_ttl_s: float = Field(30.0, gt=0, description="a limit order not sent this soon is dropped")
     reconcile_positions: bool = Field(True, description="correct positions to the venue's when they differ")

@@ -88,6 +88,10 @@ class OrderExecutor:
         """Whether ``client_order_id`` is prepared but not sent yet, or its submission is in flight."""
         return client_order_id in self._sending or client_order_id in self._unsent
 
+    def is_on_wire(self, client_order_id: str) -> bool:
+        """Whether the submission of ``client_order_id`` is in flight right now."""
+        return client_order_id in self._sending
+
     def send_abandoned(self, client_order_id: str) -> None:
         """A prepared order will not be sent (the caller rejects it locally)."""
         self._unsent.discard(client_order_id)

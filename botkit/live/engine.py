@@ -30,7 +30,8 @@ from botkit.execution.executor import DEFAULT_SUBMIT_RETRY, OrderExecutor
 from botkit.execution.oms import OrderManager
 from botkit.execution.reconcile import PositionDifference, PositionSource, Reconciler, position_differences
 from botkit.execution.snapshot import intent_of
-from botkit.live.host import Command, LiveStrategyHost
+from botkit.live.commands import Command, CommandQueue
+from botkit.live.host import LiveStrategyHost
 from botkit.live.lock import StateLock
 from botkit.live.market import MarketState
 from botkit.live.paper import PaperExecutionClient
@@ -92,7 +93,7 @@ class LiveEngine:
         self.risk = RiskEngine(self._rules())
         self.store = store if store is not None else StateStore(config.state_file())
         self.lock = StateLock(self.store.path)
-        self._commands: asyncio.Queue[Command | None] = asyncio.Queue()
+        self._commands = CommandQueue()
         self.host = LiveStrategyHost(
             strategy_cls, params, symbols=config.symbols, instruments=instruments, sizing=config.sizing.rule(),
             risk=self.risk, ledger=self.ledger, executor=self.executor, market=self.market, clock=self.clock,
@@ -273,22 +274,53 @@ class LiveEngine:
             self.request_stop()
 
     async def _command_worker(self) -> None:
-        while (command := await self._commands.get()) is not None:
-            kind, coid = command
-            try:
-                if kind == "submit" and (self._stopping or self.state is TradingState.HALTED):
-                    events = self._reject_unsent(coid)
-                elif kind == "submit" and (late := self._past_time_to_live(coid)) is not None:
-                    events = self._reject_unsent(coid, late)
-                elif kind == "submit":
-                    events = await self.executor.send(coid)
-                else:
-                    events = await self.executor.cancel(coid)
-            except NeedsHumanError as error:
-                self._halt(f"{type(error).__name__}: {error}")
-                continue
-            for event in events:
-                self._after_applied(event)
+        """Takes commands (cancels first) and runs up to ``engine.max_in_flight`` of them at once."""
+        slots = asyncio.Semaphore(self.config.engine.max_in_flight)
+        in_flight: set[asyncio.Task[None]] = set()
+        while True:
+            await slots.acquire()  # take the next command only when it can start: a later cancel still jumps ahead
+            command = await self._commands.get()
+            if command is None:
+                slots.release()
+                break
+            task = asyncio.create_task(self._run_command(command, slots))
+            in_flight.add(task)
+            task.add_done_callback(in_flight.discard)
+        if in_flight:
+            await asyncio.gather(*in_flight)
+
+    async def _run_command(self, command: Command, slots: asyncio.Semaphore) -> None:
+        kind, coid = command
+        try:
+            if kind == "submit" and (self._stopping or self.state is TradingState.HALTED):
+                events = self._reject_unsent(coid)
+            elif kind == "submit" and (late := self._past_time_to_live(coid)) is not None:
+                events = self._reject_unsent(coid, late)
+            elif kind == "submit":
+                events = await self.executor.send(coid)
+            elif self._not_sent_yet(coid):
+                events = self._cancel_unsent(coid)
+            else:
+                events = await self.executor.cancel(coid)
+        except NeedsHumanError as error:
+            self._halt(f"{type(error).__name__}: {error}")
+            return
+        finally:
+            slots.release()
+        for event in events:
+            self._after_applied(event)
+
+    def _not_sent_yet(self, coid: str) -> bool:
+        order = self.oms.get(coid)
+        return order is not None and order.status is OrderStatus.PENDING and self.executor.is_sending(coid) \
+            and not self.executor.is_on_wire(coid)
+
+    def _cancel_unsent(self, coid: str) -> list[OrderEvent]:
+        """A cancel that overtook its own submit: the order is canceled here and never sent."""
+        self.executor.send_abandoned(coid)
+        order = self.oms.get(coid)
+        applied = self.oms.apply(OrderCanceled(self.clock.now_ns(), order)) if order is not None else None
+        return [applied] if applied is not None else []
 
     async def _timer_loop(self) -> None:
         while True:

@@ -13,13 +13,14 @@ import heapq
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Any
 
 import structlog
 
 from botkit.core.clock import Clock
 from botkit.core.errors import StrategyError
 from botkit.execution.executor import OrderExecutor
+from botkit.live.commands import Command
 from botkit.live.market import MarketState
 from botkit.model.enums import OrderType, Side
 from botkit.model.instruments import Instrument
@@ -32,9 +33,6 @@ from botkit.strategy.base import Strategy, StrategyParams
 from botkit.strategy.context import TimerFired
 
 log = structlog.get_logger("botkit.live.host")
-
-Command = tuple[Literal["submit", "cancel"], str]
-"""Work for the executor: submit or cancel the order with this client order id."""
 
 _MAX_ROUNDS = 100
 
