@@ -19,7 +19,7 @@ from typing import TypeVar
 import structlog
 
 from botkit.core.clock import Clock, LiveClock
-from botkit.core.errors import NeedsHumanError, NotFoundError, OrderRejected, is_retryable
+from botkit.core.errors import NeedsHumanError, NotFoundError, OrderRejected, TransientError, is_retryable
 from botkit.core.retry import RetryPolicy, retry
 from botkit.execution.oms import OrderManager
 from botkit.execution.snapshot import intent_of, snapshot_events
@@ -38,6 +38,10 @@ DEFAULT_SUBMIT_RETRY = RetryPolicy(base=0.2, factor=2.0, cap=5.0, max_attempts=5
 MAX_CLIENT_ORDER_ID = 36
 _PREFIX_CHARS = re.compile(r"[^A-Za-z0-9_]")
 _ID_HEX = 24
+
+
+class TimeToLivePassed(TransientError):
+    """An order's retries stopped at its time-to-live; whether an earlier attempt got through is unknown."""
 
 
 def client_order_id_prefix(bot_name: str) -> str:
@@ -118,12 +122,13 @@ class OrderExecutor:
         current = self.oms.get(order.client_order_id)
         return (current if current is not None else order), events
 
-    async def send(self, client_order_id: str) -> list[OrderEvent]:
+    async def send(self, client_order_id: str, *, deadline_ns: int | None = None) -> list[OrderEvent]:
         """Send a prepared (PENDING) order, retrying with the same client order id.
 
         An ``OrderRejected`` from the venue rejects the order. If the outcome stays unknown (retries
         ran out, or an error that leaves it open) the order stays PENDING in ``unresolved``; errors
-        that need a person (``AuthError``…) are re-raised after that.
+        that need a person (``AuthError``…) are re-raised after that. No attempt starts after
+        ``deadline_ns`` (the order's time-to-live): an order is never sent late.
         """
         self._unsent.discard(client_order_id)
         order = self.oms.get(client_order_id)
@@ -138,7 +143,7 @@ class OrderExecutor:
                  side=order.side.name.lower(), qty=order.qty, type=order.order_type.name.lower(),
                  price=order.limit_price)
         try:
-            venue = await self._retry(lambda: self.client.submit(intent, client_order_id))
+            venue = await self._retry(lambda: self.client.submit(intent, client_order_id), deadline_ns)
         except OrderRejected as error:
             self.unresolved.discard(client_order_id)
             log.info("order.rejected", client_order_id=client_order_id, reason=error.reason, source="venue")
@@ -200,8 +205,15 @@ class OrderExecutor:
             events.extend(await self.cancel(order.client_order_id))
         return events
 
-    async def _retry(self, call: Callable[[], Awaitable[T]]) -> T:
+    async def _retry(self, call: Callable[[], Awaitable[T]], deadline_ns: int | None = None) -> T:
+        """The one retry layer of order calls: the REST client below makes one attempt per call."""
+        first = True
+
         async def attempt() -> T:
+            nonlocal first
+            if not first and deadline_ns is not None and self.clock.now_ns() >= deadline_ns:
+                raise TimeToLivePassed("the order's time-to-live passed before it could be retried")
+            first = False
             return await asyncio.wait_for(call(), self.attempt_timeout_s)
 
         return await retry(attempt, self.policy, is_retryable, sleep=self._sleep)

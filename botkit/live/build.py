@@ -61,6 +61,7 @@ async def build_engine(
     settings = settings or syncron_settings(config)
     rest = SyncronRestClient(settings)
     data = SyncronDataClient(rest=rest)
+    rest.retry_orders = False  # the executor is the one retry layer of orders (it knows their time-to-live)
     live_client = SyncronExecutionClient(rest=rest) if config.mode == "live" else None
     try:
         instruments = await _instruments(data, config)

@@ -42,7 +42,7 @@ from botkit.model.enums import OrderType
 from botkit.model.events import Bar, MarketEvent, Price, Quote, Trade
 from botkit.model.instruments import Instrument
 from botkit.model.order_events import OrderCanceled, OrderEvent, OrderFilled, OrderRejected
-from botkit.model.orders import OrderStatus
+from botkit.model.orders import Order, OrderStatus
 from botkit.portfolio.ledger import Ledger
 from botkit.risk.collar import price_collar, stale_data_guard
 from botkit.risk.engine import RiskEngine, TradingState
@@ -297,7 +297,7 @@ class LiveEngine:
             elif kind == "submit" and (late := self._past_time_to_live(coid)) is not None:
                 events = self._reject_unsent(coid, late)
             elif kind == "submit":
-                events = await self.executor.send(coid)
+                events = await self.executor.send(coid, deadline_ns=self._deadline_ns(coid))
             elif self._not_sent_yet(coid):
                 events = self._cancel_unsent(coid)
             else:
@@ -407,13 +407,20 @@ class LiveEngine:
         if self.config.engine.on_strategy_error == "stop":
             self.request_stop()
 
+    def _ttl_s(self, order: Order) -> float:
+        engine = self.config.engine
+        return engine.limit_intent_ttl_s if order.order_type is OrderType.LIMIT else engine.intent_ttl_s
+
+    def _deadline_ns(self, coid: str) -> int | None:
+        order = self.oms.get(coid)
+        return None if order is None else order.ts_created + int(self._ttl_s(order) * 1e9)
+
     def _past_time_to_live(self, coid: str) -> str | None:
         """Why an order decided too long ago must not go out now, or None if it may still be sent."""
         order = self.oms.get(coid)
         if order is None:
             return None
-        engine = self.config.engine
-        ttl = engine.limit_intent_ttl_s if order.order_type is OrderType.LIMIT else engine.intent_ttl_s
+        ttl = self._ttl_s(order)
         age_s = (self.clock.now_ns() - order.ts_created) / 1e9
         if age_s <= ttl:
             return None

@@ -6,6 +6,10 @@ request, spends the client-side ``RateBudget``, retries transient failures with
 exponentially with full jitter), and turns library failures into core errors at this boundary:
 network failures and timeouts become ``VenueUnavailable``, a bad URL ``ConfigError``, an error
 response whatever the venue's ``ErrorMapper`` says. Nothing it logs or raises holds a header value.
+
+Venue payloads are treated as hostile: a body is read in chunks and abandoned (``ProtocolError``)
+once it exceeds ``max_body_bytes``, JSON nested too deeply or holding an integer too long to parse
+is a ``ProtocolError``, and no Retry-After makes a request wait longer than ``max_retry_after_s``.
 """
 
 from __future__ import annotations
@@ -33,11 +37,17 @@ from botkit.core.errors import (
     VenueUnavailable,
     is_retryable,
 )
-from botkit.core.retry import RetryPolicy, retry
+from botkit.core.retry import DEFAULT_MAX_RETRY_AFTER_S, RetryPolicy, retry
 from botkit.venues._ratelimit import RateBudget, RateLimitInfo, Sleep
 
 DEFAULT_HTTP_RETRY = RetryPolicy(base=0.5, factor=2.0, cap=30.0, max_attempts=6)
 """Retries of one REST call: up to 6 attempts, backoff from 0.5 s up to 30 s."""
+
+DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
+"""The largest response body read (8 MiB); a longer one is a ``ProtocolError``."""
+
+_CHUNK_BYTES = 64 * 1024
+"""How much of a body is read at a time."""
 
 log = structlog.get_logger("botkit.venues")
 
@@ -83,15 +93,27 @@ class HttpResponse:
         return 200 <= self.status < 300
 
     def json(self) -> object:
-        """The body decoded as JSON; ProtocolError naming the endpoint if it is not JSON."""
+        """The body decoded as JSON; ProtocolError naming the endpoint if it cannot be decoded.
+
+        Besides malformed JSON that covers hostile JSON: nesting deep enough to exhaust the
+        interpreter's recursion limit, and integers longer than ``sys.get_int_max_str_digits()``.
+        """
         try:
             return json.loads(self.body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            snippet = self.body[:60].decode("utf-8", errors="replace")
+        except RecursionError:
+            raise ProtocolError(
+                f"{self.venue} {self.endpoint}: body is not JSON we can decode (nested too deeply, "
+                f"{len(self.body)} bytes): {self._snippet()!r}"
+            ) from None
+        except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, an over-long integer
             raise ProtocolError(
                 f"{self.venue} {self.endpoint}: body is not JSON ({exc.__class__.__name__} "
-                f"at {getattr(exc, 'pos', '?')}): {snippet!r}"
+                f"at {getattr(exc, 'pos', '?')}): {self._snippet()!r}"
             ) from None
+
+    def _snippet(self) -> str:
+        """The start of the body, fit for an error message."""
+        return self.body[:60].decode("utf-8", errors="replace")
 
 
 class RequestToSign(NamedTuple):
@@ -150,9 +172,20 @@ class HttpClient:
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
         session: aiohttp.ClientSession | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_retry_after_s: float = DEFAULT_MAX_RETRY_AFTER_S,
     ) -> None:
+        """Set up the client; no connection is made until the first request.
+
+        ``max_body_bytes`` caps every response body (decompressed); ``max_retry_after_s`` caps how
+        long a 429's Retry-After (or window reset) makes a retry wait and blocks the budget.
+        """
         if not timeout_s > 0:
             raise ConfigError(f"{venue} timeout must be > 0 seconds, got {timeout_s!r}")
+        if not max_body_bytes > 0:
+            raise ConfigError(f"{venue} max_body_bytes must be > 0, got {max_body_bytes!r}")
+        if not max_retry_after_s > 0:
+            raise ConfigError(f"{venue} max_retry_after_s must be > 0 seconds, got {max_retry_after_s!r}")
         self.venue = venue
         self.base_url = base_url.rstrip("/")
         self.budget = budget
@@ -166,6 +199,8 @@ class HttpClient:
         self._session = session
         self._owns_session = session is None
         self._plain_base = _PLAIN_URL.fullmatch(self.base_url) is not None
+        self.max_body_bytes = max_body_bytes
+        self.max_retry_after_s = max_retry_after_s
 
     def __repr__(self) -> str:
         return f"HttpClient(venue={self.venue!r}, base_url={self.base_url!r})"
@@ -179,15 +214,20 @@ class HttpClient:
         params: Mapping[str, str] | None = None,
         body: bytes | None = None,
         headers: Mapping[str, str] | None = None,
+        retry_here: bool = True,
     ) -> HttpResponse:
         """Send one request (retrying transient failures) and return its 2xx response.
 
         ``endpoint`` names the call in logs and errors. ``body`` is sent as is (each retry sends
         the same bytes); ``headers`` are added to every attempt, under the signer's. Raises the
-        mapped core error otherwise.
+        mapped core error otherwise. ``retry_here`` False makes one attempt and reports its
+        failure: for calls whose caller is the one retry layer (order placement and cancels are
+        retried by the executor, which knows their time-to-live).
         """
         to_sign = RequestToSign(method, path, dict(params or {}), body or b"")
         extra = dict(headers or {})
+        if not retry_here:
+            return await self._send(to_sign, endpoint, extra)
         try:  # the first attempt directly: most requests need no retry machinery
             return await self._send(to_sign, endpoint, extra)
         except Exception as error:  # handed to retry(), which decides whether to try again or re-raise
@@ -200,7 +240,14 @@ class HttpClient:
                 raise failure
             return await self._send(to_sign, endpoint, extra)
 
-        return await retry(again, self._policy, self._should_retry, sleep=self._sleep, rng=self._rng)
+        return await retry(
+            again,
+            self._policy,
+            self._should_retry,
+            sleep=self._sleep,
+            rng=self._rng,
+            max_retry_after_s=self.max_retry_after_s,
+        )
 
     async def close(self) -> None:
         """Close the session if this client opened it; safe to call twice."""
@@ -234,7 +281,7 @@ class HttpClient:
             async with self._http().request(
                 request.method, target, data=request.body or None, headers=headers, timeout=self._timeout
             ) as raw:
-                body = await raw.read()
+                body = await self._read_body(raw, endpoint)
                 status, raw_headers = raw.status, raw.headers  # an immutable proxy, kept as is
         except aiohttp.InvalidURL as exc:
             raise ConfigError(f"{self.venue} {endpoint}: invalid URL {exc}") from None
@@ -267,8 +314,37 @@ class HttpClient:
             return response
         error = self._map_error(response)
         if isinstance(error, RateLimited) and error.retry_after is not None:
-            self.budget.block_for(error.retry_after)
+            self.budget.block_for(min(error.retry_after, self.max_retry_after_s))
         raise error
+
+    async def _read_body(self, raw: aiohttp.ClientResponse, endpoint: str) -> bytes:
+        """The body of ``raw``, read in chunks; ProtocolError as soon as it exceeds the cap.
+
+        A declared Content-Length over the cap fails before anything is read. The cap applies to
+        the decoded bytes, so a small compressed body that inflates past it fails too.
+        """
+        cap = self.max_body_bytes
+        declared = raw.content_length
+        if declared is not None and declared > cap:
+            raw.close()  # drop the connection: the unread rest of the body must not be reused
+            raise self._too_large(endpoint, f"declares {declared} bytes")
+        content = raw.content
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := await content.read(_CHUNK_BYTES):
+            size += len(chunk)
+            if size > cap:
+                raw.close()
+                raise self._too_large(endpoint, f"exceeded it after {size} bytes")
+            chunks.append(chunk)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    def _too_large(self, endpoint: str, detail: str) -> ProtocolError:
+        log.warning(f"{self.venue}.body_too_large", endpoint=endpoint, max_body_bytes=self.max_body_bytes)
+        return ProtocolError(
+            f"{self.venue} {endpoint}: response body over the {self.max_body_bytes} byte cap ({detail}); "
+            "raise max_body_bytes if the venue really sends that much"
+        )
 
     def _target(self, request: RequestToSign) -> URL | str:
         """The URL to send, its query string appended verbatim (the bytes a signer signed)."""

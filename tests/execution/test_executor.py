@@ -111,3 +111,22 @@ async def test_cancel_of_an_order_the_venue_finished_goes_to_the_reconciler():
     client.cancel_at_venue(order.client_order_id)  # the event is lost
     assert await executor.cancel(order.client_order_id) == []
     assert order.client_order_id in executor.unresolved
+
+
+async def test_no_retry_starts_after_the_orders_time_to_live_and_the_outcome_is_left_to_the_reconciler():
+    from botkit.core.clock import SimulatedClock
+
+    clock = SimulatedClock(0)
+    client = FakeExecutionClient()
+    client.timeouts_before_accept = 100
+
+    async def sleep_on_the_clock(seconds: float) -> None:
+        clock.advance_to(clock.now_ns() + int(seconds * 1e9) + 400_000_000)  # each backoff: 0.4 s more
+
+    executor = OrderExecutor(client, OrderManager(), clock=clock, sleep=sleep_on_the_clock,
+                             policy=RetryPolicy(base=0.001, cap=0.002, max_attempts=50))
+    order = executor.prepare(buy())
+    events = await executor.send(order.client_order_id, deadline_ns=1_000_000_000)
+    assert events == [] and len(client.submit_calls) == 3, "attempts at 0, 0.4 and 0.8 s; none at 1.2 s"
+    assert order.client_order_id in executor.unresolved
+    assert executor.oms.get(order.client_order_id).status is OrderStatus.PENDING  # type: ignore[union-attr]

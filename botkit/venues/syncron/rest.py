@@ -103,6 +103,9 @@ class SyncronRestClient:
             session=session,
         )
         self._instruments: dict[str, Instrument] = {}
+        self.retry_orders = True
+        """Whether order placement and cancels are retried here; the live engine's executor sets it
+        False, being the one retry layer of orders (it knows their time-to-live)."""
 
     def __repr__(self) -> str:
         key = self.credentials.key_hint if self.credentials is not None else None
@@ -244,7 +247,8 @@ class SyncronRestClient:
         """Send a prepared ``POST /v5/order`` body (see ``orders.order_body``); the raw ``data``."""
         if not body.get(wire.F_CLIENT_ORDER_ID):
             raise ConfigError("an order body must carry a client_order_id, so retries cannot place it twice")
-        return await self._call("POST", wire.PATH_ORDER, "place_order", body=body, private=True)
+        return await self._call("POST", wire.PATH_ORDER, "place_order", body=body, private=True,
+                                retry_here=self.retry_orders)
 
     async def get_order(self, *, order_id: str | None = None, client_order_id: str | None = None) -> OrderReport:
         """One own order, open or finished, by exactly one of its ids."""
@@ -255,7 +259,8 @@ class SyncronRestClient:
     async def cancel_order(self, *, order_id: str | None = None, client_order_id: str | None = None) -> OrderReport:
         """Cancel one open order; ``SyncronOrderNotOpen`` if it already finished."""
         params = _order_ref(order_id, client_order_id)
-        data = await self._call("DELETE", wire.PATH_ORDER, "cancel_order", params=params, private=True)
+        data = await self._call("DELETE", wire.PATH_ORDER, "cancel_order", params=params, private=True,
+                                retry_here=self.retry_orders)
         return parse.parse_order(data, "cancel_order")
 
     async def open_orders(self, symbol: str | None = None) -> tuple[OrderReport, ...]:
@@ -307,8 +312,9 @@ class SyncronRestClient:
         params: Mapping[str, str] | None = None,
         body: Mapping[str, object] | None = None,
         private: bool = False,
+        retry_here: bool = True,
     ) -> object:
-        """One call: authenticate, send (with retries), unwrap the envelope; ``data`` on success."""
+        """One call: authenticate, send (with retries unless ``retry_here`` is False), unwrap the envelope."""
         if private:
             self._require_credentials(endpoint)
         raw = json.dumps(body, separators=(",", ":")).encode() if body is not None else None
@@ -318,7 +324,7 @@ class SyncronRestClient:
                 await self.tokens.token()
             try:
                 response = await self._http.request(method, path, endpoint=endpoint, params=params, body=raw,
-                                                    headers=headers)
+                                                    headers=headers, retry_here=retry_here)
             except SyncronAuthError as error:
                 if attempt == 1 and error.wire_code == wire.E_TIMESTAMP_OUTSIDE_WINDOW:
                     await self.sync_clock()
