@@ -12,6 +12,9 @@ from botkit.core.errors import RateLimited, is_retryable
 
 T = TypeVar("T")
 
+DEFAULT_MAX_RETRY_AFTER_S = 60.0
+"""The longest wait a venue's Retry-After (or rate-limit reset) can impose on one retry."""
+
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
@@ -40,12 +43,17 @@ async def retry(
     *,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     rng: random.Random | None = None,
+    max_retry_after_s: float = DEFAULT_MAX_RETRY_AFTER_S,
 ) -> T:
     """Await ``fn()`` until it succeeds, retrying retryable errors with backoff.
 
-    A ``RateLimited`` error that carries ``retry_after`` waits exactly that long instead of the
-    jittered delay. The last error is re-raised when attempts run out or the error is not retryable.
+    A ``RateLimited`` error that carries ``retry_after`` waits that long instead of the jittered
+    delay, but never longer than ``max_retry_after_s``: a hostile or broken venue cannot park the
+    caller for hours with one header. The last error is re-raised when attempts run out or the
+    error is not retryable.
     """
+    if not max_retry_after_s > 0:
+        raise ValueError(f"max_retry_after_s must be > 0 seconds, got {max_retry_after_s!r}")
     attempt = 0
     while True:
         try:
@@ -55,7 +63,7 @@ async def retry(
             if attempt >= policy.max_attempts or not is_retryable(error):
                 raise
             if isinstance(error, RateLimited) and error.retry_after is not None:
-                delay = max(0.0, error.retry_after)
+                delay = min(max(0.0, error.retry_after), max_retry_after_s)
             else:
                 delay = backoff_delay(attempt - 1, policy, rng)
             await sleep(delay)

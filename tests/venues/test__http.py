@@ -6,7 +6,8 @@ import asyncio
 import json
 import random
 import socket
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 import pytest
@@ -21,7 +22,7 @@ from botkit.core.errors import (
     RateLimited,
     VenueUnavailable,
 )
-from botkit.core.retry import RetryPolicy
+from botkit.core.retry import RetryPolicy, retry
 from botkit.venues._http import HttpClient, HttpResponse, RateLimitHeaders, RequestToSign
 from botkit.venues._ratelimit import RateBudget
 from botkit.venues.errors import ApiErrorDetail, api_error
@@ -214,3 +215,137 @@ def test_a_zero_timeout_is_a_config_error() -> None:
     budget = RateBudget(1, 1, name="t")
     with pytest.raises(ConfigError, match="timeout must be > 0"):
         HttpClient(venue="t", base_url="http://x", budget=budget, map_error=mapper, timeout_s=0)
+
+
+# --- hostile payloads ----------------------------------------------------------------------------
+
+MB = 1024 * 1024
+
+
+@pytest.fixture
+async def streaming_server() -> AsyncIterator[tuple[str, list[int]]]:
+    """``/api/big`` streams 50 MB in 1 MB chunks with no Content-Length; records the bytes sent."""
+    sent: list[int] = [0]
+
+    async def big(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        chunk = b"x" * MB
+        try:
+            for _ in range(50):
+                await response.write(chunk)
+                sent[0] += len(chunk)
+        except (ConnectionResetError, OSError):
+            pass  # the client hung up: what it should do
+        return response
+
+    app = web.Application()
+    app.router.add_get("/api/big", big)
+    runner = web.AppRunner(app, shutdown_timeout=0.5)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    yield f"http://{host}:{port}/api", sent
+    await runner.cleanup()
+
+
+async def test_a_50_mb_body_with_a_content_length_fails_before_it_is_read(server) -> None:
+    url, script = server
+    script.replies = [web.Response(status=200, body=b"x" * (50 * MB))]
+    http = client(url, FakeTime())
+    started = time.monotonic()
+    with structlog.testing.capture_logs() as logs, pytest.raises(ProtocolError) as caught:
+        await http.request("GET", "/x", endpoint="big_thing")
+    await http.close()
+    assert time.monotonic() - started < 5
+    assert "test big_thing" in str(caught.value) and str(8 * MB) in str(caught.value)
+    assert len(script.seen) == 1  # a protocol error is not retried
+    assert any(entry["event"] == "test.body_too_large" for entry in logs)
+
+
+async def test_a_streamed_50_mb_body_is_abandoned_at_the_cap(streaming_server) -> None:
+    url, sent = streaming_server
+    http = client(url, FakeTime(), max_body_bytes=2 * MB)
+    started = time.monotonic()
+    with pytest.raises(ProtocolError, match=rf"test big: response body over the {2 * MB} byte cap"):
+        await http.request("GET", "/big", endpoint="big")
+    await http.close()
+    assert time.monotonic() - started < 5
+    await asyncio.sleep(0.05)
+    assert sent[0] < 50 * MB  # the client hung up long before the end
+
+
+async def test_a_body_at_the_cap_is_read(server) -> None:
+    url, script = server
+    body = json.dumps("y" * 1000).encode()
+    script.replies = [web.Response(status=200, body=body)]
+    http = client(url, FakeTime(), max_body_bytes=len(body))
+    assert (await http.request("GET", "/x", endpoint="x")).json() == "y" * 1000
+    await http.close()
+
+
+async def test_deeply_nested_json_is_a_protocol_error(server) -> None:
+    url, script = server
+    script.replies = [web.Response(status=200, body=b"[" * 100_000)]
+    http = client(url, FakeTime())
+    response = await http.request("GET", "/x", endpoint="nested")
+    await http.close()
+    with pytest.raises(ProtocolError, match=r"test nested: .*nested too deeply"):
+        response.json()
+
+
+async def test_an_integer_too_long_to_parse_is_a_protocol_error(server) -> None:
+    url, script = server
+    script.replies = [web.Response(status=200, body=b"1" * 5_000)]
+    http = client(url, FakeTime())
+    response = await http.request("GET", "/x", endpoint="huge_int")
+    await http.close()
+    with pytest.raises(ProtocolError, match="test huge_int: body is not JSON"):
+        response.json()
+
+
+async def test_a_huge_retry_after_waits_at_most_the_cap(server) -> None:
+    url, script = server
+    script.replies = [reply(429, None, **{"Retry-After": "1000000"}), reply(200, 1)]
+    t = FakeTime()
+    http = client(url, t)
+    assert (await http.request("GET", "/x", endpoint="x")).json() == 1
+    await http.close()
+    assert t.slept and all(s <= 60 for s in t.slept) and sum(t.slept) <= 60
+
+
+async def test_the_retry_after_cap_also_bounds_the_budget_block(server) -> None:
+    url, script = server
+    script.replies = [reply(429, None, **{"Retry-After": "1000000"}), reply(200, 1)]
+    t = FakeTime()
+    http = client(url, t, max_retry_after_s=5.0)
+    await http.request("GET", "/x", endpoint="x")
+    await http.close()
+    assert t.slept == [5.0]  # the retry waited the cap, and the budget was blocked no longer
+
+
+async def test_retry_caps_a_rate_limited_wait() -> None:
+    t = FakeTime()
+    calls: list[int] = []
+
+    async def limited() -> str:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RateLimited("slow down", retry_after=1e9)
+        return "done"
+
+    fn: Callable[[], Awaitable[str]] = limited
+    assert await retry(fn, RetryPolicy(max_attempts=2), sleep=t.sleep, max_retry_after_s=3.0) == "done"
+    assert t.slept == [3.0]
+    with pytest.raises(ValueError, match="max_retry_after_s"):
+        await retry(fn, RetryPolicy(), max_retry_after_s=0)
+
+
+def test_invalid_caps_are_config_errors() -> None:
+    budget = RateBudget(1, 1, name="t")
+    with pytest.raises(ConfigError, match="max_body_bytes"):
+        HttpClient(venue="t", base_url="http://x", budget=budget, map_error=mapper, max_body_bytes=0)
+    with pytest.raises(ConfigError, match="max_retry_after_s"):
+        HttpClient(venue="t", base_url="http://x", budget=budget, map_error=mapper, max_retry_after_s=-1)

@@ -9,11 +9,12 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import pytest
+import structlog
 from aiohttp import web
 
-from botkit.core.errors import AuthError, ConfigError, VenueUnavailable
+from botkit.core.errors import AuthError, ConfigError, ProtocolError, RateLimited, VenueUnavailable
 from botkit.core.retry import RetryPolicy
-from botkit.venues._ws import ReconnectingWebSocket, WsOptions
+from botkit.venues._ws import ReconnectingWebSocket, WsOptions, decode_json_frame
 
 FAST = WsOptions(
     open_timeout_s=2,
@@ -26,9 +27,13 @@ FAST = WsOptions(
 
 @dataclass
 class WsScript:
-    """Each connection gets ``per_connection`` messages, then is cut (or idles when ``hang``)."""
+    """Each connection gets ``per_connection`` messages, then is cut (or idles when ``hang``).
+
+    ``frames``, when set, are sent instead of the numbered messages.
+    """
 
     per_connection: int = 2
+    frames: list[str] | None = None
     hang: bool = False
     abort: bool = True
     connections: int = 0
@@ -43,8 +48,8 @@ class WsScript:
         n = self.connections
         reader = asyncio.create_task(self._read(ws))
         await asyncio.sleep(0.02)  # let on_open's messages arrive
-        for i in range(self.per_connection):
-            await ws.send_str(f"c{n}m{i}")
+        for frame in self.frames if self.frames is not None else (f"c{n}m{i}" for i in range(self.per_connection)):
+            await ws.send_str(frame)
         if self.hang:
             await asyncio.sleep(10)
         if self.abort and request.transport is not None:
@@ -224,3 +229,66 @@ async def test_errors_that_need_a_human_are_not_retried() -> None:
 
     with pytest.raises(ConfigError, match="test websocket URL is invalid"):
         await take(ReconnectingWebSocket(venue="test", url=bad, sleep=Sleeps()), 1)
+
+
+@pytest.mark.parametrize(
+    ("frame", "problem"),
+    [
+        ("[" * 100_000, "nested too deeply"),
+        ("1" * 5_000, "ValueError"),
+        ("{nope", "JSONDecodeError"),
+        (b"\x80\x81", "UnicodeDecodeError"),
+    ],
+)
+def test_an_undecodable_frame_is_a_protocol_error(frame: str | bytes, problem: str) -> None:
+    with pytest.raises(ProtocolError, match=f"test websocket: frame is not JSON \\({problem}"):
+        decode_json_frame("test", frame)
+
+
+async def test_a_garbage_frame_is_logged_and_the_next_good_frame_still_arrives(ws_server) -> None:
+    url, script = ws_server
+    script.frames = ["[" * 100_000, "1" * 5_000, "{not json", '{"good": 1}']
+
+    async def fixed() -> str:
+        return url
+
+    socket_ = ReconnectingWebSocket(venue="test", url=fixed, options=FAST, sleep=Sleeps())
+
+    async def first() -> object:
+        async for value in socket_.parsed(lambda text: decode_json_frame("test", text)):
+            return value
+        return None
+
+    with structlog.testing.capture_logs() as logs:
+        assert await asyncio.wait_for(first(), 10) == {"good": 1}
+    await socket_.close()
+    assert socket_.connections == 1 and socket_.malformed == 3
+    assert [entry["event"] for entry in logs].count("test.ws_frame_malformed") == 3
+
+
+async def test_a_huge_retry_after_on_connect_waits_at_most_the_cap() -> None:
+    calls = 0
+
+    async def limited() -> str:
+        nonlocal calls
+        calls += 1
+        raise RateLimited("busy", retry_after=1e9)
+
+    sleeps = Sleeps()
+    options = WsOptions(policy=RetryPolicy(base=0.01, cap=0.05, max_attempts=3), max_retry_after_s=7.0)
+    socket_ = ReconnectingWebSocket(venue="test", url=limited, options=options, sleep=sleeps)
+    with pytest.raises(VenueUnavailable):
+        await take(socket_, 1)
+    assert sleeps.waits == [7.0, 7.0]
+
+
+@pytest.mark.parametrize("frame", ["[" * 100_000, "1" * 5000, "{not json"])
+def test_hostile_frames_become_protocol_errors_in_both_venue_parsers(frame: str):
+    from botkit.core.errors import ProtocolError
+    from botkit.venues.sintra.parse import parse_ws_event
+    from botkit.venues.syncron.frames import parse_frame
+
+    with pytest.raises(ProtocolError):
+        parse_frame(frame)
+    with pytest.raises(ProtocolError):
+        parse_ws_event(frame)

@@ -11,6 +11,7 @@ import structlog
 from aiohttp import web
 
 from botkit.core.clock import Clock, LiveClock
+from botkit.logging import key_hint
 from botkit.sim.syncron.agents import SyntheticMarket
 from botkit.sim.syncron.auth import Authenticator
 from botkit.sim.syncron.config import DEFAULT_API_KEY, AgentConfig, SimConfig, default_config
@@ -170,7 +171,7 @@ async def serve(
             url=sim.url,
             ws_url=sim.ws_url,
             symbols=[s.symbol for s in config.symbols],
-            demo_api_key=DEFAULT_API_KEY,
+            demo_key=key_hint(DEFAULT_API_KEY),
         )
         if on_ready is not None:
             on_ready(sim)

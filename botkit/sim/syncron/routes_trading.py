@@ -7,6 +7,7 @@ import contextlib
 
 import structlog
 
+from botkit.logging import key_hint
 from botkit.sim.syncron.errors import ApiError, ErrorCode
 from botkit.sim.syncron.order_rules import OrderRequest
 from botkit.sim.syncron.params import FillsQuery, OptionalSymbolQuery, OrderRefQuery, PlaceOrderBody
@@ -40,7 +41,7 @@ async def place_order(call: Call) -> object:
     order = call.ctx.exchange.place(call.account.account_id, request)
     log.info(
         "sim.order.placed",
-        account=call.account.account_id,
+        account=key_hint(call.account.account_id),
         order_id=order.order_id,
         client_order_id=order.client_order_id,
         symbol=order.symbol,
@@ -75,7 +76,7 @@ async def cancel_order(call: Call) -> object:
     """Cancel one open order."""
     q = call.query(OrderRefQuery)
     order = call.ctx.exchange.cancel(call.account.account_id, q.order_id, q.client_order_id)
-    log.info("sim.order.canceled", account=call.account.account_id, order_id=order.order_id)
+    log.info("sim.order.canceled", account=key_hint(call.account.account_id), order_id=order.order_id)
     return OrderOut.of(order).wire()
 
 
@@ -93,7 +94,7 @@ async def cancel_all(call: Call) -> object:
     """Cancel every open order (of one symbol if given)."""
     q = call.query(OptionalSymbolQuery)
     orders = call.ctx.exchange.cancel_all(call.account.account_id, q.symbol)
-    log.info("sim.order.canceled_all", account=call.account.account_id, count=len(orders))
+    log.info("sim.order.canceled_all", account=key_hint(call.account.account_id), count=len(orders))
     return [OrderOut.of(o).wire() for o in orders]
 
 

@@ -18,6 +18,7 @@ import structlog
 from aiohttp import WSMsgType, web
 
 from botkit.core.clock import Clock
+from botkit.logging import key_hint
 from botkit.sim.syncron.accounts import Account
 from botkit.sim.syncron.auth import Authenticator
 from botkit.sim.syncron.errors import ApiError, ErrorCode, invalid_parameter
@@ -230,7 +231,7 @@ class WsHub:
                 return
             if op == "auth":
                 conn.account = self._auth.authenticate_ws(args)
-                log.info("sim.ws.authenticated", account=conn.account.account_id)
+                log.info("sim.ws.authenticated", account=key_hint(conn.account.account_id))
                 conn.send(_dumps({**reply, "success": True}))
             elif op == "subscribe":
                 topics = self._check_topics(conn, args)

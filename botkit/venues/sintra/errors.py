@@ -33,7 +33,7 @@ def map_error(response: HttpResponse, redact: Callable[[str], str] = str) -> Ven
     message: str | None = None
     try:
         parsed = parse_error_body(json.loads(response.body))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, RecursionError):  # not JSON (or hostile JSON): judged by the status alone
         parsed = None
     if parsed is not None:
         message, error_type, code = (redact(parsed[0]), parsed[1], parsed[2])

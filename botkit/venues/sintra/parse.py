@@ -264,8 +264,9 @@ def parse_ws_event(text: str) -> WsEvent:
     endpoint = "websocket"
     try:
         message = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ProtocolError(f"{wire.VENUE} {endpoint}: message is not JSON ({exc.msg}): {_shown(text)}") from None
+    except (ValueError, RecursionError) as exc:  # not JSON, integers over 4300 digits, nesting too deep
+        raise ProtocolError(f"{wire.VENUE} {endpoint}: message is not JSON ({type(exc).__name__}): "
+                            f"{_shown(text)}") from None
     with _reading(endpoint):
         event = _obj(message, "message")
         kind = _text(event, wire.F_EVENT, "message")

@@ -11,6 +11,7 @@ the documented envelope still raises by HTTP status, saying the body was unreada
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -33,6 +34,51 @@ from botkit.venues.syncron.config import API_KEY_ENV, API_SECRET_ENV
 from botkit.venues.syncron.parse import WireError, parse_envelope
 
 Redact = Callable[[str], str]
+
+SCRUBBED = "***"
+_SECRET_HEADERS = (wire.H_APIKEY, wire.H_SIGNATURE, wire.H_AUTHORIZATION)
+# ``Header: value``, ``Header=value``, ``"Header": "value"``, ``'Header': 'value'``; an
+# Authorization value keeps its scheme word (``Bearer``) out of the match only as a prefix.
+_HEADER_VALUE = re.compile(
+    r"(?P<name>" + "|".join(re.escape(h) for h in _SECRET_HEADERS) + r")"
+    r"(?P<sep>[\"']?\s*[:=]\s*[\"']?)"
+    r"(?P<scheme>(?:bearer|basic|hmac[\w-]*)\s+)?"
+    r"(?P<value>[^\s\"',;&}\])]+)",
+    re.I,
+)
+_BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+")
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+_HEX64 = re.compile(r"[0-9a-fA-F]{64,}")
+
+
+def scrub_secrets(text: str) -> str:
+    """``text`` without credential material a venue may echo back.
+
+    Masks the values of the ``X-SYNCRON-APIKEY``, ``X-SYNCRON-SIGNATURE`` and ``Authorization``
+    headers, bearer tokens, JWT-looking strings and any run of 64+ hex digits (an HMAC-SHA256
+    signature). Pure: same input, same output.
+    """
+    text = _HEADER_VALUE.sub(lambda m: f"{m['name']}{m['sep']}{m['scheme'] or ''}{SCRUBBED}", text)
+    text = _BEARER.sub(lambda m: f"{m.group(1)} {SCRUBBED}", text)
+    text = _JWT.sub(SCRUBBED, text)
+    return _HEX64.sub(SCRUBBED, text)
+
+
+def _is_secret_header(name: object) -> bool:
+    return isinstance(name, str) and name.strip().lower() in {h.lower() for h in _SECRET_HEADERS}
+
+
+def _scrub_value(key: object, value: object, redact: Redact) -> object:
+    """A details value with secrets removed, recursively; a value under a secret header is masked."""
+    if _is_secret_header(key):
+        return SCRUBBED
+    if isinstance(value, str):
+        return scrub_secrets(redact(value))
+    if isinstance(value, Mapping):
+        return {k: _scrub_value(k, v, redact) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub_value(None, v, redact) for v in value]
+    return value
 
 
 class SyncronApiError(VenueApiError):
@@ -150,9 +196,11 @@ def error_for(
     """The core error for a Syncron ``error`` object (REST envelope or WebSocket reply)."""
     code = error.code
     status = status if status is not None else code // 100
-    message = redact(error.message)
+    message = scrub_secrets(redact(error.message))
     detail = ApiErrorDetail(venue=wire.VENUE, endpoint=endpoint, status=status, code=str(code), message=message)
-    details = {k: redact(v) if isinstance(v, str) else v for k, v in error.details.items()}
+    details = {k: _scrub_value(k, v, redact) for k, v in error.details.items()}
+    if _is_secret_header(details.get(wire.D_PARAMETER)) and wire.D_REASON in details:
+        details[wire.D_REASON] = SCRUBBED  # a reason given for a credential header may be its value
     text = f"{wire.VENUE} {endpoint}: {code} {message}"
     if code == wire.E_INVALID_PARAMETER and details.get(wire.D_REASON):
         text += f" ({details.get(wire.D_PARAMETER)}: {details[wire.D_REASON]})"
@@ -165,6 +213,7 @@ def error_for(
             text += f" (retry after {retry_after:.3f} s)"
     hint = _HINTS.get(code)
     text += f": {hint}" if hint else ""
+    text = scrub_secrets(text)  # a hostile venue may split a secret across parameter and reason
     kind = _CLASSES.get(code) or _by_status(status)
     kwargs: dict[str, Any] = {"detail": detail, "details": details}
     if issubclass(kind, OrderRejected):

@@ -60,7 +60,7 @@ def parse_frame(frame: str | bytes) -> Push | OpReply:
     """One text frame as a push or an operation reply; ProtocolError if it is neither."""
     try:
         message = _loads(frame)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # huge integers, nesting too deep
         raise ProtocolError(f"{wire.VENUE} {_WS}: frame is not JSON ({type(exc).__name__}): "
                             f"{shown(frame[:60])}") from None
     if type(message) is dict:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
+from multidict import CIMultiDict
 from pydantic import SecretStr
 
 from botkit.core.errors import (
@@ -22,6 +24,7 @@ from botkit.core.errors import (
 from botkit.model.enums import OrderType, Side
 from botkit.sim.syncron import AccountConfig, running_sim
 from botkit.sim.syncron.app import RunningSim
+from botkit.venues._http import HttpResponse, RateLimitInfo
 from botkit.venues.errors import VenueApiError
 from botkit.venues.syncron import (
     SyncronAuthError,
@@ -36,7 +39,7 @@ from botkit.venues.syncron import (
     SyncronSettings,
     SyncronUnavailable,
 )
-from botkit.venues.syncron.errors import error_for
+from botkit.venues.syncron.errors import error_for, map_error, scrub_secrets
 from botkit.venues.syncron.parse import WireError
 
 from .helpers import QUICK_RETRY, OffsetClock, admin, make_market, quiet_config, rest_for, with_account
@@ -232,3 +235,53 @@ async def test_error_bodies_that_are_not_envelopes_still_raise_by_status(garbage
     with pytest.raises(ConfigError, match="HTTP 400"):
         await client.open_orders()
     await client.close()
+
+
+# --- a hostile venue echoing credentials back ------------------------------------------------
+
+_ECHO_KEY = "AKIA-echoed-api-key-77"
+_ECHO_SIG = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+_ECHO_JWT = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJrZXkifQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+
+
+def _hostile_response(code: int, status: int, message: str, details: dict[str, object]) -> HttpResponse:
+    body = {"success": False, "error": {"code": code, "message": message, "details": details}}
+    return HttpResponse(
+        venue="syncron", endpoint="place_order", status=status, headers=CIMultiDict(),
+        body=json.dumps(body).encode(), rate=RateLimitInfo(),
+    )
+
+
+def _all_text(error: BaseException) -> str:
+    detail = getattr(error, "detail", None)
+    return "\n".join([str(error), repr(error), repr(getattr(error, "details", {})), repr(detail)])
+
+
+@pytest.mark.parametrize(("code", "status"), [(40103, 401), (40001, 400), (50001, 500), (42901, 429)])
+def test_echoed_credentials_never_reach_the_exception_text(code: int, status: int) -> None:
+    message = (
+        f"bad request; headers: X-SYNCRON-APIKEY: {_ECHO_KEY}, X-SYNCRON-SIGNATURE={_ECHO_SIG}; "
+        f"Authorization: Bearer {_ECHO_JWT}; expected {_ECHO_SIG.upper()}"
+    )
+    details: dict[str, object] = {
+        "parameter": "X-SYNCRON-APIKEY",
+        "reason": _ECHO_KEY,
+        "request": {"headers": {"X-SYNCRON-APIKEY": _ECHO_KEY, "authorization": f"Bearer {_ECHO_JWT}"}},
+        "echo": [f"sig {_ECHO_SIG}", _ECHO_JWT, f"{{'X-SYNCRON-SIGNATURE': '{_ECHO_SIG}'}}"],
+    }
+    error = map_error(_hostile_response(code, status, message, details))
+    text = _all_text(error)
+    for secret in (_ECHO_KEY, _ECHO_SIG, _ECHO_SIG.upper(), _ECHO_JWT, "eyJ"):
+        assert secret not in text
+    assert "X-SYNCRON-APIKEY" in text and "bad request" in text  # the rest stays readable
+
+
+def test_scrub_secrets_is_pure_and_keeps_plain_text() -> None:
+    plain = "qty 0.00015 is not a multiple of lot_size 0.001"
+    assert scrub_secrets(plain) == plain
+    dirty = f'{{"X-SYNCRON-SIGNATURE": "{_ECHO_SIG}", "Authorization": "Bearer {_ECHO_JWT}"}}'
+    once = scrub_secrets(dirty)
+    assert once == scrub_secrets(dirty) == scrub_secrets(once)
+    assert _ECHO_SIG not in once and _ECHO_JWT not in once
+    assert once == '{"X-SYNCRON-SIGNATURE": "***", "Authorization": "Bearer ***"}'
+    assert scrub_secrets("x-syncron-apikey=abc123&ts=1") == "x-syncron-apikey=***&ts=1"
