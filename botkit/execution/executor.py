@@ -216,7 +216,10 @@ class OrderExecutor:
             first = False
             return await asyncio.wait_for(call(), self.attempt_timeout_s)
 
-        return await retry(attempt, self.policy, is_retryable, sleep=self._sleep)
+        def worth_retrying(error: BaseException) -> bool:
+            return is_retryable(error) and not isinstance(error, TimeToLivePassed)
+
+        return await retry(attempt, self.policy, worth_retrying, sleep=self._sleep)
 
 
 def _applied(oms: OrderManager, events: list[OrderEvent]) -> list[OrderEvent]:

@@ -175,8 +175,7 @@ class Reconciler:
         oldest = min((o.ts_created for o in self.oms.open_orders()), default=None)
         since = None if oldest is None else max(0, oldest - _CLOCK_MARGIN_NS)
         for symbol in targets:
-            fills.extend(await self.history.fills(symbol, since_ns=since) if since is not None
-                         else await self.history.fills(symbol))
+            fills.extend(await self.history.fills(symbol, since_ns=since))
         for fill in sorted(fills, key=lambda f: f.ts):
             local = self.oms.get(fill.client_order_id)
             if local is None or self.oms.has_seen(fill):

@@ -43,6 +43,3 @@ class CommandQueue:
                 return None
             self._ready.clear()
             await self._ready.wait()
-
-    def __len__(self) -> int:
-        return len(self._cancels) + len(self._submits)

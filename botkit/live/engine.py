@@ -407,26 +407,27 @@ class LiveEngine:
         if self.config.engine.on_strategy_error == "stop":
             self.request_stop()
 
-    def _ttl_s(self, order: Order) -> float:
-        engine = self.config.engine
-        return engine.limit_intent_ttl_s if order.order_type is OrderType.LIMIT else engine.intent_ttl_s
+    def _time_to_live(self, order: Order) -> tuple[str, float]:
+        """The setting that bounds how late ``order`` may be sent, and its value in seconds."""
+        if order.order_type is OrderType.LIMIT:
+            return "limit_intent_ttl_s", self.config.engine.limit_intent_ttl_s
+        return "intent_ttl_s", self.config.engine.intent_ttl_s
 
     def _deadline_ns(self, coid: str) -> int | None:
         order = self.oms.get(coid)
-        return None if order is None else order.ts_created + int(self._ttl_s(order) * 1e9)
+        return None if order is None else order.ts_created + int(self._time_to_live(order)[1] * 1e9)
 
     def _past_time_to_live(self, coid: str) -> str | None:
         """Why an order decided too long ago must not go out now, or None if it may still be sent."""
         order = self.oms.get(coid)
         if order is None:
             return None
-        ttl = self._ttl_s(order)
+        setting, ttl = self._time_to_live(order)
         age_s = (self.clock.now_ns() - order.ts_created) / 1e9
         if age_s <= ttl:
             return None
         self.counters["intents_expired"] += 1
-        kind = "limit_intent_ttl_s" if order.order_type is OrderType.LIMIT else "intent_ttl_s"
-        return f"not sent: decided {age_s:.3f} s ago, beyond engine.{kind} {ttl:g} s (the market has moved on)"
+        return f"not sent: decided {age_s:.3f} s ago, beyond engine.{setting} {ttl:g} s (the market has moved on)"
 
     def _reject_unsent(self, coid: str, reason: str = "not sent: the engine is stopping or halted") -> list[OrderEvent]:
         self.executor.send_abandoned(coid)
@@ -470,11 +471,9 @@ class LiveEngine:
         previous, self._suspect = self._suspect, {}
         for difference in found:
             earlier = previous.get(difference.symbol)
-            confirmed = earlier is not None and earlier[0] == difference \
-                and now - earlier[1] >= self.config.engine.position_confirm_s
-            if not confirmed:
-                self._suspect[difference.symbol] = earlier if earlier is not None and earlier[0] == difference \
-                    else (difference, now)
+            first_seen = earlier[1] if earlier is not None and earlier[0] == difference else now
+            if now - first_seen < self.config.engine.position_confirm_s:
+                self._suspect[difference.symbol] = (difference, first_seen)
                 log.info("reconcile.position_differs", symbol=difference.symbol, local=difference.local,
                          venue=difference.venue, action="confirming")
                 continue

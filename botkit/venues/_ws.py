@@ -9,27 +9,23 @@ jitter (``botkit.core.retry.backoff_delay``); the backoff starts over once the v
 :meth:`ReconnectingWebSocket.mark_healthy` (e.g. on the first good data message), and
 ``VenueUnavailable`` is raised after ``policy.max_attempts`` failures in a row.
 
-Frames are hostile input: :func:`decode_json_frame` turns every way ``json.loads`` can fail
-(malformed text, nesting that exhausts the recursion limit, an integer too long to parse) into a
-``ProtocolError``, and :meth:`ReconnectingWebSocket.parsed` logs and skips a frame whose parser
-raises one, so a single bad frame never ends the feed.
+Frames are passed on as text; each venue's parser turns a hostile one into a ``ProtocolError``
+and its stream logs and skips it, so one bad frame never ends the feed.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import TypeVar
 
 import structlog
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
-from botkit.core.errors import ConfigError, ProtocolError, RateLimited, TransientError, VenueUnavailable
+from botkit.core.errors import ConfigError, RateLimited, TransientError, VenueUnavailable
 from botkit.core.retry import DEFAULT_MAX_RETRY_AFTER_S, RetryPolicy, backoff_delay
 from botkit.venues._ratelimit import Sleep
 
@@ -47,25 +43,6 @@ DEFAULT_WS_RETRY = RetryPolicy(base=0.5, factor=2.0, cap=30.0, max_attempts=20)
 """Reconnects of a feed: backoff from 0.5 s up to 30 s; give up after 20 failures in a row."""
 
 log = structlog.get_logger("botkit.venues")
-
-T = TypeVar("T")
-
-
-def decode_json_frame(venue: str, frame: str | bytes) -> object:
-    """One frame decoded as JSON; ProtocolError naming the venue for anything undecodable.
-
-    Covers malformed JSON and bytes that are not UTF-8, nesting deep enough to exhaust the
-    recursion limit, and integers longer than ``sys.get_int_max_str_digits()`` digits.
-    """
-    try:
-        return json.loads(frame)
-    except RecursionError:
-        problem = "nested too deeply"
-    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, an over-long integer
-        problem = type(exc).__name__
-    snippet = frame[:60] if isinstance(frame, str) else frame[:60].decode("utf-8", errors="replace")
-    raise ProtocolError(f"{venue} websocket: frame is not JSON ({problem}, {len(frame)} long): {snippet!r}")
-
 
 @dataclass(frozen=True, slots=True)
 class WsOptions:
@@ -108,8 +85,6 @@ class ReconnectingWebSocket:
         self._failures = 0
         self.connections = 0
         """How many connections were opened so far."""
-        self.malformed = 0
-        """How many frames :meth:`parsed` dropped as malformed."""
 
     @property
     def closed(self) -> bool:
@@ -159,21 +134,6 @@ class ReconnectingWebSocket:
             if self._closed:
                 break
             await self._back_off(problem, retry_after)
-
-    async def parsed(self, parse: Callable[[str], T]) -> AsyncIterator[T]:
-        """``parse`` of every message, across reconnects, skipping the frames it rejects.
-
-        A ``ProtocolError`` from ``parse`` (see :func:`decode_json_frame`) is logged as
-        ``{venue}.ws_frame_malformed`` and the frame dropped; the connection and the feed go on.
-        """
-        async for text in self.messages():
-            try:
-                value = parse(text)
-            except ProtocolError as error:
-                self.malformed += 1
-                log.warning(f"{self.venue}.ws_frame_malformed", error=str(error), count=self.malformed)
-                continue
-            yield value
 
     async def _read(self, url: str) -> AsyncGenerator[str, None]:
         """Messages of one connection, until it drops, idles out or a reconnect is requested."""

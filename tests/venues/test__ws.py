@@ -9,12 +9,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import pytest
-import structlog
 from aiohttp import web
 
 from botkit.core.errors import AuthError, ConfigError, ProtocolError, RateLimited, VenueUnavailable
 from botkit.core.retry import RetryPolicy
-from botkit.venues._ws import ReconnectingWebSocket, WsOptions, decode_json_frame
+from botkit.venues._ws import ReconnectingWebSocket, WsOptions
 
 FAST = WsOptions(
     open_timeout_s=2,
@@ -231,41 +230,6 @@ async def test_errors_that_need_a_human_are_not_retried() -> None:
         await take(ReconnectingWebSocket(venue="test", url=bad, sleep=Sleeps()), 1)
 
 
-@pytest.mark.parametrize(
-    ("frame", "problem"),
-    [
-        ("[" * 100_000, "nested too deeply"),
-        ("1" * 5_000, "ValueError"),
-        ("{nope", "JSONDecodeError"),
-        (b"\x80\x81", "UnicodeDecodeError"),
-    ],
-)
-def test_an_undecodable_frame_is_a_protocol_error(frame: str | bytes, problem: str) -> None:
-    with pytest.raises(ProtocolError, match=f"test websocket: frame is not JSON \\({problem}"):
-        decode_json_frame("test", frame)
-
-
-async def test_a_garbage_frame_is_logged_and_the_next_good_frame_still_arrives(ws_server) -> None:
-    url, script = ws_server
-    script.frames = ["[" * 100_000, "1" * 5_000, "{not json", '{"good": 1}']
-
-    async def fixed() -> str:
-        return url
-
-    socket_ = ReconnectingWebSocket(venue="test", url=fixed, options=FAST, sleep=Sleeps())
-
-    async def first() -> object:
-        async for value in socket_.parsed(lambda text: decode_json_frame("test", text)):
-            return value
-        return None
-
-    with structlog.testing.capture_logs() as logs:
-        assert await asyncio.wait_for(first(), 10) == {"good": 1}
-    await socket_.close()
-    assert socket_.connections == 1 and socket_.malformed == 3
-    assert [entry["event"] for entry in logs].count("test.ws_frame_malformed") == 3
-
-
 async def test_a_huge_retry_after_on_connect_waits_at_most_the_cap() -> None:
     calls = 0
 
@@ -284,7 +248,6 @@ async def test_a_huge_retry_after_on_connect_waits_at_most_the_cap() -> None:
 
 @pytest.mark.parametrize("frame", ["[" * 100_000, "1" * 5000, "{not json"])
 def test_hostile_frames_become_protocol_errors_in_both_venue_parsers(frame: str):
-    from botkit.core.errors import ProtocolError
     from botkit.venues.sintra.parse import parse_ws_event
     from botkit.venues.syncron.frames import parse_frame
 
