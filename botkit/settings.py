@@ -15,7 +15,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from botkit.backtest.spec import FeesSpec, SizingSpec, SlippageSpec
@@ -62,13 +62,24 @@ class ReferenceConfig(BaseModel):
 
 
 class BotRiskLimits(RiskLimits):
-    """The backtests' risk limits plus a price collar.
+    """The backtests' risk limits plus the guards that only make sense live.
 
-    Orders priced more than ``price_collar_bps`` away from the reference price are refused.
+    Orders priced more than ``price_collar_bps`` away from the reference price are refused; so are
+    new orders on stale data, a resyncing book or a venue clock that disagrees with ours, and
+    orders or cancels beyond their rate.
     """
 
     price_collar_bps: float | None = Field(None, gt=0, le=10_000)
-    max_data_age_ms: float | None = Field(None, gt=0, description="no new orders on market data older than this")
+    max_reference_age_ms: float | None = Field(
+        None, gt=0, le=86_400_000,
+        description="the collar's reference (feed price, else last trade) must be this fresh "
+                    "(default: reference.max_age_s)")
+    max_data_age_ms: float | None = Field(None, gt=0, le=86_400_000,
+                                          description="no new orders on market data older than this")
+    max_clock_skew_ms: float | None = Field(5_000.0, gt=0, le=3_600_000,
+                                            description="no new orders while the venue's clock is this far from ours")
+    max_orders_per_s: int | None = Field(None, ge=1, le=10_000, description="new orders in any one second")
+    max_cancels_per_s: int | None = Field(None, ge=1, le=10_000, description="strategy cancels in any one second")
 
 
 class PaperConfig(BaseModel):
@@ -158,6 +169,14 @@ class BotConfig(BaseSettings):
     def state_file(self) -> Path:
         """Where this bot's state is saved."""
         return self.state_dir / f"{self.name}.state.json"
+
+
+class OperatorSettings(BaseSettings):
+    """Secrets of the person running the bot, from the environment only (``BOTKIT_ARM_TOKEN``)."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True, hide_input_in_errors=True)
+
+    arm_token: SecretStr | None = Field(None, description="bearer token of the status endpoint's POST /arm")
 
 
 def load_bot_config(path: str | Path) -> BotConfig:

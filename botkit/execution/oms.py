@@ -15,6 +15,7 @@ from dataclasses import replace
 
 import structlog
 
+from botkit.model.enums import Side
 from botkit.model.order_events import (
     OrderAccepted,
     OrderCanceled,
@@ -76,9 +77,9 @@ class OrderManager:
         """Orders whose submission outcome is not known yet."""
         return [o for o in self._orders.values() if o.status is OrderStatus.PENDING]
 
-    def working_qty(self, symbol: str) -> float:
-        """Signed remaining quantity of open orders of ``symbol`` (buys +, sells -)."""
-        return sum(int(o.side) * o.remaining for o in self.open_orders(symbol))
+    def working_qty(self, symbol: str, side: Side | None = None) -> float:
+        """Signed remaining quantity of open orders of ``symbol`` (buys +, sells -), of ``side`` only if given."""
+        return sum(int(o.side) * o.remaining for o in self.open_orders(symbol) if side is None or o.side is side)
 
     def seen_fills(self) -> list[FillKey]:
         """Keys of every fill applied so far, oldest first (persisted so a restart ignores redelivered fills)."""

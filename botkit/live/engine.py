@@ -28,28 +28,31 @@ from botkit.core.errors import BotkitError, NeedsHumanError, StrategyError
 from botkit.core.retry import RetryPolicy
 from botkit.execution.executor import DEFAULT_SUBMIT_RETRY, OrderExecutor
 from botkit.execution.oms import OrderManager
-from botkit.execution.reconcile import PositionDifference, PositionSource, Reconciler, position_differences
-from botkit.execution.snapshot import intent_of
-from botkit.live.commands import Command, CommandQueue
+from botkit.execution.reconcile import PositionSource, Reconciler
+from botkit.live.dispatch import CommandDispatcher
 from botkit.live.host import LiveStrategyHost
 from botkit.live.lock import StateLock
 from botkit.live.market import MarketState
 from botkit.live.paper import PaperExecutionClient
+from botkit.live.positions import PositionKeeper
 from botkit.live.report import RunSummary, status_document, summarize
 from botkit.live.state import StateStore
 from botkit.live.status import StatusServer
-from botkit.model.enums import OrderType
-from botkit.model.events import Bar, MarketEvent, Price, Quote, Trade
+from botkit.model.enums import Side
+from botkit.model.events import Bar, BookGap, BookResynced, MarketEvent, Price, Quote, Trade
 from botkit.model.instruments import Instrument
 from botkit.model.order_events import OrderCanceled, OrderEvent, OrderFilled, OrderRejected
-from botkit.model.orders import Order, OrderStatus
+from botkit.model.orders import OrderIntent
 from botkit.portfolio.ledger import Ledger
-from botkit.risk.collar import price_collar, stale_data_guard
+from botkit.risk.collar import book_sync_guard, clock_skew_guard, price_collar, stale_data_guard
 from botkit.risk.engine import RiskEngine, TradingState
+from botkit.risk.killswitch import KillSwitch, KillSwitchMemory
+from botkit.risk.rates import max_orders_per_s
+from botkit.risk.rejection import Rejection
 from botkit.risk.rules import RiskRule, rules_from_limits
-from botkit.settings import BotConfig
+from botkit.settings import BotConfig, OperatorSettings
 from botkit.strategy.base import Strategy, StrategyParams
-from botkit.venues.base import ExecutionClient, MarketDataClient
+from botkit.venues.base import ExecutionClient, MarketDataClient, RateLimitAware, SyncAware, VenueClock
 
 log = structlog.get_logger("botkit.live.engine")
 
@@ -89,20 +92,34 @@ class LiveEngine:
         self.reconciler = Reconciler(self.executor)
         self.ledger = Ledger(config.capital)
         self.market = MarketState(self.clock, reference_symbol=config.reference_symbol,
-                                  max_reference_age_s=config.reference.max_age_s if config.reference else 60.0)
-        self.risk = RiskEngine(self._rules())
+                                  max_reference_age_s=self._max_reference_age_s())
+        self.clock_offset_s: float | None = None
+        self.risk = RiskEngine(self._rules(), self._market_rules(), reduce_only=config.risk.reduce_only)
+        self.kill_switch = KillSwitch(config.risk.max_daily_loss, config.risk.max_drawdown_pct)
         self.store = store if store is not None else StateStore(config.state_file())
         self.lock = StateLock(self.store.path)
-        self._commands = CommandQueue()
+        self.counters: Counter[str] = Counter()
         self.host = LiveStrategyHost(
             strategy_cls, params, symbols=config.symbols, instruments=instruments, sizing=config.sizing.rule(),
             risk=self.risk, ledger=self.ledger, executor=self.executor, market=self.market, clock=self.clock,
-            send=self._commands.put_nowait,
+            send=self._send, max_cancels_per_s=config.risk.max_cancels_per_s,
         )
+        self.dispatch = CommandDispatcher(
+            config=config.engine, executor=self.executor, risk=self.risk, market=self.market, view=self.host.view,
+            clock=self.clock, counters=self.counters, on_events=self._after_all, on_halt=self._halt,
+        )
+        self.positions = PositionKeeper(
+            execution, symbols=config.symbols, confirm_s=config.engine.position_confirm_s,
+            tolerance=self._position_tolerance, price=self.market.mid, counters=self.counters,
+        ) if isinstance(execution, PositionSource) and self.paper is None and config.engine.reconcile_positions \
+            else None
+        if isinstance(execution, RateLimitAware):
+            limited = execution
+            self.risk.reduce_while("rate limited (waiting out a 429)", lambda: limited.rate_limit_wait_s() > 0)
         self.stop_event = asyncio.Event()
         self.halt_reason: str | None = None
+        self.halt_code: str | None = None
         self.status_server: StatusServer | None = None
-        self.counters: Counter[str] = Counter()
         self.last_events: dict[str, int] = {}
         self._strategy_live = False
         self._stopping = False
@@ -111,14 +128,27 @@ class LiveEngine:
         self._pumps: list[asyncio.Task[None]] = []
         self._last_save = 0.0
         self._last_reconcile = 0.0
-        self._suspect: dict[str, tuple[PositionDifference, float]] = {}
+
+    def _max_reference_age_s(self) -> float:
+        if self.config.risk.max_reference_age_ms is not None:
+            return self.config.risk.max_reference_age_ms / 1000.0
+        return self.config.reference.max_age_s if self.config.reference else 60.0
 
     def _rules(self) -> list[RiskRule]:
         rules = rules_from_limits(self.config.risk)
-        if self.config.risk.price_collar_bps is not None:
-            rules.append(price_collar(self.config.risk.price_collar_bps, self.market.reference))
-        if self.config.risk.max_data_age_ms is not None:
-            rules.append(stale_data_guard(self.config.risk.max_data_age_ms, self.market.data_age_s))
+        if self.config.risk.max_orders_per_s is not None:  # last: it counts the orders it lets through
+            rules.append(max_orders_per_s(self.config.risk.max_orders_per_s, self.clock.now_ns))
+        return rules
+
+    def _market_rules(self) -> list[RiskRule]:
+        risk = self.config.risk
+        rules = [book_sync_guard(self.market.resyncing)]
+        if risk.max_data_age_ms is not None:
+            rules.append(stale_data_guard(risk.max_data_age_ms, self.market.data_age_s))
+        if risk.max_clock_skew_ms is not None:
+            rules.append(clock_skew_guard(risk.max_clock_skew_ms, lambda: self.clock_offset_s))
+        if risk.price_collar_bps is not None:
+            rules.append(price_collar(risk.price_collar_bps, self.market.reference))
         return rules
 
     @property
@@ -157,7 +187,7 @@ class LiveEngine:
                 if self.reference is not None:
                     self._pumps.append(group.create_task(self._reference_pump()))
                 order_pump = group.create_task(self._order_event_pump())
-                worker = group.create_task(self._command_worker())
+                worker = group.create_task(self.dispatch.run())
                 group.create_task(self._stopper(duration_s, worker, order_pump))
         except BaseException as error:
             log.error("engine.failed", error=f"{type(error).__name__}: {error}")
@@ -180,6 +210,8 @@ class LiveEngine:
             self.ledger = self.host.ledger = self.host.view.ledger = loaded.ledger
             log.info("engine.state_restored", open_orders=len(self.oms.open_orders()),
                      previous_state=loaded.trading_state)
+            if loaded.kill_switch is not None:
+                self.kill_switch.memory = KillSwitchMemory.from_dict(loaded.kill_switch)
             if loaded.trading_state == TradingState.HALTED.value:
                 latched = loaded.halt_reason or "halted by an earlier run"
         try:
@@ -190,8 +222,10 @@ class LiveEngine:
             for event in report.events:
                 self._after_applied(event)
         await self._check_positions()
+        await self._measure_clock()
         if self.config.status_port is not None:
-            self.status_server = StatusServer(self.status, port=self.config.status_port)
+            self.status_server = StatusServer(self.status, port=self.config.status_port, rearm=self.rearm,
+                                              arm_token=OperatorSettings().arm_token)
             await self.status_server.start()
         if latched is not None:
             # a halt latches across restarts: no trading until a person re-arms the bot
@@ -206,7 +240,7 @@ class LiveEngine:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.stop_event.wait(), duration_s)
         log.info("engine.stopping", reason="requested" if self.stop_event.is_set() else "duration reached")
-        self._stopping = True
+        self._stopping = self.dispatch.stopping = True
         self.host.accepting_orders = False
         for task in self._pumps:
             task.cancel()
@@ -214,7 +248,7 @@ class LiveEngine:
         if self._strategy_live:
             self._call_strategy("on_stop", None)
             self._strategy_live = False
-        self._commands.put_nowait(None)
+        self.dispatch.put(None)
         await worker
         await self._resolve_unclear()
         if self.config.engine.cancel_on_stop:
@@ -258,7 +292,11 @@ class LiveEngine:
 
     async def _order_event_pump(self) -> None:
         with self._halt_on_needs_human("order events"):
-            async for event in self.execution.order_events():
+            stream = self.execution.order_events()
+            if isinstance(stream, SyncAware):
+                # orders wait for the catch-up after a reconnect: until then the position may be wrong
+                self.risk.reduce_while("order stream catching up", lambda: not stream.in_sync)
+            async for event in stream:
                 self._stamp("order_event")
                 applied = self.oms.apply(event)
                 if applied is not None:
@@ -272,55 +310,6 @@ class LiveEngine:
         except NeedsHumanError as error:
             self._halt(f"{stream}: {type(error).__name__}: {error}")
             self.request_stop()
-
-    async def _command_worker(self) -> None:
-        """Takes commands (cancels first) and runs up to ``engine.max_in_flight`` of them at once."""
-        slots = asyncio.Semaphore(self.config.engine.max_in_flight)
-        in_flight: set[asyncio.Task[None]] = set()
-        while True:
-            await slots.acquire()  # take the next command only when it can start: a later cancel still jumps ahead
-            command = await self._commands.get()
-            if command is None:
-                slots.release()
-                break
-            task = asyncio.create_task(self._run_command(command, slots))
-            in_flight.add(task)
-            task.add_done_callback(in_flight.discard)
-        if in_flight:
-            await asyncio.gather(*in_flight)
-
-    async def _run_command(self, command: Command, slots: asyncio.Semaphore) -> None:
-        kind, coid = command
-        try:
-            if kind == "submit" and (self._stopping or self.state is TradingState.HALTED):
-                events = self._reject_unsent(coid)
-            elif kind == "submit" and (late := self._past_time_to_live(coid)) is not None:
-                events = self._reject_unsent(coid, late)
-            elif kind == "submit":
-                events = await self.executor.send(coid, deadline_ns=self._deadline_ns(coid))
-            elif self._not_sent_yet(coid):
-                events = self._cancel_unsent(coid)
-            else:
-                events = await self.executor.cancel(coid)
-        except NeedsHumanError as error:
-            self._halt(f"{type(error).__name__}: {error}")
-            return
-        finally:
-            slots.release()
-        for event in events:
-            self._after_applied(event)
-
-    def _not_sent_yet(self, coid: str) -> bool:
-        order = self.oms.get(coid)
-        return order is not None and order.status is OrderStatus.PENDING and self.executor.is_sending(coid) \
-            and not self.executor.is_on_wire(coid)
-
-    def _cancel_unsent(self, coid: str) -> list[OrderEvent]:
-        """A cancel that overtook its own submit: the order is canceled here and never sent."""
-        self.executor.send_abandoned(coid)
-        order = self.oms.get(coid)
-        applied = self.oms.apply(OrderCanceled(self.clock.now_ns(), order)) if order is not None else None
-        return [applied] if applied is not None else []
 
     async def _timer_loop(self) -> None:
         while True:
@@ -338,7 +327,9 @@ class LiveEngine:
             periodic = self.reconciler.history is not None and now - self._last_reconcile >= engine.reconcile_interval_s
             if self.executor.unresolved or periodic:
                 await self._resolve_unclear(force=periodic)
-            if self._suspect and now - min(seen for _, seen in self._suspect.values()) >= engine.position_confirm_s:
+                if periodic:
+                    await self._measure_clock()
+            if self.positions is not None and self.positions.due(now):
                 await self._check_positions()
 
     # --- event handling ------------------------------------------------------------------------
@@ -369,6 +360,13 @@ class LiveEngine:
         elif isinstance(event, Price):
             self.market.on_price(event)
             self._call_strategy("on_price", event)
+        elif isinstance(event, BookGap):
+            self.market.on_book_gap(event.symbol)
+            self._call_strategy("on_book_gap", event, event.symbol)
+        elif isinstance(event, BookResynced):
+            self.market.on_book_resynced(event.symbol)
+            self._call_strategy("on_book_resynced", event, event.symbol)
+        self._watch_equity()
 
     def _after_applied(self, event: OrderEvent) -> None:
         """Book an event the OMS accepted and tell the strategy."""
@@ -378,11 +376,19 @@ class LiveEngine:
             log.info("order.filled", client_order_id=event.fill.client_order_id, qty=event.fill.qty,
                      price=event.fill.price, fee=event.fill.fee, status=event.order.status.value,
                      position=self.ledger.position(event.fill.symbol))
+            self._watch_equity()
             self._call_strategy("on_order_filled", event, event.fill.symbol)
         elif isinstance(event, OrderRejected):
             self._call_strategy("on_order_rejected", event, event.intent.symbol)
         elif isinstance(event, OrderCanceled):
             self._call_strategy("on_order_canceled", event, event.order.symbol)
+
+    def _after_all(self, events: list[OrderEvent]) -> None:
+        for event in events:
+            self._after_applied(event)
+
+    def _send(self, command: tuple[Any, str]) -> None:
+        self.dispatch.put(command)
 
     def _call_strategy(self, hook: str, event: Any, symbol: str | None = None) -> None:
         if not self._strategy_live or self.state is TradingState.HALTED:
@@ -393,50 +399,58 @@ class LiveEngine:
             log.error("strategy.failed", strategy=self.host.name, hook=hook, error=str(error))
             self._halt(str(error))
 
-    def _halt(self, reason: str) -> None:
+    def _watch_equity(self) -> None:
+        """Feed the kill switch; a trip halts the bot, cancels working orders and flattens if configured."""
+        if not self.kill_switch.enabled or self.kill_switch.tripped is not None:
+            return
+        trip = self.kill_switch.observe(self.clock.now_ns(), self.ledger.equity())
+        if trip is not None:
+            self.counters["kill_switch_trips"] += 1
+            log.error("risk.kill_switch", **trip.fields(), equity=self.ledger.equity())
+            self._halt(trip.message, trip, cancel=True)
+            if self.config.risk.flatten_on_kill:
+                self._flatten()
+
+    def _flatten(self) -> None:
+        """Market orders closing every position, sent by the engine itself (they pass while halted)."""
+        for symbol in self.config.symbols:
+            position = self.ledger.position(symbol)
+            if abs(position) <= self._position_tolerance(symbol):
+                continue
+            side = Side.SELL if position > 0 else Side.BUY
+            order = self.executor.prepare(OrderIntent(symbol, side, abs(position), reduce_only=True, tag="kill_switch"))
+            self.dispatch.engine_orders.add(order.client_order_id)
+            self.dispatch.put(("submit", order.client_order_id))
+            log.warning("risk.flattening", client_order_id=order.client_order_id, symbol=symbol, qty=abs(position))
+
+    def _halt(self, reason: str, rejection: Rejection | None = None, *, cancel: bool | None = None) -> None:
         if self.state is TradingState.HALTED:
             return
-        self.risk.state = TradingState.HALTED
+        self.risk.halt(reason)
+        self.halt_code = rejection.code.value if rejection is not None else "error"
         self.host.accepting_orders = False
         self.halt_reason = reason
-        log.error("engine.halted", reason=reason, cancel_working=self.config.engine.cancel_on_halt)
-        if self.config.engine.cancel_on_halt:
+        cancel = self.config.engine.cancel_on_halt if cancel is None else cancel
+        log.error("engine.halted", reason=reason, code=self.halt_code, cancel_working=cancel)
+        if cancel:
             for order in self.oms.open_orders():
-                self._commands.put_nowait(("cancel", order.client_order_id))
+                self.dispatch.put(("cancel", order.client_order_id))
         self._save()  # the halt must survive a crash: it latches until a person re-arms
-        if self.config.engine.on_strategy_error == "stop":
+        if self.config.engine.on_strategy_error == "stop" and rejection is None:
             self.request_stop()
 
-    def _time_to_live(self, order: Order) -> tuple[str, float]:
-        """The setting that bounds how late ``order`` may be sent, and its value in seconds."""
-        if order.order_type is OrderType.LIMIT:
-            return "limit_intent_ttl_s", self.config.engine.limit_intent_ttl_s
-        return "intent_ttl_s", self.config.engine.intent_ttl_s
-
-    def _deadline_ns(self, coid: str) -> int | None:
-        order = self.oms.get(coid)
-        return None if order is None else order.ts_created + int(self._time_to_live(order)[1] * 1e9)
-
-    def _past_time_to_live(self, coid: str) -> str | None:
-        """Why an order decided too long ago must not go out now, or None if it may still be sent."""
-        order = self.oms.get(coid)
-        if order is None:
+    def rearm(self) -> str | None:
+        """A person lifts the halt of this running bot (the status endpoint's ``POST /arm``); returns the old reason."""
+        reason = self.halt_reason
+        if reason is None:
             return None
-        setting, ttl = self._time_to_live(order)
-        age_s = (self.clock.now_ns() - order.ts_created) / 1e9
-        if age_s <= ttl:
-            return None
-        self.counters["intents_expired"] += 1
-        return f"not sent: decided {age_s:.3f} s ago, beyond engine.{setting} {ttl:g} s (the market has moved on)"
-
-    def _reject_unsent(self, coid: str, reason: str = "not sent: the engine is stopping or halted") -> list[OrderEvent]:
-        self.executor.send_abandoned(coid)
-        order = self.oms.get(coid)
-        if order is None or order.status is not OrderStatus.PENDING:
-            return []
-        event = OrderRejected(self.clock.now_ns(), intent_of(order), reason, source="engine")
-        applied = self.oms.apply(event)
-        return [applied] if applied is not None else []
+        self.risk.rearm()
+        self.kill_switch.rearm()
+        self.halt_reason = self.halt_code = None
+        self.host.accepting_orders = not self._stopping
+        self._save()
+        log.warning("engine.rearmed", previous_reason=reason)
+        return reason
 
     async def _resolve_unclear(self, *, force: bool = False) -> None:
         if not (force or self.executor.unresolved):
@@ -452,42 +466,19 @@ class LiveEngine:
         await self._check_positions()
 
     async def _check_positions(self) -> None:
-        """Compare positions with the venue's; a difference seen twice, unchanged, is corrected to the venue's.
+        """Compare positions with the venue's; confirmed differences are corrected and saved."""
+        if self.positions is not None and await self.positions.check(self.ledger):
+            self._save()
 
-        A fill can be counted by the venue before its event reaches us, so a difference is only
-        believed when a second look ``engine.position_confirm_s`` later finds exactly the same numbers.
-        """
-        client = self.execution
-        if self.paper is not None or not self.config.engine.reconcile_positions \
-                or not isinstance(client, PositionSource):
+    async def _measure_clock(self) -> None:
+        """Measure the venue's clock against ours (the clock-skew guard judges it)."""
+        source = next((c for c in (self.execution, self.data) if isinstance(c, VenueClock)), None)
+        if source is None:
             return
         try:
-            venue = await client.positions()
+            self.clock_offset_s = await source.clock_offset_s()
         except BotkitError as error:
-            log.warning("engine.position_check_failed", error=str(error))
-            return
-        now = time.monotonic()
-        found = position_differences(self.ledger.position, venue, self.config.symbols, self._position_tolerance)
-        previous, self._suspect = self._suspect, {}
-        for difference in found:
-            earlier = previous.get(difference.symbol)
-            first_seen = earlier[1] if earlier is not None and earlier[0] == difference else now
-            if now - first_seen < self.config.engine.position_confirm_s:
-                self._suspect[difference.symbol] = (difference, first_seen)
-                log.info("reconcile.position_differs", symbol=difference.symbol, local=difference.local,
-                         venue=difference.venue, action="confirming")
-                continue
-            price = difference.venue_avg_price or self.market.mid(difference.symbol) \
-                or self.ledger.last_price(difference.symbol)
-            if not price:
-                log.error("reconcile.position_uncorrectable", symbol=difference.symbol, reason="no price")
-                continue
-            self.ledger.correct_position(difference.symbol, difference.venue, price)
-            self.counters["position_corrections"] += 1
-            log.warning("reconcile.position_corrected", symbol=difference.symbol, local=difference.local,
-                        venue=difference.venue, price=price)
-        if found and not self._suspect:
-            self._save()
+            log.warning("engine.clock_check_failed", error=str(error))
 
     def _position_tolerance(self, symbol: str) -> float:
         lot = self.host.instruments[symbol].lot_size
@@ -500,7 +491,8 @@ class LiveEngine:
     def _save(self) -> None:
         self._last_save = time.monotonic()
         try:
-            self.store.save(self.oms, self.ledger, self.state.value, self.clock.now_ns(), self.halt_reason)
+            memory = self.kill_switch.memory.to_dict() if self.kill_switch.enabled else None
+            self.store.save(self.oms, self.ledger, self.state.value, self.clock.now_ns(), self.halt_reason, memory)
         except OSError as error:
             log.error("state.save_failed", path=str(self.store.path), error=str(error))
 
@@ -525,7 +517,10 @@ class LiveEngine:
             name=self.config.name, mode=self.config.mode, venue=self.venue, state=self.state.value,
             started_ns=self._started_ns, now_ns=self.clock.now_ns(), ledger=self.ledger,
             open_orders=self.oms.open_orders(), last_events=self.last_events, counters=dict(self.counters),
-            halt_reason=self.halt_reason,
+            halt_reason=self.halt_reason, halt_code=self.halt_code, reducing=self.risk.reducing_reasons,
+            kill_switch={**self.kill_switch.memory.to_dict(), "max_daily_loss": self.config.risk.max_daily_loss,
+                         "max_drawdown_pct": self.config.risk.max_drawdown_pct}
+            if self.kill_switch.enabled else None,
             reference={"symbol": symbol, "price": self.market.reference(symbol),
                        "feed_age_s": self.market.reference_age_s(symbol)},
         )

@@ -28,6 +28,8 @@ from botkit.model.order_events import OrderRejected
 from botkit.model.orders import Order, OrderIntent
 from botkit.portfolio.ledger import Ledger
 from botkit.risk.engine import RiskEngine
+from botkit.risk.rates import RateWindow, cancel_rate_rejection
+from botkit.risk.rejection import RejectCode, Rejection, rejected_event
 from botkit.risk.rules import SizedOrder
 from botkit.strategy.base import Strategy, StrategyParams
 from botkit.strategy.context import TimerFired
@@ -48,9 +50,21 @@ class LivePortfolioView:
         """Signed position in ``symbol``."""
         return self.ledger.position(symbol)
 
-    def working_qty(self, symbol: str) -> float:
-        """Signed remaining quantity of open orders of ``symbol``."""
-        return self.executor.oms.working_qty(symbol)
+    def working_qty(self, symbol: str, side: Side | None = None) -> float:
+        """Signed remaining quantity of open orders of ``symbol`` (of ``side`` only, if given)."""
+        return self.executor.oms.working_qty(symbol, side)
+
+    def open_order_count(self) -> int:
+        """Open orders, all symbols, including those still being sent."""
+        return len(self.executor.oms.open_orders())
+
+    def symbols_held(self) -> list[str]:
+        """Symbols with a non-zero position."""
+        return [p.symbol for p in self.ledger.positions() if p.qty != 0.0]
+
+    def mark(self, symbol: str) -> float | None:
+        """The last price ``symbol`` was marked at."""
+        return self.ledger.last_price(symbol)
 
     def cash(self) -> float:
         """Cash."""
@@ -78,6 +92,7 @@ class LiveStrategyHost:
         market: MarketState,
         clock: Clock,
         send: Callable[[Command], None],
+        max_cancels_per_s: int | None = None,
     ) -> None:
         self._symbols = list(symbols)
         self.instruments = instruments
@@ -95,6 +110,8 @@ class LiveStrategyHost:
         self.deferred: list[OrderRejected] = []
         self.accepting_orders = True
         self.risk_rejections = 0
+        self.cancels_refused = 0
+        self._cancel_rate = RateWindow(max_cancels_per_s) if max_cancels_per_s is not None else None
         self.strategy = cls(params, self)
         self.name = self.strategy.name
 
@@ -153,27 +170,29 @@ class LiveStrategyHost:
         intent = replace(intent, client_order_id=coid, limit_price=_tick(instrument, intent.limit_price),
                          stop_price=_tick(instrument, intent.stop_price))
         price = self._order_price(intent)
-        reason: str | None
+        refused: Rejection | None
         if not self.accepting_orders:
-            reason = "the engine is not accepting new orders (halted or stopping)"
+            refused = Rejection(RejectCode.NOT_ACCEPTING, "engine",
+                                "the engine is not accepting new orders (halted or stopping)")
         elif price is None:
-            reason = f"no market price for {intent.symbol} yet"
+            refused = Rejection(RejectCode.NO_PRICE, "engine", f"no market price for {intent.symbol} yet")
         else:
             qty = self._size(intent, instrument, price)
-            reason = self.risk.check(SizedOrder(intent.symbol, intent.side, qty, price), self.view)
-            if reason is None and not qty > 0:
-                reason = "quantity is zero after sizing and lot rounding"
-            if reason is None and instrument.min_notional > 0 and qty * price < instrument.min_notional:
-                reason = f"order notional {qty * price:g} below the venue minimum {instrument.min_notional:g}"
-            if reason is None:
+            refused = self.risk.check(SizedOrder(intent.symbol, intent.side, qty, price), self.view)
+            if refused is None and instrument.min_notional > 0 and qty * price < instrument.min_notional:
+                refused = Rejection(RejectCode.MIN_NOTIONAL, "instrument.min_notional",
+                                    f"order notional {qty * price:g} below the venue minimum "
+                                    f"{instrument.min_notional:g}", qty * price, instrument.min_notional)
+            if refused is None:
                 order = self.executor.prepare(replace(intent, qty=qty))
                 self._send(("submit", order.client_order_id))
                 log.info("order.intent", client_order_id=coid, symbol=intent.symbol, side=intent.side.name.lower(),
                          qty=qty, type=intent.order_type.name.lower(), ref_price=price)
                 return coid
+        assert refused is not None
         self.risk_rejections += 1
-        log.info("order.rejected", client_order_id=coid, symbol=intent.symbol, reason=reason, source="risk")
-        self.deferred.append(OrderRejected(self.clock.now_ns(), intent, reason or "rejected", source="risk"))
+        log.info("order.rejected", client_order_id=coid, symbol=intent.symbol, source="risk", **refused.fields())
+        self.deferred.append(rejected_event(self.clock.now_ns(), intent, refused))
         return coid
 
     def _order_price(self, intent: OrderIntent) -> float | None:
@@ -262,17 +281,29 @@ class LiveStrategyHost:
     def cancel(self, client_order_id: str) -> bool:
         """Ask the venue to cancel an open order; ``on_order_canceled`` follows when it is done."""
         order = self.executor.oms.get(client_order_id)
-        if order is None or not order.status.is_open:
+        if order is None or not order.status.is_open or not self._cancel_allowed(client_order_id):
             return False
         self._send(("cancel", client_order_id))
         return True
 
     def cancel_all(self, symbol: str | None = None) -> int:
-        """Cancel every open order (of ``symbol``, default: the event's)."""
-        orders = self.executor.oms.open_orders(self._symbol(symbol))
-        for order in orders:
+        """Cancel every open order (of ``symbol``, default: the event's); returns how many cancels went out."""
+        sent = 0
+        for order in self.executor.oms.open_orders(self._symbol(symbol)):
+            if not self._cancel_allowed(order.client_order_id):
+                break
             self._send(("cancel", order.client_order_id))
-        return len(orders)
+            sent += 1
+        return sent
+
+    def _cancel_allowed(self, client_order_id: str) -> bool:
+        """Whether ``risk.max_cancels_per_s`` lets one more strategy cancel through now."""
+        if self._cancel_rate is None or self._cancel_rate.take(self.clock.now_ns()):
+            return True
+        self.cancels_refused += 1
+        log.info("order.cancel_refused", client_order_id=client_order_id,
+                 **cancel_rate_rejection(self._cancel_rate.per_second).fields())
+        return False
 
     def set_timer(self, at_ns: int, name: str) -> None:
         """Fire ``on_timer`` once the wall clock reaches ``at_ns``."""

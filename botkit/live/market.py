@@ -19,19 +19,33 @@ class MarketState:
     """Latest top of book and trade per symbol, and the latest reference price (e.g. Sintra).
 
     ``reference(symbol)`` is what the price collar compares orders with: the reference feed's
-    price when it is fresh (younger than ``max_reference_age_s``), else the venue mid.
+    price when it is fresh (younger than ``max_reference_age_s``), else the venue's last trade when
+    that is fresh, else none. Never the venue mid: orders are priced from it, so a collar against
+    it would check nothing.
     """
 
-    def __init__(self, clock: Clock, *, reference_symbol: str | None = None, max_reference_age_s: float = 60.0,
-                 use_venue_mid: bool = True) -> None:
+    def __init__(self, clock: Clock, *, reference_symbol: str | None = None, max_reference_age_s: float = 60.0) -> None:
         self.clock = clock
         self.reference_symbol = reference_symbol
         self.max_reference_age_ns = int(max_reference_age_s * NS_PER_SECOND)
-        self.use_venue_mid = use_venue_mid
         self.quotes: dict[str, Quote] = {}
         self.trades: dict[str, Trade] = {}
         self._reference: dict[str, _Seen] = {}
         self._received: dict[str, int] = {}
+        self._trade_seen: dict[str, int] = {}
+        self._resyncing: set[str] = set()
+
+    def on_book_gap(self, symbol: str) -> None:
+        """The book of ``symbol`` lost a message: its prices are not to be trusted until it resyncs."""
+        self._resyncing.add(symbol)
+
+    def on_book_resynced(self, symbol: str) -> None:
+        """The book of ``symbol`` was rebuilt from a snapshot."""
+        self._resyncing.discard(symbol)
+
+    def resyncing(self, symbol: str) -> bool:
+        """Whether the book of ``symbol`` is being rebuilt after a gap."""
+        return symbol in self._resyncing
 
     def on_quote(self, quote: Quote) -> None:
         """Remember the latest quote of its symbol."""
@@ -41,7 +55,7 @@ class MarketState:
     def on_trade(self, trade: Trade) -> None:
         """Remember the latest trade of its symbol."""
         self.trades[trade.symbol] = trade
-        self._received[trade.symbol] = self.clock.now_ns()
+        self._received[trade.symbol] = self._trade_seen[trade.symbol] = self.clock.now_ns()
 
     def data_age_s(self, symbol: str) -> float | None:
         """Seconds since the last quote or trade of ``symbol`` arrived; None before the first."""
@@ -75,11 +89,15 @@ class MarketState:
         return self.mid(symbol)
 
     def reference(self, symbol: str) -> float | None:
-        """The reference price for the collar: a fresh feed price, else the venue mid (if allowed)."""
+        """The reference price for the collar: a fresh feed price, else a fresh last trade, else None."""
+        now = self.clock.now_ns()
         seen = self._reference.get(symbol)
-        if seen is not None and self.clock.now_ns() - seen.at_ns <= self.max_reference_age_ns:
+        if seen is not None and now - seen.at_ns <= self.max_reference_age_ns:
             return seen.price
-        return self.mid(symbol) if self.use_venue_mid else None
+        trade = self.trades.get(symbol)
+        if trade is not None and now - self._trade_seen[symbol] <= self.max_reference_age_ns:
+            return trade.price
+        return None
 
     def reference_age_s(self, symbol: str) -> float | None:
         """Seconds since the last reference price for ``symbol``."""

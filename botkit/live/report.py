@@ -81,11 +81,13 @@ def summarize(
 def status_document(
     *, name: str, mode: str, venue: str, state: str, started_ns: int, now_ns: int, ledger: Ledger,
     open_orders: list[Order], last_events: dict[str, int], counters: dict[str, int], halt_reason: str | None,
-    reference: dict[str, Any],
+    reference: dict[str, Any], halt_code: str | None = None, reducing: list[str] | None = None,
+    kill_switch: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The JSON document ``/status`` serves."""
     return {
         "name": name, "mode": mode, "venue": venue, "state": state, "halt_reason": halt_reason,
+        "halt_code": halt_code, "reducing": reducing or [], "kill_switch": kill_switch,
         "started_at": ns_to_iso(started_ns), "uptime_s": round((now_ns - started_ns) / 1e9, 3),
         "positions": [
             {"symbol": p.symbol, "qty": p.qty, "avg_price": p.avg_price, "realized_pnl": p.realized_pnl}

@@ -59,6 +59,8 @@ class SavedState(NamedTuple):
     ledger: Ledger
     trading_state: str
     halt_reason: str | None
+    kill_switch: dict[str, Any] | None = None
+    """The kill switch's memory (UTC day, its opening equity, the equity peak); None after a re-arm."""
 
 
 class StateStore:
@@ -68,13 +70,13 @@ class StateStore:
         self.path = path
 
     def save(self, oms: OrderManager, ledger: Ledger, trading_state: str, now_ns: int,
-             halt_reason: str | None = None) -> None:
+             halt_reason: str | None = None, kill_switch: dict[str, Any] | None = None) -> None:
         """Write the state atomically."""
         orders = oms.open_orders() + [o for o in oms.orders() if not o.status.is_open][-_FINISHED_KEPT:]
         keys = oms.seen_fills()[-_FILL_KEYS_KEPT:]
         state = {
             "version": STATE_VERSION, "saved_at_ns": now_ns, "trading_state": trading_state,
-            "halt_reason": halt_reason,
+            "halt_reason": halt_reason, "kill_switch": kill_switch,
             "orders": [order_to_dict(o) for o in orders], "seen_fills": keys,
             "ledger": ledger.snapshot(),
         }
@@ -97,8 +99,9 @@ class StateStore:
             ) from None
         log.info("state.loaded", path=str(self.path), orders=len(orders), fills_seen=len(keys))
         reason = state.get("halt_reason")
+        kill = state.get("kill_switch")
         return SavedState(orders, keys, ledger, str(state.get("trading_state", "active")),
-                          str(reason) if reason is not None else None)
+                          str(reason) if reason is not None else None, kill if isinstance(kill, dict) else None)
 
     def arm(self) -> str | None:
         """Re-arm a halted bot (a person decided it may trade again); returns why it had halted.
@@ -115,7 +118,7 @@ class StateStore:
         if state.get("trading_state") != "halted":
             return None
         reason = state.get("halt_reason")
-        state.update(trading_state="active", halt_reason=None)
+        state.update(trading_state="active", halt_reason=None, kill_switch=None)  # the drawdown peak starts afresh
         with atomic_write(self.path) as handle:
             handle.write(json.dumps(state, indent=1, sort_keys=True).encode("utf-8"))
         log.warning("state.rearmed", path=str(self.path), halt_reason=reason)

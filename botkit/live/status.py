@@ -1,12 +1,19 @@
-"""A tiny status endpoint on loopback: ``/health`` and ``/status`` (JSON) of the running bot."""
+"""A tiny status endpoint on loopback: ``/health``, ``/status`` (JSON) and ``POST /arm`` of the running bot.
+
+``POST /arm`` lifts a halt (the kill switch, a strategy error) without a restart. It needs the
+operator's token, ``Authorization: Bearer <BOTKIT_ARM_TOKEN>``; without that variable set the
+endpoint refuses every request, so a bot can only be re-armed by ``botkit arm CONFIG`` after a stop.
+"""
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from typing import Any
 
 import structlog
 from aiohttp import web
+from pydantic import SecretStr
 
 from botkit.core.errors import ConfigError
 
@@ -16,8 +23,11 @@ log = structlog.get_logger("botkit.live.status")
 class StatusServer:
     """Serves the engine's status on ``host:port`` (port 0: any free port) until stopped."""
 
-    def __init__(self, status: Callable[[], dict[str, Any]], *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, status: Callable[[], dict[str, Any]], *, host: str = "127.0.0.1", port: int = 0,
+                 rearm: Callable[[], str | None] | None = None, arm_token: SecretStr | None = None) -> None:
         self._status = status
+        self._rearm = rearm
+        self._arm_token = arm_token
         self.host = host
         self.port = port
         self._runner: web.AppRunner | None = None
@@ -28,6 +38,7 @@ class StatusServer:
         app = web.Application()
         app.router.add_get("/health", self._health)
         app.router.add_get("/status", self._status_route)
+        app.router.add_post("/arm", self._arm_route)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -56,3 +67,17 @@ class StatusServer:
 
     async def _status_route(self, request: web.Request) -> web.Response:
         return web.json_response(self._status())
+
+    async def _arm_route(self, request: web.Request) -> web.Response:
+        if self._rearm is None or self._arm_token is None or not self._arm_token.get_secret_value():
+            return web.json_response({"error": "re-arming over HTTP is off: set BOTKIT_ARM_TOKEN to enable it"},
+                                     status=403)
+        given = request.headers.get("Authorization", "")
+        expected = f"Bearer {self._arm_token.get_secret_value()}"
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            log.warning("status.arm_refused", remote=request.remote)
+            return web.json_response({"error": "missing or wrong operator token"}, status=401)
+        previous = self._rearm()
+        log.warning("status.armed", remote=request.remote, previous_reason=previous)
+        return web.json_response({"armed": previous is not None, "previous_halt_reason": previous,
+                                  "state": self._status().get("state")})

@@ -26,12 +26,21 @@ class OrderFilled:
 
 @dataclass(frozen=True, slots=True)
 class OrderRejected:
-    """The order was refused by a risk rule or by the venue; ``reason`` says why."""
+    """The order was refused by a risk rule, the engine or the venue; ``reason`` says why.
+
+    ``code`` is the stable code to match on (``botkit.risk.rejection.RejectCode`` values for risk
+    and engine refusals, ``venue`` for the venue's), ``rule`` the setting that refused, and
+    ``value``/``limit`` the numbers that broke it, where the rule has numbers.
+    """
 
     ts: int
     intent: OrderIntent
     reason: str
     source: str = "risk"
+    code: str = ""
+    rule: str = ""
+    value: float | None = None
+    limit: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

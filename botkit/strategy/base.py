@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from botkit.model.events import Bar, Price, Quote, Trade
+from botkit.model.events import Bar, BookGap, BookResynced, Price, Quote, Trade
 from botkit.model.order_events import OrderCanceled, OrderFilled, OrderRejected
 
 if TYPE_CHECKING:
@@ -65,6 +65,12 @@ class Strategy(Generic[P]):
 
     def on_price(self, price: Price) -> None:
         """Called for every reference price update (e.g. from Sintra)."""
+
+    def on_book_gap(self, event: BookGap) -> None:
+        """Called when the order book of a symbol lost a message: no new orders until it has resynced."""
+
+    def on_book_resynced(self, event: BookResynced) -> None:
+        """Called when the order book of a symbol was rebuilt after a gap."""
 
     def on_order_filled(self, event: OrderFilled) -> None:
         """Called when one of this strategy's orders fills, fully or partly."""

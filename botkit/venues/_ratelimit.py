@@ -144,6 +144,10 @@ class RateBudget:
         seconds = min(max(seconds, 0.0), self.window_s)
         self._block_until(self._clock.now_ns() + int(seconds * NS_PER_SECOND))
 
+    def blocked_for_s(self) -> float:
+        """Seconds the venue told us to send nothing for (a 429's Retry-After) that are still to run."""
+        return max(0, self._blocked_until_ns - self._clock.now_ns()) / NS_PER_SECOND
+
     def eta_s(self, requests: int) -> float:
         """Seconds until ``requests`` more requests can all have started, if each were instant."""
         if requests <= 0:

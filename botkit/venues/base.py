@@ -94,3 +94,31 @@ class ExecutionClient(Protocol):
     async def close(self) -> None:
         """Close connections and end open streams; safe to call twice."""
         ...
+
+
+@runtime_checkable
+class RateLimitAware(Protocol):
+    """A client whose venue can tell it to wait (HTTP 429 with Retry-After)."""
+
+    def rate_limit_wait_s(self) -> float:
+        """Seconds the venue still forbids sending; 0 when requests may go."""
+        ...
+
+
+@runtime_checkable
+class VenueClock(Protocol):
+    """A client that can measure the venue's clock against ours."""
+
+    async def clock_offset_s(self) -> float:
+        """The venue's clock minus ours, in seconds."""
+        ...
+
+
+@runtime_checkable
+class SyncAware(Protocol):
+    """A stream that knows whether it has caught up after a reconnect."""
+
+    @property
+    def in_sync(self) -> bool:
+        """Connected and caught up on what was missed while disconnected."""
+        ...

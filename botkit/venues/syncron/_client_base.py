@@ -51,6 +51,14 @@ class SyncronClientBase:
     ) -> None:
         await self.close()
 
+    def rate_limit_wait_s(self) -> float:
+        """Seconds the venue's 429s still forbid sending (shared by every client of this budget)."""
+        return self.rest.budget.blocked_for_s()
+
+    async def clock_offset_s(self) -> float:
+        """Measure the venue's clock minus ours, in seconds."""
+        return await self.rest.sync_clock()
+
     async def close(self) -> None:
         """Close open streams, and the REST client if this client made it; safe to call twice."""
         for stream in self._streams:

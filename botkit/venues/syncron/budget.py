@@ -150,6 +150,11 @@ class MachineRateBudget(RateBudget):
         with self._flock():
             self._block(self._clock.now_ns() + int(seconds * NS_PER_SECOND))
 
+    def blocked_for_s(self) -> float:
+        """Seconds any process was told to send nothing for that are still to run."""
+        with self._flock():
+            return max(0, self._words[_H_BLOCKED] - self._clock.now_ns()) / NS_PER_SECOND
+
     def eta_s(self, requests: int) -> float:
         """Rough seconds until ``requests`` more requests can all have started."""
         if requests <= 0:

@@ -156,6 +156,7 @@ class SyncronFeed:
         self._send: Send | None = None
         self._req_ids = itertools.count(1)
         self._awaiting_resubscribe = False
+        self._catching_up = False
         self._healthy = False
         self._finished = False
         self.stats = FeedStats()
@@ -194,6 +195,16 @@ class SyncronFeed:
     def connected(self) -> bool:
         """Whether a connection is open now."""
         return self._send is not None
+
+    @property
+    def in_sync(self) -> bool:
+        """False from a dropped connection until the reconnect has caught up on what was missed.
+
+        Before the first connection and after ``close`` there is nothing to catch up on: True.
+        """
+        if self._finished or self._socket.connections == 0:
+            return True
+        return self._send is not None and not self._awaiting_resubscribe and not self._catching_up
 
     # --- for subclasses -----------------------------------------------------------------------
 
@@ -307,8 +318,12 @@ class SyncronFeed:
             return
         if reply.success:
             if reply.op == wire.OP_SUBSCRIBE and self._awaiting_resubscribe:
+                self._catching_up = True
                 self._awaiting_resubscribe = False
-                await self.on_resubscribed()
+                try:
+                    await self.on_resubscribed()
+                finally:
+                    self._catching_up = False
             return
         if reply.error is None:  # pragma: no cover - parse_frame guarantees an error object
             raise ProtocolError(f"{wire.VENUE} websocket: {reply.op} failed without an error object")
