@@ -27,7 +27,7 @@ from botkit.core.clock import Clock, LiveClock
 from botkit.core.errors import BotkitError, NeedsHumanError, StrategyError
 from botkit.core.retry import RetryPolicy
 from botkit.execution.executor import DEFAULT_SUBMIT_RETRY, OrderExecutor
-from botkit.execution.oms import OrderManager
+from botkit.execution.oms import OrderManager, fill_key
 from botkit.execution.reconcile import PositionSource, Reconciler
 from botkit.live.dispatch import CommandDispatcher
 from botkit.live.host import LiveStrategyHost
@@ -42,7 +42,7 @@ from botkit.model.enums import Side
 from botkit.model.events import Bar, BookGap, BookResynced, MarketEvent, Price, Quote, Trade
 from botkit.model.instruments import Instrument
 from botkit.model.order_events import OrderCanceled, OrderEvent, OrderFilled, OrderRejected
-from botkit.model.orders import OrderIntent
+from botkit.model.orders import Order, OrderIntent
 from botkit.portfolio.ledger import Ledger
 from botkit.risk.collar import book_sync_guard, clock_skew_guard, price_collar, stale_data_guard
 from botkit.risk.engine import RiskEngine, TradingState
@@ -195,6 +195,7 @@ class LiveEngine:
             raise
         finally:
             await self._close()
+            self.store.close()
             self.lock.release()
         summary = self.summary()
         log.info("engine.stopped", state=summary.state, orders=summary.orders_placed, fills=summary.fills)
@@ -369,9 +370,10 @@ class LiveEngine:
         self._watch_equity()
 
     def _after_applied(self, event: OrderEvent) -> None:
-        """Book an event the OMS accepted and tell the strategy."""
+        """Book an event the OMS accepted, persist it, and tell the strategy."""
         if isinstance(event, OrderFilled):
             self.ledger.apply_fill(event.fill)
+            self._record(event.order, fill_key(event.fill))
             self.counters["fills"] += 1
             log.info("order.filled", client_order_id=event.fill.client_order_id, qty=event.fill.qty,
                      price=event.fill.price, fee=event.fill.fee, status=event.order.status.value,
@@ -379,16 +381,32 @@ class LiveEngine:
             self._watch_equity()
             self._call_strategy("on_order_filled", event, event.fill.symbol)
         elif isinstance(event, OrderRejected):
+            rejected = self.oms.get(event.intent.client_order_id or "")
+            if rejected is not None:
+                self._record(rejected)
             self._call_strategy("on_order_rejected", event, event.intent.symbol)
-        elif isinstance(event, OrderCanceled):
-            self._call_strategy("on_order_canceled", event, event.order.symbol)
+        else:
+            self._record(event.order)
+            if isinstance(event, OrderCanceled):
+                self._call_strategy("on_order_canceled", event, event.order.symbol)
 
     def _after_all(self, events: list[OrderEvent]) -> None:
         for event in events:
             self._after_applied(event)
 
     def _send(self, command: tuple[Any, str]) -> None:
+        if command[0] == "submit":
+            order = self.oms.get(command[1])
+            if order is not None:
+                self._record(order)  # decided orders are on disk before they can reach the venue
         self.dispatch.put(command)
+
+    def _record(self, order: Order, key: str | None = None) -> None:
+        try:
+            self.store.record([order], self.ledger, key)
+        except OSError as error:
+            self.counters["state_record_failures"] += 1
+            log.error("state.record_failed", path=str(self.store.db_path), error=str(error))
 
     def _call_strategy(self, hook: str, event: Any, symbol: str | None = None) -> None:
         if not self._strategy_live or self.state is TradingState.HALTED:

@@ -1,12 +1,19 @@
-"""The bot's state on disk: open orders, recent fills' keys, the ledger and the trading state.
+"""The bot's state on disk: orders, recent fills' keys, the ledger, the trading state and the kill switch.
 
-Saved atomically (write beside, fsync, rename) so a crash leaves the previous complete file;
-loaded on start, before reconciling with the venue. JSON, versioned, human-readable.
+The truth is a SQLite database in WAL mode (``<name>.state.db``), written in one transaction on
+every order and fill event (``record``), so a ``kill -9`` at any instant leaves every event that
+was handled before it: a restart knows each order it had decided on (none is sent twice: the
+client order id is reused and the venue deduplicates it) and each fill it had counted. The
+periodic ``save`` writes the whole state, prunes old finished orders and fill keys, and exports
+it to ``<name>.state.json`` (atomically: write beside, fsync, rename), which people can read and
+which earlier versions of botkit wrote; a store without a database is loaded from that file.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -64,14 +71,51 @@ class SavedState(NamedTuple):
 
 
 class StateStore:
-    """Reads and writes one bot's state file."""
+    """Reads and writes one bot's state: the SQLite database beside ``path``, and ``path`` as its JSON export."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.db_path = path.with_name(path.name.removesuffix(".json") + ".db") if path.suffix == ".json" \
+            else path.with_name(path.name + ".db")
+        self._db: sqlite3.Connection | None = None
+
+    # --- the database -----------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        if self._db is None:
+            try:
+                db = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")  # durable across a crash of the process; see docs/live.md
+                db.executescript(_SCHEMA)
+                db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('version', ?)", (str(STATE_VERSION),))
+            except sqlite3.Error as error:
+                raise OSError(f"state database {str(self.db_path)!r}: {error}") from None
+            self._db = db
+        return self._db
+
+    def close(self) -> None:
+        """Close the database (the next call opens it again)."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def record(self, orders: Iterable[Order], ledger: Ledger, fill_key: FillKey | None = None) -> None:
+        """Persist one event at once, in one transaction: the orders it changed, its fill's key, the ledger after it."""
+        db = self._connect()
+        try:
+            db.execute("BEGIN")
+            _write_orders(db, orders)
+            if fill_key is not None:
+                db.execute("INSERT OR IGNORE INTO fills(key) VALUES (?)", (fill_key,))
+            _put(db, "ledger", ledger.snapshot())
+            db.execute("COMMIT")
+        except sqlite3.Error as error:
+            _rollback(db)
+            raise OSError(f"state database {str(self.db_path)!r}: {error}") from None
 
     def save(self, oms: OrderManager, ledger: Ledger, trading_state: str, now_ns: int,
              halt_reason: str | None = None, kill_switch: dict[str, Any] | None = None) -> None:
-        """Write the state atomically."""
+        """Write the whole state in one transaction, prune what is no longer needed, and export the JSON file."""
         orders = oms.open_orders() + [o for o in oms.orders() if not o.status.is_open][-_FINISHED_KEPT:]
         keys = oms.seen_fills()[-_FILL_KEYS_KEPT:]
         state = {
@@ -80,24 +124,45 @@ class StateStore:
             "orders": [order_to_dict(o) for o in orders], "seen_fills": keys,
             "ledger": ledger.snapshot(),
         }
+        db = self._connect()
+        try:
+            db.execute("BEGIN")
+            db.execute("DELETE FROM orders")
+            _write_orders(db, orders)
+            db.execute("DELETE FROM fills")
+            db.executemany("INSERT OR IGNORE INTO fills(key) VALUES (?)", [(k,) for k in keys])
+            for key in ("version", "saved_at_ns", "trading_state", "halt_reason", "kill_switch", "ledger"):
+                _put(db, key, state[key])
+            db.execute("COMMIT")
+        except sqlite3.Error as error:
+            _rollback(db)
+            raise OSError(f"state database {str(self.db_path)!r}: {error}") from None
         with atomic_write(self.path) as handle:
             handle.write(json.dumps(state, indent=1, sort_keys=True).encode("utf-8"))
-        log.debug("state.saved", path=str(self.path), open_orders=len(oms.open_orders()))
+        log.debug("state.saved", path=str(self.db_path), open_orders=len(oms.open_orders()))
 
     def load(self) -> SavedState | None:
-        """The saved orders, fill keys, ledger and trading state; None when there is no file."""
-        if not self.path.is_file():
-            return None
+        """The saved orders, fill keys, ledger and trading state; None when nothing was saved."""
         try:
-            state = self._read()
+            if self.db_path.is_file():
+                state = self._read_db()
+                source = self.db_path
+            elif self.path.is_file():
+                state = self._read_json()
+                source = self.path
+            else:
+                return None
+            if state is None:
+                return None
             orders = [order_from_dict(o) for o in state["orders"]]
             keys: list[FillKey] = [_fill_key(k) for k in state["seen_fills"]]
             ledger = Ledger.from_snapshot(state["ledger"])
-        except (ValueError, KeyError, TypeError) as error:
+        except (ValueError, KeyError, TypeError, sqlite3.Error, OSError) as error:
             raise ConfigError(
-                f"state file {str(self.path)!r} is unreadable ({error}); move it away to start from a clean state"
+                f"state {str(self.db_path)!r} is unreadable ({error}); move it (and {self.path.name}) away to "
+                "start from a clean state"
             ) from None
-        log.info("state.loaded", path=str(self.path), orders=len(orders), fills_seen=len(keys))
+        log.info("state.loaded", path=str(source), orders=len(orders), fills_seen=len(keys))
         reason = state.get("halt_reason")
         kill = state.get("kill_switch")
         return SavedState(orders, keys, ledger, str(state.get("trading_state", "active")),
@@ -109,24 +174,82 @@ class StateStore:
         A halt (kill switch, strategy error, bad credentials) is persisted and latches: a restarted
         bot stays halted until this is called, e.g. by ``botkit arm CONFIG``.
         """
-        if not self.path.is_file():
-            raise ConfigError(f"state file {str(self.path)!r} does not exist: nothing to re-arm")
-        try:
-            state = self._read()
-        except ValueError as error:
-            raise ConfigError(f"state file {str(self.path)!r} is unreadable ({error})") from None
-        if state.get("trading_state") != "halted":
+        saved = self.load()
+        if saved is None:
+            raise ConfigError(f"state {str(self.db_path)!r} does not exist: nothing to re-arm")
+        if saved.trading_state != "halted":
             return None
-        reason = state.get("halt_reason")
-        state.update(trading_state="active", halt_reason=None, kill_switch=None)  # the drawdown peak starts afresh
-        with atomic_write(self.path) as handle:
-            handle.write(json.dumps(state, indent=1, sort_keys=True).encode("utf-8"))
-        log.warning("state.rearmed", path=str(self.path), halt_reason=reason)
-        return str(reason) if reason is not None else "unknown"
+        if not self.db_path.is_file():  # migrate a JSON-only store first
+            self._write_state(saved)
+        db = self._connect()
+        try:
+            db.execute("BEGIN")
+            for key, value in (("trading_state", "active"), ("halt_reason", None), ("kill_switch", None)):
+                _put(db, key, value)  # the kill switch's drawdown peak starts afresh
+            db.execute("COMMIT")
+        except sqlite3.Error as error:
+            _rollback(db)
+            raise ConfigError(f"state {str(self.db_path)!r} could not be re-armed ({error})") from None
+        if self.path.is_file():
+            exported = json.loads(self.path.read_text(encoding="utf-8"))
+            exported.update(trading_state="active", halt_reason=None, kill_switch=None)
+            with atomic_write(self.path) as handle:
+                handle.write(json.dumps(exported, indent=1, sort_keys=True).encode("utf-8"))
+        log.warning("state.rearmed", path=str(self.db_path), halt_reason=saved.halt_reason)
+        return saved.halt_reason or "unknown"
 
-    def _read(self) -> dict[str, Any]:
+    def _write_state(self, saved: SavedState) -> None:
+        db = self._connect()
+        db.execute("BEGIN")
+        _write_orders(db, saved.orders)
+        db.executemany("INSERT OR IGNORE INTO fills(key) VALUES (?)", [(k,) for k in saved.fill_keys])
+        for key, value in (("version", STATE_VERSION), ("trading_state", saved.trading_state),
+                           ("halt_reason", saved.halt_reason), ("kill_switch", saved.kill_switch),
+                           ("ledger", saved.ledger.snapshot())):
+            _put(db, key, value)
+        db.execute("COMMIT")
+
+    def _read_db(self) -> dict[str, Any] | None:
+        db = self._connect()
+        meta = {key: json.loads(value) for key, value in db.execute("SELECT key, value FROM meta")}
+        if "ledger" not in meta:
+            return None  # created but nothing recorded yet
+        version = meta.get("version", STATE_VERSION)
+        if version != STATE_VERSION:
+            raise ValueError(f"version {version!r}, expected {STATE_VERSION}")
+        meta["orders"] = [json.loads(data) for (data,) in db.execute("SELECT data FROM orders ORDER BY seq")]
+        meta["seen_fills"] = [key for (key,) in db.execute("SELECT key FROM fills ORDER BY seq")]
+        return meta
+
+    def _read_json(self) -> dict[str, Any]:
         state = json.loads(self.path.read_text(encoding="utf-8"))
         if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
             version = state.get("version") if isinstance(state, dict) else None
             raise ValueError(f"version {version!r}, expected {STATE_VERSION}")
         return state
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS orders (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, coid TEXT NOT NULL UNIQUE, data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS fills (seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE);
+"""
+
+
+def _write_orders(db: sqlite3.Connection, orders: Iterable[Order]) -> None:
+    db.executemany(
+        "INSERT INTO orders(coid, data) VALUES (?, ?) ON CONFLICT(coid) DO UPDATE SET data = excluded.data",
+        [(o.client_order_id, json.dumps(order_to_dict(o), sort_keys=True)) for o in orders],
+    )
+
+
+def _put(db: sqlite3.Connection, key: str, value: Any) -> None:
+    db.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+               (key, json.dumps(value, sort_keys=True)))
+
+
+def _rollback(db: sqlite3.Connection) -> None:
+    if db.in_transaction:
+        db.execute("ROLLBACK")

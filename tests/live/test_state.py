@@ -1,0 +1,59 @@
+"""The state store: every recorded event survives a crash; saves export JSON; old JSON-only stores load and re-arm."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from botkit.execution.oms import OrderManager, fill_key
+from botkit.live.state import StateStore
+from botkit.model.enums import OrderType, Side
+from botkit.model.orders import Fill, Liquidity, Order, OrderStatus
+from botkit.portfolio.ledger import Ledger
+
+
+def order(coid: str, status: OrderStatus = OrderStatus.PENDING, filled: float = 0.0) -> Order:
+    return Order(order_id="", client_order_id=coid, symbol="BTCUSD", side=Side.BUY, qty=1.0,
+                 order_type=OrderType.MARKET, status=status, filled_qty=filled, ts_created=1)
+
+
+def test_each_recorded_event_is_on_disk_without_a_save(tmp_path):
+    store = StateStore(tmp_path / "bot.state.json")
+    ledger = Ledger(1_000.0)
+    store.record([order("a")], ledger)
+    fill = Fill(5, "v1", "a", "BTCUSD", Side.BUY, 1.0, 100.0, 0.1, Liquidity.TAKER, fill_id="f1")
+    ledger.apply_fill(fill)
+    store.record([order("a", OrderStatus.FILLED, 1.0)], ledger, fill_key(fill))
+    # a crash here: no save, no close; another process opens the store
+    loaded = StateStore(tmp_path / "bot.state.json").load()
+    assert loaded is not None and [o.status for o in loaded.orders] == [OrderStatus.FILLED]
+    assert loaded.fill_keys == [fill_key(fill)] and loaded.ledger.position("BTCUSD") == 1.0
+    assert not (tmp_path / "bot.state.json").exists(), "the JSON export is written by save() only"
+    mode = sqlite3.connect(tmp_path / "bot.state.db").execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def test_save_prunes_and_exports_and_arm_clears_the_halt_and_the_kill_switch(tmp_path):
+    store = StateStore(tmp_path / "bot.state.json")
+    oms = OrderManager()
+    oms.track(order("open"))
+    store.save(oms, Ledger(10.0), "halted", 7, "kill switch: drawdown", {"day": 1, "peak_equity": 12.0})
+    exported = json.loads((tmp_path / "bot.state.json").read_text())
+    assert exported["trading_state"] == "halted" and exported["orders"][0]["client_order_id"] == "open"
+    assert store.load().kill_switch == {"day": 1, "peak_equity": 12.0}  # type: ignore[union-attr]
+    assert store.arm() == "kill switch: drawdown"
+    again = StateStore(tmp_path / "bot.state.json").load()
+    assert again is not None and again.trading_state == "active" and again.kill_switch is None
+    assert json.loads((tmp_path / "bot.state.json").read_text())["trading_state"] == "active"
+    assert store.arm() is None, "nothing to re-arm"
+
+
+def test_a_json_only_store_of_an_earlier_version_loads_and_re_arms(tmp_path):
+    path = tmp_path / "old.state.json"
+    legacy = {"version": 1, "saved_at_ns": 1, "trading_state": "halted", "halt_reason": "boom", "orders": [],
+              "seen_fills": [["c1", 5, 1.0, 100.0]], "ledger": Ledger(50.0).snapshot()}
+    path.write_text(json.dumps(legacy))
+    loaded = StateStore(path).load()
+    assert loaded is not None and loaded.trading_state == "halted" and loaded.fill_keys == ["c1|5|1.0|100.0"]
+    assert StateStore(path).arm() == "boom"
+    assert StateStore(path).load().trading_state == "active"  # type: ignore[union-attr]
