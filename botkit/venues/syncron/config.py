@@ -66,7 +66,8 @@ class SyncronSettings(BaseSettings):
 
     ``rate_limit`` requests per ``rate_window_s`` is the budget the client spends (lowered, never
     raised, by the venue's headers). ``rate_budget=machine`` shares it between processes through
-    a locked file in ``rate_budget_dir`` (default: the system temp directory).
+    a locked file in ``rate_budget_dir`` (default: the system temp directory). A 429's
+    ``Retry-After`` is obeyed up to ``max_retry_after_s`` (a hostile venue cannot park the bot).
     """
 
     model_config = SettingsConfigDict(
@@ -87,6 +88,8 @@ class SyncronSettings(BaseSettings):
     rate_margin_s: float = Field(default=0.05, ge=0)
     rate_budget: BudgetScope = BudgetScope.PROCESS
     rate_budget_dir: Path | None = None
+    max_retry_after_s: float = Field(default=60.0, gt=0, le=3600,
+                                     description="no 429 Retry-After makes the client wait longer than this")
 
     @field_validator("endpoint")
     @classmethod

@@ -98,6 +98,7 @@ class SyncronRestClient:
             sign=signer,
             retry_policy=retry_policy,
             timeout_s=self.settings.timeout_s,
+            max_retry_after_s=self.settings.max_retry_after_s,
             sleep=sleep,
             rng=rng,
             session=session,

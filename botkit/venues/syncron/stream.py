@@ -43,7 +43,8 @@ DEFAULT_WS_OPTIONS = WsOptions(heartbeat_s=wire.WS_HEARTBEAT_S, idle_timeout_s=w
 
 def ws_options_for(settings: SyncronSettings) -> WsOptions:
     """The default WebSocket options with the settings' connect timeout."""
-    return replace(DEFAULT_WS_OPTIONS, open_timeout_s=settings.connect_timeout_s)
+    return replace(DEFAULT_WS_OPTIONS, open_timeout_s=settings.connect_timeout_s,
+                   max_retry_after_s=settings.max_retry_after_s)
 
 _RECONNECT_CODES = frozenset({wire.E_TIMESTAMP_OUTSIDE_WINDOW, wire.E_TOKEN_EXPIRED})
 _END = object()

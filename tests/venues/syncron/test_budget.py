@@ -19,6 +19,7 @@ from botkit.sim.syncron import RateLimitConfig, running_sim
 from botkit.sim.syncron.app import RunningSim
 from botkit.venues._ratelimit import RateBudget, RateLimitInfo
 from botkit.venues.syncron import MachineRateBudget, SyncronSettings, make_budget
+from botkit.venues.syncron.rest import SyncronRestClient
 
 from .helpers import OffsetClock, quiet_config, rest_for
 
@@ -170,3 +171,27 @@ async def test_two_processes_sharing_one_budget_stay_under_the_limit(tmp_path: P
         assert out.decode().strip() == str(per_process)
     assert len(seen.refused) == 0 and len(seen.allowed) == 2 * per_process
     assert seen.max_in_window(int(window_s * 1000)) <= limit
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_a_block_reports_how_long_it_still_runs(tmp_path: Path, shared: bool) -> None:
+    clock = OffsetClock()
+    settings = SyncronSettings(rate_budget="machine" if shared else "process", rate_budget_dir=tmp_path,
+                               rate_window_s=60)
+    budget = make_budget(settings, clock=clock)
+    assert budget.blocked_for_s() == 0
+    budget.block_for(10.0)
+    assert budget.blocked_for_s() == pytest.approx(10.0, abs=0.05)
+    clock.advance(7.0)
+    assert budget.blocked_for_s() == pytest.approx(3.0, abs=0.05)
+    clock.advance(4.0)
+    assert budget.blocked_for_s() == 0
+    if isinstance(budget, MachineRateBudget):
+        budget.close()
+
+
+async def test_the_retry_after_cap_is_a_setting() -> None:
+    assert SyncronSettings().max_retry_after_s == 60.0
+    client = SyncronRestClient(SyncronSettings(max_retry_after_s=5))
+    assert client._http.max_retry_after_s == 5
+    await client.close()
