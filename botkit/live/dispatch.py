@@ -109,7 +109,8 @@ class CommandDispatcher:
             return None
         if self.risk.state is TradingState.HALTED:
             return Rejection(RejectCode.HALTED, "engine", f"not sent: trading is halted ({self.risk.halt_reason})")
-        price = self._price_now(order)
+        price = self.market.order_price(order.symbol, order.side, order.order_type, order.limit_price,
+                                        order.stop_price)
         if price is None:
             return Rejection(RejectCode.NO_PRICE, "engine", f"not sent: no market price for {order.symbol}")
         refused = self.risk.recheck(SizedOrder(order.symbol, order.side, order.remaining, price), self.view)
@@ -117,13 +118,6 @@ class CommandDispatcher:
             self.counters["risk_rechecks_refused"] += 1
             return Rejection(refused.code, refused.rule, f"not sent: {refused.message}", refused.value, refused.limit)
         return None
-
-    def _price_now(self, order: Order) -> float | None:
-        if order.order_type is OrderType.LIMIT:
-            return order.limit_price
-        if order.order_type is OrderType.STOP:
-            return order.stop_price
-        return self.market.execution_price(order.symbol, order.side)
 
     def _time_to_live(self, order: Order) -> tuple[str, float]:
         """The setting that bounds how late ``order`` may be sent, and its value in seconds."""

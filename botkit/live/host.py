@@ -169,7 +169,8 @@ class LiveStrategyHost:
         instrument = self.instruments[intent.symbol]
         intent = replace(intent, client_order_id=coid, limit_price=_tick(instrument, intent.limit_price),
                          stop_price=_tick(instrument, intent.stop_price))
-        price = self._order_price(intent)
+        price = self.market.order_price(intent.symbol, intent.side, intent.order_type, intent.limit_price,
+                                        intent.stop_price)
         refused: Rejection | None
         if not self.accepting_orders:
             refused = Rejection(RejectCode.NOT_ACCEPTING, "engine",
@@ -194,14 +195,6 @@ class LiveStrategyHost:
         log.info("order.rejected", client_order_id=coid, symbol=intent.symbol, source="risk", **refused.fields())
         self.deferred.append(rejected_event(self.clock.now_ns(), intent, refused))
         return coid
-
-    def _order_price(self, intent: OrderIntent) -> float | None:
-        """The price the collar and notional checks use: the limit/stop price, or where a market order trades."""
-        if intent.order_type is OrderType.LIMIT:
-            return intent.limit_price
-        if intent.order_type is OrderType.STOP:
-            return intent.stop_price
-        return self.market.execution_price(intent.symbol, intent.side)
 
     def _size(self, intent: OrderIntent, instrument: Instrument, price: float) -> float:
         """The backtester's sizing: the rule when qty is None, rounded down to the lot, snapped to a close."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from botkit.core.clock import NS_PER_SECOND, Clock
-from botkit.model.enums import Side
+from botkit.model.enums import OrderType, Side
 from botkit.model.events import Price, Quote, Trade
 
 
@@ -87,6 +87,15 @@ class MarketState:
             if px > 0:
                 return px
         return self.mid(symbol)
+
+    def order_price(self, symbol: str, side: Side, order_type: OrderType, limit_price: float | None,
+                    stop_price: float | None) -> float | None:
+        """The price risk checks use for an order: its limit or stop price, or where a market order trades now."""
+        if order_type is OrderType.LIMIT:
+            return limit_price
+        if order_type is OrderType.STOP:
+            return stop_price
+        return self.execution_price(symbol, side)
 
     def reference(self, symbol: str) -> float | None:
         """The reference price for the collar: a fresh feed price, else a fresh last trade, else None."""

@@ -149,26 +149,24 @@ def _exposures(order: SizedOrder, view: PortfolioView) -> tuple[float, float, fl
 
 def max_gross_exposure(limit: float) -> RiskRule:
     """Refuse orders that take the sum of |position| × price over all symbols above ``limit``."""
-
-    def rule(order: SizedOrder, view: PortfolioView) -> Rejection | None:
-        before, after, _, _ = _exposures(order, view)
-        if after > limit * (1.0 + _TOLERANCE) and after > before:
-            return Rejection(RejectCode.MAX_GROSS_EXPOSURE, "risk.max_gross_exposure",
-                             f"gross exposure would reach {after:g}, above risk.max_gross_exposure {limit:g}",
-                             after, limit)
-        return None
-
-    return rule
+    return _exposure_limit(limit, gross=True)
 
 
 def max_net_exposure(limit: float) -> RiskRule:
     """Refuse orders that take |sum of position × price| over all symbols above ``limit``."""
+    return _exposure_limit(limit, gross=False)
+
+
+def _exposure_limit(limit: float, *, gross: bool) -> RiskRule:
+    kind = "gross" if gross else "net"
+    code = RejectCode.MAX_GROSS_EXPOSURE if gross else RejectCode.MAX_NET_EXPOSURE
 
     def rule(order: SizedOrder, view: PortfolioView) -> Rejection | None:
-        _, _, before, after = _exposures(order, view)
+        gross_before, gross_after, net_before, net_after = _exposures(order, view)
+        before, after = (gross_before, gross_after) if gross else (net_before, net_after)
         if abs(after) > limit * (1.0 + _TOLERANCE) and abs(after) > abs(before):
-            return Rejection(RejectCode.MAX_NET_EXPOSURE, "risk.max_net_exposure",
-                             f"net exposure would reach {after:g}, beyond risk.max_net_exposure {limit:g}",
+            return Rejection(code, f"risk.max_{kind}_exposure",
+                             f"{kind} exposure would reach {after:g}, beyond risk.max_{kind}_exposure {limit:g}",
                              after, limit)
         return None
 
