@@ -76,6 +76,19 @@ REJECT_MAX_ORDER_NOTIONAL = 3
 REJECT_MAX_POSITION = 4
 REJECT_NO_SHORT = 5
 REJECT_TOO_MANY_ORDERS = 6
+REJECT_MAX_GROSS_EXPOSURE = 7
+REJECT_MAX_NET_EXPOSURE = 8
+REJECT_MAX_OPEN_ORDERS = 9
+REJECT_REDUCE_ONLY = 10
+REJECT_HALTED = 11
+# Kill-switch trips (the kill-switch slots of the counters hold them).
+REJECT_DAILY_LOSS = 12
+REJECT_MAX_DRAWDOWN = 13
+
+NS_PER_DAY = 86_400 * 1_000_000_000
+"""The kill switch's UTC day (``botkit.risk.killswitch.NS_PER_DAY``)."""
+LIMIT_TOLERANCE = 1e-9
+"""Relative tolerance of position and exposure limits (``botkit.risk.rules._TOLERANCE``)."""
 
 # Slots of the int64 counters array (state carried across chunks).
 C_WORKING = 0
@@ -87,7 +100,19 @@ C_EQ_BUCKET = 5
 C_EXPOSED = 6
 C_EVENTS = 7
 C_ERROR_EVENT = 8
-C_SIZE = 9
+C_KS_DAY = 9  # the kill switch's current UTC day (-1 before the first observation)
+C_KS_CODE = 10  # its trip (REJECT_DAILY_LOSS / REJECT_MAX_DRAWDOWN), 0 while not tripped
+C_KS_TS = 11  # when it tripped (ns)
+C_SIZE = 12
+
+# Slots of the float64 account array (state carried across chunks).
+A_CASH = 0
+A_FEES = 1
+A_DAY_OPEN = 2  # kill switch: equity at the first observation of the UTC day
+A_PEAK = 3  # kill switch: highest equity observed
+A_TRIP_EQUITY = 4  # kill switch: equity when it tripped
+A_DD_FLOOR = 5  # kill switch: below this equity the drawdown is computed (a bound just above the limit)
+A_SIZE = 6
 
 # Kernel return codes.
 STATUS_DONE = 0
@@ -100,7 +125,10 @@ SIZING_FRACTION_OF_EQUITY = 3
 
 
 class KernelConfig(NamedTuple):
-    """Run settings the kernels read; floats use inf for "no limit"."""
+    """Run settings the kernels read; floats use inf for "no limit", ``max_open_orders`` a huge int.
+
+    ``kill_switch``: ``max_daily_loss`` or ``max_drawdown_pct`` is set (the loops test this flag only).
+    """
 
     latency_ns: int
     bar_interval_ns: int
@@ -116,3 +144,11 @@ class KernelConfig(NamedTuple):
     max_position: float
     allow_short: bool
     max_working: int
+    max_gross_exposure: float
+    max_net_exposure: float
+    max_open_orders: int
+    reduce_only: bool
+    kill_switch: bool
+    max_daily_loss: float
+    max_drawdown_pct: float
+    flatten_on_kill: bool

@@ -13,6 +13,12 @@ import numba as nb
 import numpy as np
 
 from botkit.backtest._enums import (
+    A_CASH,
+    A_DAY_OPEN,
+    A_DD_FLOOR,
+    A_FEES,
+    A_PEAK,
+    A_TRIP_EQUITY,
     ACTION_CANCEL_ALL,
     ACTION_LIMIT,
     ACTION_MARKET,
@@ -25,6 +31,9 @@ from botkit.backtest._enums import (
     C_ERROR_EVENT,
     C_EXPOSED,
     C_FILLS,
+    C_KS_CODE,
+    C_KS_DAY,
+    C_KS_TS,
     C_NEXT_ORDER,
     C_REJECTS,
     C_WORKING,
@@ -36,8 +45,10 @@ from botkit.backtest._enums import (
     F_QTY,
     F_SIDE,
     F_TS,
+    LIMIT_TOLERANCE,
     LIQUIDITY_MAKER,
     LIQUIDITY_TAKER,
+    NS_PER_DAY,
     ORDER_LIMIT,
     ORDER_MARKET,
     ORDER_STOP,
@@ -45,11 +56,17 @@ from botkit.backtest._enums import (
     R_REASON,
     R_SIDE,
     R_TS,
+    REJECT_DAILY_LOSS,
+    REJECT_MAX_DRAWDOWN,
+    REJECT_MAX_GROSS_EXPOSURE,
+    REJECT_MAX_NET_EXPOSURE,
+    REJECT_MAX_OPEN_ORDERS,
     REJECT_MAX_ORDER_NOTIONAL,
     REJECT_MAX_ORDER_QTY,
     REJECT_MAX_POSITION,
     REJECT_NO_SHORT,
     REJECT_QTY_ZERO,
+    REJECT_REDUCE_ONLY,
     REJECT_TOO_MANY_ORDERS,
     SIZING_FIXED_NOTIONAL,
     SIZING_FIXED_QUANTITY,
@@ -116,24 +133,109 @@ def sized_qty_nb(
 
 
 @nb.njit(cache=True)
-def risk_reason_nb(
-    side: int, qty: float, ref_price: float, position: float, working: float,
-    max_order_qty: float, max_order_notional: float, max_position: float, allow_short: bool,
-) -> int:
-    """0 if the risk rules accept the sized order, else the first rule's rejection code."""
+def risk_reason_nb(side, qty, ref_price, k, pos, last, working, n_working, cfg) -> int:
+    """0 if the risk rules accept the sized order, else the first rule's rejection code.
+
+    The arithmetic of ``botkit.risk`` (engine state, then ``rules_from_limits`` in order):
+    ``working`` is the signed remaining quantity of the working orders of instrument ``k`` on the
+    order's side, ``n_working`` the working orders of all instruments; exposure values the order's
+    instrument at ``ref_price`` and the others' positions at their last prices.
+    """
+    position = pos[k]
+    if cfg.reduce_only and (
+        side * position >= 0.0 or not abs(working) + qty <= abs(position) * (1.0 + LIMIT_TOLERANCE)
+    ):
+        return REJECT_REDUCE_ONLY
     if not qty > 0.0:
         return REJECT_QTY_ZERO
-    if qty > max_order_qty:
+    if qty > cfg.max_order_qty:
         return REJECT_MAX_ORDER_QTY
-    if qty * ref_price > max_order_notional:
+    if qty * ref_price > cfg.max_order_notional:
         return REJECT_MAX_ORDER_NOTIONAL
     exposed = position + working
     projected = exposed + side * qty
-    if abs(projected) > max_position * (1.0 + 1e-9) and abs(projected) > abs(exposed):
+    if abs(projected) > cfg.max_position * (1.0 + LIMIT_TOLERANCE) and abs(projected) > abs(exposed):
         return REJECT_MAX_POSITION
-    if not allow_short and projected < -1e-12 * max(1.0, qty):
+    if not cfg.allow_short and projected < -1e-12 * max(1.0, qty):
         return REJECT_NO_SHORT
+    if cfg.max_gross_exposure < np.inf or cfg.max_net_exposure < np.inf:
+        gross = 0.0
+        net = 0.0
+        for j in range(pos.shape[0]):
+            if j != k and pos[j] != 0.0:
+                value = pos[j] * (last[j] if last[j] > 0.0 else 0.0)
+                gross += abs(value)
+                net += value
+        before = exposed * ref_price
+        after = projected * ref_price
+        if gross + abs(after) > cfg.max_gross_exposure * (1.0 + LIMIT_TOLERANCE) and (
+            gross + abs(after) > gross + abs(before)
+        ):
+            return REJECT_MAX_GROSS_EXPOSURE
+        if abs(net + after) > cfg.max_net_exposure * (1.0 + LIMIT_TOLERANCE) and abs(net + after) > abs(net + before):
+            return REJECT_MAX_NET_EXPOSURE
+    if n_working >= cfg.max_open_orders:
+        return REJECT_MAX_OPEN_ORDERS
     return 0
+
+
+@nb.njit(cache=True)
+def kill_switch_nb(now, equity, cfg, counters, acct) -> int:
+    """Observe ``equity`` at ``now`` (``botkit.risk.killswitch.KillSwitch.observe``): the trip code or 0.
+
+    Two shortcuts keep it to a few comparisons per event, with the same outcome: the UTC day is
+    divided out only when ``now`` leaves the current day, and the drawdown is computed only below
+    ``A_DD_FLOOR``, the equity of the limit plus a margin of 1e-9 of the peak (far above rounding).
+    """
+    day_start = counters[C_KS_DAY] * NS_PER_DAY
+    if now < day_start or now - day_start >= NS_PER_DAY:
+        counters[C_KS_DAY] = now // NS_PER_DAY
+        acct[A_DAY_OPEN] = equity
+    if equity > acct[A_PEAK]:
+        acct[A_PEAK] = equity
+        acct[A_DD_FLOOR] = equity * (1.0 - cfg.max_drawdown_pct / 100.0) + abs(equity) * 1e-9
+    if acct[A_DAY_OPEN] - equity >= cfg.max_daily_loss:
+        return REJECT_DAILY_LOSS
+    if equity <= acct[A_DD_FLOOR]:
+        peak = acct[A_PEAK]
+        if peak > 0.0 and (peak - equity) / peak * 100.0 >= cfg.max_drawdown_pct:
+            return REJECT_MAX_DRAWDOWN
+    return 0
+
+
+@nb.njit(cache=True)
+def _trip_nb(now, code, equity, cfg, pos, wi, wf, counters, acct):
+    """The kill switch fired: record it, cancel every working order, flatten if configured."""
+    counters[C_KS_CODE] = code
+    counters[C_KS_TS] = now
+    acct[A_TRIP_EQUITY] = equity
+    n = 0
+    if cfg.flatten_on_kill:
+        for j in range(pos.shape[0]):
+            if pos[j] != 0.0:
+                wi[n, W_ID] = counters[C_NEXT_ORDER]
+                wi[n, W_INST] = j
+                wi[n, W_SIDE] = -1 if pos[j] > 0.0 else 1
+                wi[n, W_TYPE] = ORDER_MARKET
+                wi[n, W_ELIGIBLE] = now + cfg.latency_ns
+                wi[n, W_TRIGGERED] = 0
+                wf[n, W_QTY] = abs(pos[j])
+                wf[n, W_PRICE] = np.nan
+                counters[C_NEXT_ORDER] += 1
+                n += 1
+    counters[C_WORKING] = n
+
+
+GUARD_OFF = 0  # no kill switch
+GUARD_WATCHING = 1  # kill switch armed
+GUARD_HALTED = 2  # kill switch tripped: the strategy is no longer called
+
+
+@nb.njit(cache=True)
+def _guard_nb(cfg, counters) -> int:
+    if not cfg.kill_switch:
+        return GUARD_OFF
+    return GUARD_HALTED if counters[C_KS_CODE] != 0 else GUARD_WATCHING
 
 
 @nb.njit(cache=True)
@@ -156,10 +258,10 @@ def _fill_nb(ts, w, qty, price, liquidity, cfg, wi, pos, acct, fi, ff, counters)
     inst = wi[w, W_INST]
     fee = fee_nb(qty, price, cfg.maker_bps if liquidity == LIQUIDITY_MAKER else cfg.taker_bps)
     if side > 0:
-        acct[0] -= qty * price + fee
+        acct[A_CASH] -= qty * price + fee
     else:
-        acct[0] += qty * price - fee
-    acct[1] += fee
+        acct[A_CASH] += qty * price - fee
+    acct[A_FEES] += fee
     pos[inst] += side * qty
     _record_fill_nb(ts, wi[w, W_ID], inst, side, qty, price, fee, liquidity, fi, ff, counters)
 
@@ -268,7 +370,7 @@ def _cancel_all_nb(k, wi, wf, counters):
 
 
 @nb.njit(cache=True)
-def _submit_nb(ts, k, row, action, side, qty, price, ref_price, equity, cfg, lot, pos, wi, wf, ri, counters):
+def _submit_nb(ts, k, row, action, side, qty, price, ref_price, equity, cfg, lot, pos, last, wi, wf, ri, counters):
     """Cancel, size, risk-check and enqueue one intent of the step; rejections are logged."""
     if action == ACTION_CANCEL_ALL or action >= ACTION_REPLACE_LIMIT:
         _cancel_all_nb(k, wi, wf, counters)
@@ -281,15 +383,12 @@ def _submit_nb(ts, k, row, action, side, qty, price, ref_price, equity, cfg, lot
     else:
         typ = ORDER_STOP
     qty = sized_qty_nb(qty, ref_price, equity, cfg.sizing_mode, cfg.sizing_value, lot, side, pos[k])
-    working = 0.0
-    for w in range(counters[C_WORKING]):
-        if wi[w, W_INST] == k:
-            working += wi[w, W_SIDE] * wf[w, W_QTY]
-    reason = risk_reason_nb(
-        side, qty, ref_price, pos[k], working, cfg.max_order_qty, cfg.max_order_notional,
-        cfg.max_position, cfg.allow_short,
-    )
     n = counters[C_WORKING]
+    working = 0.0
+    for w in range(n):
+        if wi[w, W_INST] == k and wi[w, W_SIDE] == side:
+            working += side * wf[w, W_QTY]
+    reason = risk_reason_nb(side, qty, ref_price, k, pos, last, working, n, cfg)
     if reason == 0 and n >= cfg.max_working:
         reason = REJECT_TOO_MANY_ORDERS
     if reason != 0:
@@ -372,8 +471,9 @@ def make_replay_bars_nb(step, multi):
         n_working = counters[C_WORKING]
         fill_room = fi.shape[0] - counters[C_FILLS]
         reject_room = ri.shape[0] - counters[C_REJECTS]
-        cash = acct[0]
+        cash = acct[A_CASH]
         position = pos[0]
+        guard = _guard_nb(cfg, counters)
         row = state[0]
         k = 0
         for i in range(start, ts.shape[0]):
@@ -389,7 +489,7 @@ def make_replay_bars_nb(step, multi):
                 _match_bar_nb(k, t, o[i], h[i], lo[i], cfg, tick[k], wi, wf, pos, acct, fi, ff, counters)
                 n_working = counters[C_WORKING]
                 fill_room = fi.shape[0] - counters[C_FILLS]
-                cash = acct[0]
+                cash = acct[A_CASH]
             close = c[i]
             if multi:
                 last[k] = close
@@ -415,6 +515,15 @@ def make_replay_bars_nb(step, multi):
             row[SLOT_CASH] = cash
             row[SLOT_EQUITY] = equity
             row[SLOT_WORKING] = 0.0 if n_working == 0 else _working_count_nb(k, wi, n_working)
+            if guard != GUARD_OFF:
+                if guard == GUARD_WATCHING:
+                    code = kill_switch_nb(t + interval, equity, cfg, counters, acct)
+                    if code != 0:
+                        _trip_nb(t + interval, code, equity, cfg, pos, wi, wf, counters, acct)
+                        n_working = counters[C_WORKING]
+                        guard = GUARD_HALTED
+                if guard == GUARD_HALTED:
+                    continue
             action, side, qty, price = step(row, BarRecord(t, k, o[i], h[i], lo[i], close, v[i]), params)
             if action != ACTION_NONE:
                 if not _valid_intent_nb(action, side, qty, price):
@@ -423,7 +532,7 @@ def make_replay_bars_nb(step, multi):
                         last[0] = close
                     return _suspend_nb(STATUS_BAD_INTENT, i, counters, n_eq, bucket, exposed)
                 _submit_nb(t + interval, k, row, action, side, qty, price, close, equity, cfg, lot[k],
-                           pos, wi, wf, ri, counters)
+                           pos, last, wi, wf, ri, counters)
                 n_working = counters[C_WORKING]
                 reject_room = ri.shape[0] - counters[C_REJECTS]
         if not multi and ts.shape[0] > start:
@@ -445,6 +554,7 @@ def make_replay_trades_nb(step, multi):
         n_eq = counters[C_EQUITY]
         bucket = counters[C_EQ_BUCKET]
         exposed = counters[C_EXPOSED]
+        guard = _guard_nb(cfg, counters)
         row = state[0]
         k = 0
         for i in range(start, ts.shape[0]):
@@ -459,7 +569,7 @@ def make_replay_trades_nb(step, multi):
                                fi, ff, counters)
             mark = price[i]
             last[k] = mark
-            cash = acct[0]
+            cash = acct[A_CASH]
             equity = _equity_nb(cash, pos, last, n_inst) if multi else cash + pos[0] * last[0]
             if _exposed_nb(pos, n_inst) if multi else pos[0] != 0.0:
                 exposed += 1
@@ -473,13 +583,21 @@ def make_replay_trades_nb(step, multi):
             row[SLOT_CASH] = cash
             row[SLOT_EQUITY] = equity
             row[SLOT_WORKING] = 0.0 if counters[C_WORKING] == 0 else _working_count_nb(k, wi, counters[C_WORKING])
+            if guard != GUARD_OFF:
+                if guard == GUARD_WATCHING:
+                    code = kill_switch_nb(t, equity, cfg, counters, acct)
+                    if code != 0:
+                        _trip_nb(t, code, equity, cfg, pos, wi, wf, counters, acct)
+                        guard = GUARD_HALTED
+                if guard == GUARD_HALTED:
+                    continue
             action, o_side, qty, level = step(row, TradeRecord(t, k, price[i], size[i], side[i]), params)
             if action != ACTION_NONE:
                 if not _valid_intent_nb(action, o_side, qty, level):
                     counters[C_ERROR_EVENT] = i
                     return _suspend_nb(STATUS_BAD_INTENT, i, counters, n_eq, bucket, exposed)
-                _submit_nb(t, k, row, action, o_side, qty, level, mark, equity, cfg, lot[k], pos, wi, wf, ri,
-                           counters)
+                _submit_nb(t, k, row, action, o_side, qty, level, mark, equity, cfg, lot[k], pos, last, wi, wf,
+                           ri, counters)
         return _suspend_nb(STATUS_DONE, ts.shape[0], counters, n_eq, bucket, exposed)
 
     return replay_trades_nb
@@ -497,6 +615,7 @@ def make_replay_quotes_nb(step, multi):
         n_eq = counters[C_EQUITY]
         bucket = counters[C_EQ_BUCKET]
         exposed = counters[C_EXPOSED]
+        guard = _guard_nb(cfg, counters)
         row = state[0]
         k = 0
         for i in range(start, ts.shape[0]):
@@ -511,7 +630,7 @@ def make_replay_quotes_nb(step, multi):
                                acct, fi, ff, counters)
             mark = (bid[i] + ask[i]) / 2.0
             last[k] = mark
-            cash = acct[0]
+            cash = acct[A_CASH]
             equity = _equity_nb(cash, pos, last, n_inst) if multi else cash + pos[0] * last[0]
             if _exposed_nb(pos, n_inst) if multi else pos[0] != 0.0:
                 exposed += 1
@@ -525,13 +644,21 @@ def make_replay_quotes_nb(step, multi):
             row[SLOT_CASH] = cash
             row[SLOT_EQUITY] = equity
             row[SLOT_WORKING] = 0.0 if counters[C_WORKING] == 0 else _working_count_nb(k, wi, counters[C_WORKING])
+            if guard != GUARD_OFF:
+                if guard == GUARD_WATCHING:
+                    code = kill_switch_nb(t, equity, cfg, counters, acct)
+                    if code != 0:
+                        _trip_nb(t, code, equity, cfg, pos, wi, wf, counters, acct)
+                        guard = GUARD_HALTED
+                if guard == GUARD_HALTED:
+                    continue
             action, o_side, qty, level = step(row, QuoteRecord(t, k, bid[i], bid_size[i], ask[i], ask_size[i]), params)
             if action != ACTION_NONE:
                 if not _valid_intent_nb(action, o_side, qty, level):
                     counters[C_ERROR_EVENT] = i
                     return _suspend_nb(STATUS_BAD_INTENT, i, counters, n_eq, bucket, exposed)
-                _submit_nb(t, k, row, action, o_side, qty, level, mark, equity, cfg, lot[k], pos, wi, wf, ri,
-                           counters)
+                _submit_nb(t, k, row, action, o_side, qty, level, mark, equity, cfg, lot[k], pos, last, wi, wf,
+                           ri, counters)
         return _suspend_nb(STATUS_DONE, ts.shape[0], counters, n_eq, bucket, exposed)
 
     return replay_quotes_nb

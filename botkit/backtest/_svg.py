@@ -33,7 +33,7 @@ class Line:
 
 @dataclass(frozen=True, slots=True)
 class Marker:
-    """A trade marker: ``kind`` 'entry' draws ▲, 'exit' draws ▼; ``label`` becomes its tooltip."""
+    """A marker: ``kind`` 'entry' draws ▲, 'exit' ▼, 'kill' ◆ (the kill switch); ``label`` becomes its tooltip."""
 
     x: int
     y: float
@@ -161,14 +161,15 @@ def _path(px: np.ndarray, py: np.ndarray) -> str:
 
 
 def _marker(marker: Marker, sx: _Scale, sy: _Scale) -> str:
-    """A ▲ (entry) or ▼ (exit) triangle at the marker's time and price, with a tooltip."""
+    """A ▲ (entry), ▼ (exit) or ◆ (kill) at the marker's time and value, with a tooltip."""
     x = sx.at(float(marker.x))
     y = sy.at(marker.y)
-    shape = (
-        f"M{x:.1f},{y - 5:.1f}l5,9h-10z"
-        if marker.kind == "entry"
-        else (f"M{x:.1f},{y + 5:.1f}l5,-9h-10z")
-    )
+    if marker.kind == "entry":
+        shape = f"M{x:.1f},{y - 5:.1f}l5,9h-10z"
+    elif marker.kind == "kill":
+        shape = f"M{x:.1f},{y - 7:.1f}l7,7l-7,7l-7,-7z"
+    else:
+        shape = f"M{x:.1f},{y + 5:.1f}l5,-9h-10z"
     return (
         f'<path class="marker {marker.kind}" d="{shape}">'
         f"<title>{html.escape(marker.label)}</title></path>"

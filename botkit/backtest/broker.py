@@ -8,18 +8,13 @@ from typing import Any
 import numpy as np
 
 from botkit.backtest import _nb
-from botkit.backtest._enums import (
-    F_INT_COLS,
-    LIQUIDITY_MAKER,
-    LIQUIDITY_TAKER,
-    R_INT_COLS,
-    REJECT_TOO_MANY_ORDERS,
-)
-from botkit.backtest.outcome import REJECT_REASONS
+from botkit.backtest._enums import F_INT_COLS, LIQUIDITY_MAKER, LIQUIDITY_TAKER, R_INT_COLS
+from botkit.backtest.outcome import REJECT_INTS
 from botkit.backtest.run_config import RunConfig
 from botkit.model.enums import OrderType, Side
 from botkit.model.orders import Fill, Liquidity, Order, OrderIntent, OrderStatus
 from botkit.risk.engine import RiskEngine
+from botkit.risk.rejection import RejectCode, Rejection
 from botkit.risk.rules import SizedOrder
 
 
@@ -60,6 +55,7 @@ class SimulatedBroker:
         self._fills: list[tuple[tuple[int, ...], tuple[float, float, float]]] = []
         self._rejects: list[tuple[int, int, int, int]] = []
         self.reject_texts: list[str] = []
+        """The rejections' messages, in the order of the rejection log."""
         self._next_id = 1
 
     # --- PortfolioView -------------------------------------------------------------------------
@@ -67,14 +63,27 @@ class SimulatedBroker:
         """Signed position in ``symbol``."""
         return self.positions[self.index[symbol]]
 
-    def working_qty(self, symbol: str) -> float:
-        """Signed remaining quantity of working orders of ``symbol``, summed in submission order."""
+    def working_qty(self, symbol: str, side: Side | None = None) -> float:
+        """Signed remaining quantity of working orders of ``symbol`` (of ``side`` only), in submission order."""
         k = self.index[symbol]
         working = 0.0
         for w in self.working:
-            if w.inst == k:
+            if w.inst == k and (side is None or w.side == int(side)):
                 working += w.side * w.qty
         return working
+
+    def open_order_count(self) -> int:
+        """Working orders, all instruments."""
+        return len(self.working)
+
+    def symbols_held(self) -> list[str]:
+        """Symbols with a non-zero position."""
+        return [s for s, k in self.index.items() if self.positions[k] != 0.0]
+
+    def mark(self, symbol: str) -> float | None:
+        """The last price of ``symbol``."""
+        price = float(self.last[self.index[symbol]])
+        return price if price > 0 else None
 
     def cash(self) -> float:
         """Cash."""
@@ -88,8 +97,9 @@ class SimulatedBroker:
         return equity
 
     # --- orders --------------------------------------------------------------------------------
-    def submit(self, intent: OrderIntent, submit_ts: int, ref_price: float, equity: float) -> tuple[Order, str | None]:
-        """Size, risk-check and enqueue ``intent``; returns the order and the rejection reason, if any."""
+    def submit(self, intent: OrderIntent, submit_ts: int, ref_price: float,
+               equity: float) -> tuple[Order, Rejection | None]:
+        """Size, risk-check and enqueue ``intent``; returns the order and why it was refused, if it was."""
         cfg = self.config
         k = self.index[intent.symbol]
         instrument = cfg.instruments[k]
@@ -104,18 +114,38 @@ class SimulatedBroker:
             status=OrderStatus.PENDING, ts_created=submit_ts, limit_price=intent.limit_price,
             stop_price=intent.stop_price, tag=intent.tag,
         )
-        reason = self.risk.check(SizedOrder(intent.symbol, intent.side, qty, ref_price), self)
-        if reason is None and len(self.working) >= cfg.max_working:
-            reason = REJECT_REASONS[REJECT_TOO_MANY_ORDERS]
-        if reason is not None:
-            self._rejects.append((submit_ts, k, 0, int(intent.side)))
-            self.reject_texts.append(reason)
-            return order.with_status(OrderStatus.REJECTED), reason
-        self._next_id += 1
+        refused = self.risk.check(SizedOrder(intent.symbol, intent.side, qty, ref_price), self)
+        if refused is None and len(self.working) >= cfg.max_working:
+            refused = Rejection(RejectCode.TOO_MANY_ORDERS, "max_working_orders",
+                                f"{len(self.working)} orders working, the backtest's max_working_orders is "
+                                f"{cfg.max_working}", float(len(self.working) + 1), float(cfg.max_working))
+        if refused is not None:
+            self._rejects.append((submit_ts, k, REJECT_INTS[refused.code], int(intent.side)))
+            self.reject_texts.append(refused.message)
+            return order.with_status(OrderStatus.REJECTED), refused
         order = order.with_status(OrderStatus.ACCEPTED)
-        eligible = submit_ts + cfg.latency_ns
-        self.working.append(Working(order, order_id, k, eligible, instrument.tick_size))
+        self._enqueue(order, k, submit_ts)
         return order, None
+
+    def flatten(self, submit_ts: int) -> list[Order]:
+        """Market orders closing every position, past the risk rules and the halt (the kill switch's)."""
+        orders = []
+        for k, position in enumerate(self.positions):
+            if position != 0.0:
+                order_id = self._next_id
+                order = Order(
+                    order_id=str(order_id), client_order_id=f"bt-{order_id}", symbol=self.config.symbols[k],
+                    side=Side.SELL if position > 0.0 else Side.BUY, qty=abs(position), order_type=OrderType.MARKET,
+                    status=OrderStatus.ACCEPTED, ts_created=submit_ts, reduce_only=True, tag="kill_switch",
+                )
+                self._enqueue(order, k, submit_ts)
+                orders.append(order)
+        return orders
+
+    def _enqueue(self, order: Order, k: int, submit_ts: int) -> None:
+        self._next_id += 1
+        eligible = submit_ts + self.config.latency_ns
+        self.working.append(Working(order, int(order.order_id), k, eligible, self.config.instruments[k].tick_size))
 
     def cancel(self, client_order_id: str) -> Working | None:
         """Remove the working order with ``client_order_id``; None if it is not working."""

@@ -62,6 +62,10 @@ def run_backtest_command(
     for key, value in result.stats.items():
         table.add_row(key, format_stat(key, value) if not isinstance(value, str) else value)
     console.print(table)
+    trip = result.kill_switch
+    if trip is not None:
+        console.print(f"[bold red]kill switch[/] fired at {trip.time.isoformat()} ({trip.code.value}): {trip.message}",
+                      markup=True, highlight=False)
     for name, path in paths.items():
         console.print(f"{name:8} {path}")
     return 0

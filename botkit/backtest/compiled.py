@@ -10,10 +10,20 @@ from numba.core.errors import NumbaError
 
 from botkit.backtest import _nb
 from botkit.backtest._enums import (
+    A_CASH,
+    A_DAY_OPEN,
+    A_DD_FLOOR,
+    A_FEES,
+    A_PEAK,
+    A_SIZE,
+    A_TRIP_EQUITY,
     C_EQ_BUCKET,
     C_EQUITY,
     C_EXPOSED,
     C_FILLS,
+    C_KS_CODE,
+    C_KS_DAY,
+    C_KS_TS,
     C_NEXT_ORDER,
     C_REJECTS,
     C_SIZE,
@@ -27,9 +37,11 @@ from botkit.backtest._enums import (
     W_INT_COLS,
 )
 from botkit.backtest._kernel_cache import enable_step_cache
-from botkit.backtest.outcome import ReplayOutcome
+from botkit.backtest.outcome import REJECT_CODES, ReplayOutcome
 from botkit.backtest.run_config import RunConfig
 from botkit.core.errors import StrategyError
+from botkit.risk.killswitch import KillSwitchMemory
+from botkit.risk.rejection import Rejection
 from botkit.strategy.compiled import CompiledStep
 
 Chunk = tuple[np.ndarray, np.ndarray]
@@ -71,15 +83,19 @@ class CompiledReplay:
         self._state = compiled.new_state(n_inst)
         self._pos = np.zeros(n_inst)
         self._last = np.zeros(n_inst)
-        self._acct = np.array([config.capital, 0.0])
-        self._wi = np.zeros((config.max_working, W_INT_COLS), dtype=np.int64)
-        self._wf = np.zeros((config.max_working, W_FLOAT_COLS), dtype=np.float64)
+        self._acct = np.zeros(A_SIZE)
+        self._acct[A_CASH] = config.capital
+        self._acct[A_DD_FLOOR] = -np.inf
+        rows = max(config.max_working, n_inst)  # the kill switch's flattening orders always fit
+        self._wi = np.zeros((rows, W_INT_COLS), dtype=np.int64)
+        self._wf = np.zeros((rows, W_FLOAT_COLS), dtype=np.float64)
         self._fi = np.zeros((65_536, F_INT_COLS), dtype=np.int64)
         self._ff = np.zeros((65_536, F_FLOAT_COLS), dtype=np.float64)
         self._ri = np.zeros((256, R_INT_COLS), dtype=np.int64)
         self._counters = np.zeros(C_SIZE, dtype=np.int64)
         self._counters[C_NEXT_ORDER] = 1
         self._counters[C_EQ_BUCKET] = np.iinfo(np.int64).min
+        self._counters[C_KS_DAY] = KillSwitchMemory().day
 
     def run(self, chunks: Iterable[Chunk], progress: Callable[[int], None] | None = None) -> ReplayOutcome:
         """Replay every chunk ``(instrument_index, records)`` in order and return the outcome."""
@@ -96,6 +112,7 @@ class CompiledReplay:
             if progress is not None:
                 progress(len(records))
         counters = self._counters
+        trip = self._kill_switch_trip()
         return ReplayOutcome(
             symbols=self.config.symbols,
             fill_ints=self._fi[: counters[C_FILLS]].copy(),
@@ -103,13 +120,31 @@ class CompiledReplay:
             reject_ints=self._ri[: counters[C_REJECTS]].copy(),
             equity_ts=np.concatenate(eq_ts) if eq_ts else np.zeros(0, np.int64),
             equity=np.concatenate(eq_val) if eq_val else np.zeros(0),
-            cash=float(self._acct[0]),
-            fees=float(self._acct[1]),
+            cash=float(self._acct[A_CASH]),
+            fees=float(self._acct[A_FEES]),
             positions=self._pos.copy(),
             last_prices=self._last.copy(),
             events=events,
             exposed_events=int(counters[C_EXPOSED]),
+            kill_switch=trip,
+            kill_switch_ts=int(counters[C_KS_TS]) if trip is not None else None,
         )
+
+    def _kill_switch_trip(self) -> Rejection | None:
+        """The kernel's trip as the rejection ``KillSwitch`` gives for it (same message and numbers).
+
+        The kernel keeps the memory after the tripping observation; observing the tripping equity
+        again with that memory takes the same branch with the same numbers.
+        """
+        code = int(self._counters[C_KS_CODE])
+        if code == 0:
+            return None
+        memory = KillSwitchMemory(int(self._counters[C_KS_DAY]), float(self._acct[A_DAY_OPEN]),
+                                  float(self._acct[A_PEAK]))
+        trip = self.config.kill_switch(memory).observe(int(self._counters[C_KS_TS]), float(self._acct[A_TRIP_EQUITY]))
+        if trip is None or trip.code is not REJECT_CODES[code]:
+            raise AssertionError(f"kernel kill switch ({REJECT_CODES[code]}) disagrees with botkit.risk.KillSwitch")
+        return trip
 
     def _same_bucket(self, previous_ts: int, next_ts: int) -> bool:
         res = self.config.equity_resolution_ns

@@ -66,7 +66,8 @@ def backtest(
     if compiled is not None:
         outcome = CompiledReplay(config, compiled, cls.__name__).run(stream, progress)
     else:
-        broker = SimulatedBroker(config, RiskEngine(rules_from_limits(spec.risk)))
+        risk = RiskEngine(rules_from_limits(spec.risk), reduce_only=spec.risk.reduce_only)
+        broker = SimulatedBroker(config, risk)
         host = StrategyHost(cls, params, broker)
         outcome = PythonReplay(config, host, broker).run(stream, progress)
     path = "compiled" if compiled is not None else "python"
@@ -107,6 +108,13 @@ def _run_config(spec: BacktestSpec, first: Chunk) -> RunConfig:
         max_position=limit_or_inf(spec.risk.max_position),
         allow_short=spec.risk.allow_short,
         max_working=spec.max_working_orders,
+        max_gross_exposure=limit_or_inf(spec.risk.max_gross_exposure),
+        max_net_exposure=limit_or_inf(spec.risk.max_net_exposure),
+        max_open_orders=spec.risk.max_open_orders,
+        reduce_only=spec.risk.reduce_only,
+        max_daily_loss=limit_or_inf(spec.risk.max_daily_loss),
+        max_drawdown_pct=limit_or_inf(spec.risk.max_drawdown_pct),
+        flatten_on_kill=spec.risk.flatten_on_kill,
     )
 
 

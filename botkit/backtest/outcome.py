@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -22,16 +23,43 @@ from botkit.backtest._enums import (
     R_REASON,
     R_SIDE,
     R_TS,
+    REJECT_DAILY_LOSS,
+    REJECT_HALTED,
+    REJECT_MAX_DRAWDOWN,
+    REJECT_MAX_GROSS_EXPOSURE,
+    REJECT_MAX_NET_EXPOSURE,
+    REJECT_MAX_OPEN_ORDERS,
     REJECT_MAX_ORDER_NOTIONAL,
     REJECT_MAX_ORDER_QTY,
     REJECT_MAX_POSITION,
     REJECT_NO_SHORT,
     REJECT_QTY_ZERO,
+    REJECT_REDUCE_ONLY,
     REJECT_TOO_MANY_ORDERS,
 )
+from botkit.risk.rejection import RejectCode, Rejection
 
 LIQUIDITY_NAMES = ["maker", "taker"]  # indexed by the kernels' liquidity codes
 assert LIQUIDITY_NAMES.index("maker") == LIQUIDITY_MAKER and LIQUIDITY_NAMES.index("taker") == LIQUIDITY_TAKER
+
+REJECT_CODES = {
+    REJECT_QTY_ZERO: RejectCode.QTY_ZERO,
+    REJECT_MAX_ORDER_QTY: RejectCode.MAX_ORDER_QTY,
+    REJECT_MAX_ORDER_NOTIONAL: RejectCode.MAX_ORDER_NOTIONAL,
+    REJECT_MAX_POSITION: RejectCode.MAX_POSITION,
+    REJECT_NO_SHORT: RejectCode.NO_SHORT,
+    REJECT_TOO_MANY_ORDERS: RejectCode.TOO_MANY_ORDERS,
+    REJECT_MAX_GROSS_EXPOSURE: RejectCode.MAX_GROSS_EXPOSURE,
+    REJECT_MAX_NET_EXPOSURE: RejectCode.MAX_NET_EXPOSURE,
+    REJECT_MAX_OPEN_ORDERS: RejectCode.MAX_OPEN_ORDERS,
+    REJECT_REDUCE_ONLY: RejectCode.REDUCE_ONLY,
+    REJECT_HALTED: RejectCode.HALTED,
+    REJECT_DAILY_LOSS: RejectCode.DAILY_LOSS,
+    REJECT_MAX_DRAWDOWN: RejectCode.MAX_DRAWDOWN,
+}
+"""The kernels' integer reasons as the stable codes of ``botkit.risk``."""
+REJECT_INTS = {code: number for number, code in REJECT_CODES.items()}
+"""A ``Rejection``'s code as the integer the rejection log holds (the Python path writes the same log)."""
 
 REJECT_REASONS = {
     REJECT_QTY_ZERO: "quantity is zero after sizing and lot rounding",
@@ -39,8 +67,27 @@ REJECT_REASONS = {
     REJECT_MAX_ORDER_NOTIONAL: "order notional above risk.max_order_notional",
     REJECT_MAX_POSITION: "position would exceed risk.max_position",
     REJECT_NO_SHORT: "order would open a short position and risk.allow_short is false",
-    REJECT_TOO_MANY_ORDERS: "too many working orders",
+    REJECT_TOO_MANY_ORDERS: "too many working orders (max_working_orders)",
+    REJECT_MAX_GROSS_EXPOSURE: "gross exposure would exceed risk.max_gross_exposure",
+    REJECT_MAX_NET_EXPOSURE: "net exposure would exceed risk.max_net_exposure",
+    REJECT_MAX_OPEN_ORDERS: "risk.max_open_orders orders already working",
+    REJECT_REDUCE_ONLY: "risk.reduce_only is set and the order does not reduce the position",
+    REJECT_HALTED: "trading is halted: the kill switch fired",
 }
+"""What the compiled path says about a rejection (the Python path keeps each rule's own message)."""
+
+
+class KillSwitchTrip(NamedTuple):
+    """When the kill switch fired (ns, the time the strategy saw the event), why (a ``RejectCode``), and its message."""
+
+    ts: int
+    code: RejectCode
+    message: str
+
+    @property
+    def time(self) -> pd.Timestamp:
+        """``ts`` as a UTC timestamp."""
+        return pd.Timestamp(self.ts, unit="ns", tz="UTC")
 
 
 @dataclass
@@ -60,6 +107,17 @@ class ReplayOutcome:
     events: int
     exposed_events: int
     reject_texts: list[str] | None = None
+    kill_switch: Rejection | None = None
+    """Why the kill switch fired (DAILY_LOSS or MAX_DRAWDOWN), None if it did not."""
+    kill_switch_ts: int | None = None
+    """When it fired (ns): the time the strategy saw the event whose equity tripped it."""
+
+    @property
+    def kill_switch_trip(self) -> KillSwitchTrip | None:
+        """The kill switch's trip, None if it did not fire."""
+        if self.kill_switch is None or self.kill_switch_ts is None:
+            return None
+        return KillSwitchTrip(self.kill_switch_ts, self.kill_switch.code, self.kill_switch.message)
 
     @property
     def final_equity(self) -> float:
@@ -83,7 +141,7 @@ class ReplayOutcome:
         )
 
     def rejections_frame(self) -> pd.DataFrame:
-        """Rejected intents: ts (ns), symbol, side, reason."""
+        """Rejected intents: ts (ns), symbol, side, code (a ``RejectCode`` value), reason (for people)."""
         ints = self.reject_ints
         symbols = np.array(self.symbols, dtype=object)
         return pd.DataFrame(
@@ -91,6 +149,7 @@ class ReplayOutcome:
                 "ts": ints[:, R_TS].astype(np.int64),
                 "symbol": symbols[ints[:, R_INST]] if len(ints) else np.array([], dtype=object),
                 "side": ints[:, R_SIDE].astype(np.int64),
+                "code": np.array([REJECT_CODES[int(r)].value for r in ints[:, R_REASON]], dtype=object),
                 "reason": self.reject_texts
                 if self.reject_texts is not None
                 else [REJECT_REASONS[int(r)] for r in ints[:, R_REASON]],

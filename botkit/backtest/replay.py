@@ -19,18 +19,26 @@ from botkit.backtest.strategy_host import StrategyHost
 from botkit.core.errors import StrategyError
 from botkit.model.events import Bar, Quote, Trade
 from botkit.model.orders import OrderType
+from botkit.risk.killswitch import KillSwitch
 
 Chunk = tuple[np.ndarray, np.ndarray]
 _SLICE = 16_384
 
 
 class PythonReplay:
-    """Replays chunks of events through a plain ``Strategy`` instance, one hook call per event."""
+    """Replays chunks of events through a plain ``Strategy`` instance, one hook call per event.
+
+    The kill switch observes each event's equity after marking, at the time the strategy sees the
+    event; when it fires, working orders are canceled, positions flattened if configured, the risk
+    engine halted, and the strategy is not called again (except ``on_stop``).
+    """
 
     def __init__(self, config: RunConfig, host: StrategyHost, broker: SimulatedBroker) -> None:
         self.config = config
         self.host = host
         self.broker = broker
+        self.kill_switch = config.kill_switch()
+        self._watching: KillSwitch | None = self.kill_switch if self.kill_switch.enabled else None
         self._eq_ts: list[int] = []
         self._eq_val: list[float] = []
         self._bucket: int | None = None
@@ -64,7 +72,23 @@ class PythonReplay:
             events=self._events,
             exposed_events=self._exposed,
             reject_texts=broker.reject_texts,
+            kill_switch=self.kill_switch.tripped,
+            kill_switch_ts=self.kill_switch.tripped_ns,
         )
+
+    def _observe(self, now: int, equity: float) -> None:
+        """Feed the kill switch one event's equity; when it trips, stop trading."""
+        assert self._watching is not None
+        trip = self._watching.observe(now, equity)
+        if trip is None:
+            return
+        self._watching = None
+        broker = self.broker
+        broker.risk.halt(trip.message)
+        broker.cancel_all(None)
+        self.host.halt()
+        if self.config.flatten_on_kill:
+            broker.flatten(now)
 
     def _record(self, ts: int, k: int, price: float) -> float:
         broker = self.broker
@@ -107,7 +131,10 @@ class PythonReplay:
                 broker.match(k, ts, lambda w, o=o, h=h, lo=lo: self._bar_price(w, o, h, lo))
                 host.deliver_fills(ts)
             equity = self._record(ts, k, c)
-            host.handle(on_bar, Bar(ts, symbols[k], o, h, lo, c, v), ts + interval, k, c, equity)
+            if self._watching is not None:
+                self._observe(ts + interval, equity)
+            if not host.halted:
+                host.handle(on_bar, Bar(ts, symbols[k], o, h, lo, c, v), ts + interval, k, c, equity)
 
     def _run_bars_one_symbol(self, records: np.ndarray) -> None:
         """``_run_bars`` for one symbol with ``_record`` and ``host.handle`` written out: the hot spot."""
@@ -119,6 +146,7 @@ class PythonReplay:
         append_ts, append_equity = self._eq_ts.append, self._eq_val.append
         columns = [records[name].tolist() for name in ("ts", "open", "high", "low", "close", "volume")]
         exposed = 0
+        watching = self._watching is not None
         for ts, o, h, lo, c, v in zip(*columns, strict=True):
             if timers and timers[0][0] <= ts:
                 host.fire_timers(ts)
@@ -132,6 +160,11 @@ class PythonReplay:
                 exposed += 1
             append_ts(ts)
             append_equity(equity)
+            if watching:
+                self._observe(ts + interval, equity)
+                watching = self._watching is not None
+            if host.halted:
+                continue
             host.now_ns, host.ref_price, host.event_equity = ts + interval, c, equity
             bar = Bar(ts, symbol, o, h, lo, c, v)
             try:
@@ -172,7 +205,10 @@ class PythonReplay:
                 broker.match_tick(k, ts, price, size, price, size, shared=True)
                 host.deliver_fills(ts)
             equity = self._record(ts, k, price)
-            host.handle(on_trade, Trade(ts, symbols[k], price, size, side), ts, k, price, equity)
+            if self._watching is not None:
+                self._observe(ts, equity)
+            if not host.halted:
+                host.handle(on_trade, Trade(ts, symbols[k], price, size, side), ts, k, price, equity)
 
     def _run_quotes(self, inst: np.ndarray, records: np.ndarray) -> None:
         symbols = self.config.symbols
@@ -189,7 +225,9 @@ class PythonReplay:
                 host.deliver_fills(ts)
             mid = (bid + ask) / 2.0
             equity = self._record(ts, k, mid)
-            quote = Quote(ts, symbols[k], bid, bid_size, ask, ask_size)
-            host.handle(on_quote, quote, ts, k, mid, equity)
+            if self._watching is not None:
+                self._observe(ts, equity)
+            if not host.halted:
+                host.handle(on_quote, Quote(ts, symbols[k], bid, bid_size, ask, ask_size), ts, k, mid, equity)
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from botkit.backtest._svg import Line, Marker, line_chart, series_arrays
+from botkit.backtest.outcome import KillSwitchTrip
 
 DEFAULT_CONVENTIONS_NOTE = (
     "Trades count closed round trips: a round trip runs from flat to flat on one symbol, and a "
@@ -56,7 +57,8 @@ svg.chart{width:100%;height:auto;display:block}
 .equity,.price,.drawdown{fill:none;stroke-width:1.2}
 .equity{stroke:#2f6fdf}.price{stroke:#3b4252}.drawdown{stroke:#c0392b}
 .drawdown.area{fill:#c0392b;fill-opacity:.18;stroke:none}
-.marker.entry{fill:#1e9e55}.marker.exit{fill:#d0342c}
+.marker.entry{fill:#1e9e55}.marker.exit{fill:#d0342c}.marker.kill{fill:#111;stroke:#fff;stroke-width:1}
+.alert{color:#8a1c14;background:#fdecea;border-left:3px solid #c0392b;padding:6px 10px}
 .note{color:#3b4252;border-left:3px solid #c9d0db;padding-left:10px}
 """
 
@@ -70,12 +72,14 @@ def write_report(
     trades: pd.DataFrame,
     prices: Mapping[str, pd.Series],
     conventions_note: str = DEFAULT_CONVENTIONS_NOTE,
+    kill_switch: KillSwitchTrip | None = None,
 ) -> Path:
     """Write the run's ``report.html`` to ``path`` (parent folders are created) and return it.
 
     ``stats`` is :func:`botkit.backtest.stats.compute_stats`'s result, ``equity`` the equity
     curve with a UTC DatetimeIndex, ``trades`` the closed round trips, ``prices`` symbol -> last
-    prices (a time-indexed series) to draw with the trades' entries (▲) and exits (▼).
+    prices (a time-indexed series) to draw with the trades' entries (▲) and exits (▼),
+    ``kill_switch`` the kill switch's trip, if it fired (a notice, and ◆ on the equity chart).
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -86,6 +90,7 @@ def write_report(
         trades=trades,
         prices=prices,
         conventions_note=conventions_note,
+        kill_switch=kill_switch,
     )
     target.write_text(text, encoding="utf-8")
     return target
@@ -99,6 +104,7 @@ def render_report(
     trades: pd.DataFrame,
     prices: Mapping[str, pd.Series],
     conventions_note: str = DEFAULT_CONVENTIONS_NOTE,
+    kill_switch: KillSwitchTrip | None = None,
 ) -> str:
     """The text of the report that :func:`write_report` writes, for notebooks and tests."""
     esc = html.escape
@@ -108,11 +114,12 @@ def render_report(
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{esc(title)}</title><style>{_CSS}</style></head><body>",
-        f'<header><h1>{esc(title)}</h1><p class="sub">{esc(period)}</p></header>',
+        f'<header><h1>{esc(title)}</h1><p class="sub">{esc(period)}</p>{_kill_switch_notice(kill_switch)}</header>',
         "<section><h2>Statistics</h2>",
         _stats_table(stats),
         "</section><section><h2>Equity</h2>",
-        line_chart([Line(x, y, "equity")], label="equity curve", y_format=_axis_number),
+        line_chart([Line(x, y, "equity")], label="equity curve", y_format=_axis_number,
+                   markers=_kill_switch_marker(kill_switch, x, y)),
         "</section><section><h2>Drawdown</h2>",
         line_chart(
             [Line(x, _drawdown(y), "drawdown", fill_to_zero=True)],
@@ -146,6 +153,22 @@ def format_stat(key: str, value: object) -> str:
     if key in SECONDS_STATS:
         return _format_seconds(number)
     return _plain_number(number)
+
+
+def _kill_switch_notice(trip: KillSwitchTrip | None) -> str:
+    """A line saying when and why the kill switch fired; nothing if it did not."""
+    if trip is None:
+        return ""
+    text = f"Kill switch fired at {trip.time.isoformat()} ({trip.code.value}): {trip.message}"
+    return f'<p class="alert">{html.escape(text)}</p>'
+
+
+def _kill_switch_marker(trip: KillSwitchTrip | None, x: np.ndarray, y: np.ndarray) -> list[Marker]:
+    """◆ on the equity curve where the kill switch fired (at the last equity point up to then)."""
+    if trip is None or len(x) == 0:
+        return []
+    at = max(0, int(np.searchsorted(x, trip.ts, side="right")) - 1)
+    return [Marker(trip.ts, float(y[at]), "kill", f"kill switch ({trip.code.value}), {trip.time.isoformat()}")]
 
 
 def _stats_table(stats: Mapping[str, float | int | str]) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from botkit.backtest.outcome import ReplayOutcome
+from botkit.backtest.outcome import KillSwitchTrip, ReplayOutcome
 from botkit.backtest.report import write_report
 from botkit.backtest.spec import BacktestSpec
 from botkit.backtest.stats import compute_stats, stats_to_json
@@ -19,7 +19,11 @@ from botkit.portfolio.round_trips import round_trips
 
 @dataclass
 class BacktestResult:
-    """The outcome of ``botkit.backtest``: ``stats`` (dict), ``trades``, ``fills``, ``equity`` (pandas)."""
+    """The outcome of ``botkit.backtest``: ``stats`` (dict), ``trades``, ``fills``, ``equity`` (pandas).
+
+    ``rejections`` has one row per refused intent (``code`` is a ``botkit.risk.rejection.RejectCode``
+    value); ``kill_switch`` says when and why the kill switch fired, None if it did not.
+    """
 
     spec: BacktestSpec
     stats: dict[str, Any]
@@ -29,6 +33,7 @@ class BacktestResult:
     equity: pd.Series
     prices: dict[str, pd.Series]
     engine: str
+    kill_switch: KillSwitchTrip | None = None
 
     @classmethod
     def from_outcome(
@@ -48,7 +53,10 @@ class BacktestResult:
         stats["rejected_orders"] = len(outcome.reject_ints)
         stats["open_positions"] = int((outcome.positions != 0).sum())
         stats["engine"] = engine
-        return cls(spec, stats, trades, fills, outcome.rejections_frame(), equity, prices, engine)
+        trip = outcome.kill_switch_trip
+        if trip is not None:
+            stats["kill_switch"] = f"{trip.code.value} at {trip.time.isoformat()}"
+        return cls(spec, stats, trades, fills, outcome.rejections_frame(), equity, prices, engine, trip)
 
     @property
     def title(self) -> str:
@@ -83,7 +91,7 @@ class BacktestResult:
         target = Path(path) if path is not None else Path(tempfile.mkdtemp(prefix="botkit-")) / "report.html"
         write_report(
             target, title=self.title, stats=self.stats, equity=self.equity, trades=self.trades,
-            prices=self.prices,
+            prices=self.prices, kill_switch=self.kill_switch,
         )
         _show_in_notebook(target)
         return target

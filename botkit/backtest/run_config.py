@@ -14,6 +14,10 @@ from botkit.backtest._enums import (
     KernelConfig,
 )
 from botkit.model.instruments import Instrument
+from botkit.risk.killswitch import KillSwitch, KillSwitchMemory
+
+NO_ORDER_LIMIT = np.iinfo(np.int64).max
+"""``max_open_orders`` as the kernels read it when there is no limit."""
 
 SIZING_MODES = {
     "fixed_quantity": SIZING_FIXED_QUANTITY,
@@ -43,11 +47,27 @@ class RunConfig:
     max_position: float = math.inf
     allow_short: bool = True
     max_working: int = 1024
+    max_gross_exposure: float = math.inf
+    max_net_exposure: float = math.inf
+    max_open_orders: int | None = None
+    reduce_only: bool = False
+    max_daily_loss: float = math.inf
+    max_drawdown_pct: float = math.inf
+    flatten_on_kill: bool = False
 
     @property
     def symbols(self) -> tuple[str, ...]:
         """Symbols in replay order; an event's instrument index points into this."""
         return tuple(i.symbol for i in self.instruments)
+
+    @property
+    def kill_switch_enabled(self) -> bool:
+        """Whether ``max_daily_loss`` or ``max_drawdown_pct`` is set."""
+        return self.max_daily_loss < math.inf or self.max_drawdown_pct < math.inf
+
+    def kill_switch(self, memory: KillSwitchMemory | None = None) -> KillSwitch:
+        """The run's kill switch (both paths judge equity with the same limits)."""
+        return KillSwitch(_none_if_inf(self.max_daily_loss), _none_if_inf(self.max_drawdown_pct), memory)
 
     @property
     def sizing_mode(self) -> int:
@@ -71,6 +91,14 @@ class RunConfig:
             max_position=self.max_position,
             allow_short=self.allow_short,
             max_working=self.max_working,
+            max_gross_exposure=self.max_gross_exposure,
+            max_net_exposure=self.max_net_exposure,
+            max_open_orders=NO_ORDER_LIMIT if self.max_open_orders is None else self.max_open_orders,
+            reduce_only=self.reduce_only,
+            kill_switch=self.kill_switch_enabled,
+            max_daily_loss=self.max_daily_loss,
+            max_drawdown_pct=self.max_drawdown_pct,
+            flatten_on_kill=self.flatten_on_kill,
         )
 
     def tick_sizes(self) -> np.ndarray:
@@ -80,3 +108,7 @@ class RunConfig:
     def lot_sizes(self) -> np.ndarray:
         """Lot size per instrument."""
         return np.array([i.lot_size for i in self.instruments], dtype=np.float64)
+
+
+def _none_if_inf(value: float) -> float | None:
+    return None if value == math.inf else value

@@ -9,8 +9,9 @@ from typing import Any
 from botkit.backtest.broker import SimulatedBroker, Working
 from botkit.core.errors import StrategyError
 from botkit.model.enums import OrderType, Side
-from botkit.model.order_events import OrderCanceled, OrderFilled, OrderRejected
+from botkit.model.order_events import OrderCanceled, OrderFilled
 from botkit.model.orders import Order, OrderIntent
+from botkit.risk.rejection import rejected_event
 from botkit.strategy.base import Strategy, StrategyParams
 from botkit.strategy.context import TimerFired
 
@@ -18,7 +19,12 @@ _MAX_ROUNDS = 100
 
 
 class StrategyHost:
-    """The backtest's ``StrategyContext``: routes a strategy's orders to the simulated broker."""
+    """The backtest's ``StrategyContext``: routes a strategy's orders to the simulated broker.
+
+    Once ``halt`` is called (the kill switch fired) the strategy is called again only for
+    ``on_stop``, as the live engine calls a halted strategy no more; what it still submits is
+    refused by the halted risk engine.
+    """
 
     def __init__(self, cls: type[Strategy[Any]], params: StrategyParams, broker: SimulatedBroker) -> None:
         self.broker = broker
@@ -32,6 +38,7 @@ class StrategyHost:
         self.timers: list[tuple[int, int, str]] = []
         self._timer_seq = 0
         self.deferred: list[tuple[str, Any]] = []
+        self.halted = False
 
     # --- engine side ---------------------------------------------------------------------------
     def hook(self, name: str) -> Callable[[Any], Any]:
@@ -45,6 +52,13 @@ class StrategyHost:
     def run_stop(self) -> None:
         """Run ``on_stop``."""
         self._call(self.strategy.on_stop, None, "on_stop")
+
+    def halt(self) -> None:
+        """Call the strategy no more (except ``on_stop``); events it was still due are dropped."""
+        self.halted = True
+        self.deferred = []
+        self.timers.clear()  # in place: the replay loops hold this list
+        self.broker.new_fills = []
 
     def handle(self, hook: Callable[[Any], Any], event: Any, now: int, k: int, ref: float, equity: float) -> None:
         """Call ``hook(event)`` with the context set to the event; then deliver deferred events."""
@@ -68,6 +82,8 @@ class StrategyHost:
     def deliver_fills(self, ts: int) -> None:
         """Call ``on_order_filled`` for the fills of the event just matched."""
         fills, self.broker.new_fills = self.broker.new_fills, []
+        if self.halted:
+            return
         for w, fill in fills:
             event = OrderFilled(ts, w.order, fill)
             self.handle(self.strategy.on_order_filled, event, ts, w.inst, fill.price, self.broker.equity())
@@ -99,6 +115,9 @@ class StrategyHost:
             self._submit(intent)
 
     def _flush(self) -> None:
+        if self.halted:
+            self.deferred = []
+            return
         for _ in range(_MAX_ROUNDS):
             deferred, self.deferred = self.deferred, []
             for kind, event in deferred:
@@ -114,9 +133,9 @@ class StrategyHost:
             raise StrategyError(self.name, "order", intent, f"unknown symbol {intent.symbol!r}; trading {known}")
         k = self.broker.index[intent.symbol]
         ref = self.ref_price if k == self.event_instrument else self.broker.last[k]
-        order, reason = self.broker.submit(intent, self.now_ns, ref, self.event_equity)
-        if reason is not None:
-            self.deferred.append(("rejected", OrderRejected(self.now_ns, intent, reason)))
+        order, refused = self.broker.submit(intent, self.now_ns, ref, self.event_equity)
+        if refused is not None:
+            self.deferred.append(("rejected", rejected_event(self.now_ns, intent, refused)))
         return order.client_order_id
 
     def _cancel_events(self, canceled: list[Working]) -> None:

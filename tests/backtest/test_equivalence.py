@@ -3,8 +3,9 @@
 Random price paths, strategy params and spec settings (fees, slippage, latency, sizing, risk)
 drive ``botkit.backtest`` with ``engine="compiled"`` and ``engine="python"`` and the pure-Python
 reference in tests/backtest/reference. Every fill (ts, symbol, side, qty, price, fee, liquidity),
-every rejection (ts, symbol, side), the number of closed round trips, the equity per event and the
-final equity must agree (floats to 1e-9 relative), as docs/backtesting.md requires.
+every rejection (ts, symbol, side, code), the kill switch's trip (ts, code), the number of closed
+round trips, the equity per event and the final equity must agree (floats to 1e-9 relative), as
+docs/backtesting.md requires.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ def to_frame(events: list[Any]) -> pd.DataFrame:
     df["ts"] = df["ts"].astype("int64")
     for c in cols[1:]:
         df[c] = df[c].astype("float64")
+    if isinstance(events[0], Trade):
+        df["side"] = 1  # the aggressor's side: botkit's trades carry it, the fill model ignores it
     return df
 
 
@@ -98,9 +101,14 @@ def gen_bars(
 # Running and comparing
 
 
-def run_reference(spec: dict[str, Any], data: dict[str, list[Any]]):
+# the reference's rejection reasons that are spelled differently from botkit's RejectCode values
+REFERENCE_CODES = {"zero_quantity": "qty_zero", "allow_short": "no_short"}
+
+
+def run_reference(spec: dict[str, Any], data: dict[str, list[Any]], strategy: Any = None):
     cfg, kind, symbols = config_from_spec(spec)
-    strategy = make_strategy(spec["strategy"], dict(spec.get("params", {})))
+    if strategy is None:
+        strategy = make_strategy(spec["strategy"], dict(spec.get("params", {})))
     return run_backtest(data, kind, strategy, cfg, symbols=symbols)
 
 
@@ -170,12 +178,15 @@ def diff_fills(ref: list[tuple], eng: list[tuple], engine: str) -> str | None:
     return None
 
 
-def compare(spec: dict[str, Any], data: dict[str, list[Any]]) -> None:
-    ref = run_reference(spec, data)
+def compare(spec: dict[str, Any], data: dict[str, list[Any]], reference_strategy: Any = None) -> list[Any]:
+    """Run the reference and both engines; fail unless they agree. Returns the engines' results."""
+    ref = run_reference(spec, data, reference_strategy)
     rf = ref_fills(ref)
     problems = []
+    results = []
     for engine in ENGINES:
         res = run_engine(spec, data, engine)
+        results.append(res)
         ef = engine_fills(res)
         d = diff_fills(rf, ef, engine)
         if d:
@@ -186,10 +197,13 @@ def compare(spec: dict[str, Any], data: dict[str, list[Any]]) -> None:
         fe = float(res.stats["final_equity"])
         if not close(fe, ref.final_equity):
             problems.append(f"{engine}: final_equity {fe!r} != reference {ref.final_equity!r}")
-        rej = [(int(r.ts), str(r.symbol), int(r.side)) for r in res.rejections.itertuples(index=False)]
-        rrej = [(r.ts, r.symbol, r.side) for r in ref.rejections]
+        rej = [(int(r.ts), str(r.symbol), int(r.side), r.code) for r in res.rejections.itertuples(index=False)]
+        rrej = [(r.ts, r.symbol, r.side, REFERENCE_CODES.get(r.reason, r.reason)) for r in ref.rejections]
         if rej != rrej:
-            problems.append(f"{engine}: rejections (ts, symbol, side) {rej[:5]}... != reference {rrej[:5]}...")
+            problems.append(f"{engine}: rejections (ts, symbol, side, code) {rej[:5]}... != reference {rrej[:5]}...")
+        trip = None if res.kill_switch is None else (res.kill_switch.ts, res.kill_switch.code)
+        if trip != ref.kill_switch:
+            problems.append(f"{engine}: kill switch {trip} != reference {ref.kill_switch}")
         eq = [float(x) for x in res.equity.to_numpy()]
         req = [e for _, e in ref.equity]
         if len(eq) != len(req):
@@ -201,6 +215,7 @@ def compare(spec: dict[str, Any], data: dict[str, list[Any]]) -> None:
                     break
     if problems:
         pytest.fail(describe(spec, data) + "\n" + "\n".join(problems), pytrace=False)
+    return results
 
 
 # --------------------------------------------------------------------------------------------
@@ -253,6 +268,20 @@ def settings_spec(draw, kind: str = "bars") -> dict[str, Any]:
         risk["max_order_qty"] = draw(st.sampled_from([0.5, 1.0, 3.0, 100.0]))
     if draw(st.integers(0, 4)) == 0:
         risk["max_order_notional"] = draw(st.sampled_from([50.0, 500.0, 5000.0]))
+    if draw(st.integers(0, 5)) == 0:
+        risk["max_gross_exposure"] = draw(st.sampled_from([100.0, 1000.0, 20_000.0]))
+    if draw(st.integers(0, 5)) == 0:
+        risk["max_net_exposure"] = draw(st.sampled_from([100.0, 1000.0, 20_000.0]))
+    if draw(st.integers(0, 5)) == 0:
+        risk["max_open_orders"] = draw(st.integers(1, 3))
+    if draw(st.integers(0, 12)) == 0:
+        risk["reduce_only"] = True
+    if draw(st.integers(0, 4)) == 0:
+        risk["max_daily_loss"] = draw(st.sampled_from([1.0, 5.0, 20.0, 100.0]))
+    if draw(st.integers(0, 4)) == 0:
+        risk["max_drawdown_pct"] = draw(st.sampled_from([0.05, 0.5, 2.0, 10.0]))
+    if ("max_daily_loss" in risk or "max_drawdown_pct" in risk) and draw(st.booleans()):
+        risk["flatten_on_kill"] = True
     return {
         "name": "eq",
         "capital": 10_000.0,

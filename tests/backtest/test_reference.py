@@ -557,35 +557,38 @@ def test_risk_max_order_notional_uses_the_reference_price():
     assert [f.qty for f in res.fills] == [1.0]
 
 
-def test_risk_max_position_counts_working_orders():
-    # b0: buy 2 (working), buy 2 -> |0 + 2 + 2| = 4 > 3 rejected, sell 5 -> |0 + 2 - 5| = 3 ok.
-    # b1 (after both fill: position -3): buy 6 -> |-3 + 6| = 3 ok... then b1 buy 1 more:
-    # |-3 + 6 + 1| = 4 > 3 rejected.
+def test_risk_max_position_counts_working_orders_on_the_orders_side_only():
+    # b0: buy 2 (working) ok; buy 2 -> |0 + 2 + 2| = 4 > 3 rejected; sell 5 -> |0 - 5| = 5 > 3
+    # rejected: the working buy makes no room for a sell (netted it would be |2 - 5| = 3);
+    # sell 3 -> |0 - 3| = 3 ok. Both fill at b1: position 2 - 3 = -1.
+    # b1: buy 4 -> |-1 + 4| = 3 ok; buy 1 -> |-1 + 4 + 1| = 4 > 3 rejected.
     res, _ = run(
-        {("AAA", 0): [buy(2.0), buy(2.0), sell(5.0)], ("AAA", 1): [buy(6.0), buy(1.0)]},
+        {("AAA", 0): [buy(2.0), buy(2.0), sell(5.0), sell(3.0)], ("AAA", 1): [buy(4.0), buy(1.0)]},
         BARS,
         max_position=3.0,
     )
-    assert reasons(res) == ["max_position", "max_position"]
-    assert [(f.side, f.qty) for f in res.fills] == [(1, 2.0), (-1, 5.0), (1, 6.0)]
+    assert reasons(res) == ["max_position", "max_position", "max_position"]
+    assert [(f.side, f.qty) for f in res.fills] == [(1, 2.0), (-1, 3.0), (1, 4.0)]
 
 
 def test_risk_allow_short_false():
-    # flat: sell 1 -> -1 < 0 rejected. buy 2 then sell 2 (0 + 2 - 2 = 0) ok; sell 1 more -> -1.
-    res, _ = run({("AAA", 0): [sell(1.0), buy(2.0), sell(2.0), sell(1.0)]}, BARS, allow_short=False)
-    assert reasons(res) == ["allow_short", "allow_short"]
+    # b0 (flat): sell 1 -> -1 < 0 rejected; buy 2 ok; sell 2 -> 0 - 2 < 0 rejected: the working buy
+    # may still be canceled, so it does not count for a sell. b1 (long 2): sell 2 -> 0 ok; sell 1
+    # more -> 2 - 2 - 1 = -1 rejected.
+    res, _ = run(
+        {("AAA", 0): [sell(1.0), buy(2.0), sell(2.0)], ("AAA", 1): [sell(2.0), sell(1.0)]}, BARS, allow_short=False
+    )
+    assert reasons(res) == ["allow_short", "allow_short", "allow_short"]
     assert [(f.side, f.qty) for f in res.fills] == [(1, 2.0), (-1, 2.0)]
     assert res.trades == 1
 
 
 def test_risk_rules_run_in_order_first_objection_wins():
     cfg = dict(max_order_qty=5.0, max_order_notional=100.0, max_position=3.0, allow_short=False)
-    # qty 10: fails all four; the first, max_order_qty, rejects.
-    # qty -> sell 4 (notional 400 > 100): max_order_notional.
-    # buy 1 (100 ok), then... position check: buy 0.5 + buy 1 ok, sell 1 is fine, sell 2 short.
-    res, _ = run({("AAA", 0): [sell(10.0), sell(4.0), buy(1.0), sell(1.0), sell(0.5)]}, BARS, **cfg)
-    # sell 10 -> max_order_qty; sell 4 -> notional 400 > 100; buy 1 ok;
-    # sell 1 -> 0 + 1 - 1 = 0 ok; sell 0.5 -> -0.5: allow_short.
+    # sell 10: fails all four; the first, max_order_qty, rejects. sell 4: notional 400 > 100.
+    # buy 1 (notional 100) ok. sell 0.5: 0 - 0.5 (the working buy does not count for a sell) is
+    # short: allow_short.
+    res, _ = run({("AAA", 0): [sell(10.0), sell(4.0), buy(1.0), sell(0.5)]}, BARS, **cfg)
     assert reasons(res) == ["max_order_qty", "max_order_notional", "allow_short"]
     res, _ = run({("AAA", 0): [buy(0.75), buy(0.75), buy(0.75), buy(0.75), buy(0.75)]}, BARS, **cfg)
     # 0.75, 1.5, 2.25, 3.0 ok; 3.75 > 3: max_position

@@ -284,3 +284,18 @@ def test_empty_run_still_renders(tmp_path: Path) -> None:
     check_html(text)
     assert "no data" in text and "No closed round trips." in text
     assert "Custom note &lt;b&gt;escaped&lt;/b&gt;." in text
+
+
+def test_kill_switch_notice_is_escaped_and_marked_on_the_equity_chart(run: dict[str, object], tmp_path: Path) -> None:
+    from botkit.backtest.outcome import KillSwitchTrip
+    from botkit.risk.rejection import RejectCode
+
+    trip = KillSwitchTrip(T0 + 50 * 3600 * S + 1, RejectCode.MAX_DRAWDOWN, "kill switch: drawdown <5%> & more")
+    text = write_report(tmp_path / "r.html", title="t", kill_switch=trip, **run).read_text()  # type: ignore[arg-type]
+    checker = check_html(text)
+    notice = "Kill switch fired at 2024-01-03T02:00:00.000000001+00:00 (max_drawdown): kill switch: drawdown <5%>"
+    assert notice in "".join(checker.text)
+    assert "<5%>" not in text
+    assert text.count('class="marker kill"') == 1
+    no_trip = write_report(tmp_path / "n.html", title="t", **run).read_text()  # type: ignore[arg-type]
+    assert "marker kill" not in no_trip and "Kill switch" not in no_trip

@@ -62,7 +62,7 @@ async def test_the_collar_is_judged_against_the_reference_at_send_time():
 
 async def test_an_order_that_still_passes_is_sent():
     refs = {"BTCUSD": 100.0}
-    dispatch, seen = dispatcher(RiskEngine([], [price_collar(50, refs.get)]), MarketState(LiveClock()))
+    dispatch, _ = dispatcher(RiskEngine([], [price_collar(50, refs.get)]), MarketState(LiveClock()))
     order = dispatch.executor.prepare(OrderIntent("BTCUSD", Side.BUY, 1.0, OrderType.LIMIT, limit_price=100.2))
     dispatch.put(("submit", order.client_order_id))
     dispatch.put(None)

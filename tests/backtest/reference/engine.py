@@ -17,10 +17,13 @@ marked "CONVENTION" so the lead can check them against the engine:
   already been used up by earlier orders of the same event; it then stays triggered.
 - A position is flat when it is exactly 0.0, an order is done when its remaining quantity is
   exactly 0.0 (no epsilon anywhere).
-- Risk checks recompute "position + working orders" from the current working orders (remaining
-  quantities, summed in submission order) every time: no running totals.
-- An intent with a quantity <= 0 (after sizing and rounding) is rejected with reason
-  ``zero_quantity`` before the risk rules run.
+- Risk checks recompute "position + working orders on the order's side" from the current working
+  orders (remaining quantities, summed in submission order) every time: no running totals.
+- After a halt, then ``reduce_only``, an intent with a quantity <= 0 (after sizing and rounding) is
+  rejected with reason ``zero_quantity`` before the risk rules run.
+- The kill switch judges the equity of every event right after marking, at the time the strategy
+  sees the event (``ctx.now()``); the UTC day of that time picks the day's opening equity. Once it
+  fires the strategy is never called again.
 """
 
 from __future__ import annotations
@@ -84,8 +87,16 @@ class Config:
     max_order_notional: float | None = None
     max_position: float | None = None
     allow_short: bool = True
+    max_gross_exposure: float | None = None
+    max_net_exposure: float | None = None
+    max_open_orders: int | None = None
+    reduce_only: bool = False
+    max_daily_loss: float | None = None
+    max_drawdown_pct: float | None = None
+    flatten_on_kill: bool = False
 
 
+NS_PER_DAY = 86_400 * 10**9
 _UNITS = {
     "ns": 1,
     "us": 10**3,
@@ -139,6 +150,13 @@ def config_from_spec(spec: dict[str, Any]) -> tuple[Config, str, list[str]]:
         max_order_notional=risk.get("max_order_notional"),
         max_position=risk.get("max_position"),
         allow_short=bool(risk.get("allow_short", True)),
+        max_gross_exposure=risk.get("max_gross_exposure"),
+        max_net_exposure=risk.get("max_net_exposure"),
+        max_open_orders=risk.get("max_open_orders"),
+        reduce_only=bool(risk.get("reduce_only", False)),
+        max_daily_loss=risk.get("max_daily_loss"),
+        max_drawdown_pct=risk.get("max_drawdown_pct"),
+        flatten_on_kill=bool(risk.get("flatten_on_kill", False)),
     )
     return cfg, data.get("kind", "bars"), list(data.get("symbols", []))
 
@@ -180,8 +198,8 @@ class Rejection(NamedTuple):
     qty: float | None
     type: str
     price: float | None
-    reason: str  # zero_quantity | no_price | max_order_qty | max_order_notional | max_position
-    #              | allow_short
+    reason: str  # halted | reduce_only | zero_quantity | no_price | max_order_qty | max_order_notional
+    #              | max_position | allow_short | max_gross_exposure | max_net_exposure | max_open_orders
 
 
 @dataclass
@@ -210,6 +228,7 @@ class Result:
     last_prices: dict[str, float]
     orders: list[Order]
     fees: float
+    kill_switch: tuple[int, str] | None = None  # (when, "daily_loss" | "max_drawdown")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -324,6 +343,12 @@ class _Engine:
         self.now = 0
         self.next_id = 1
         self.ctx = Context(self)
+        # kill switch
+        self.halted = False
+        self.kill_switch: tuple[int, str] | None = None
+        self.day: int | None = None
+        self.day_open = 0.0
+        self.peak = -math.inf
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -377,12 +402,27 @@ class _Engine:
         held = abs(self.positions[symbol])
         if side * self.positions[symbol] < 0 and abs(q - held) <= 1e-9 * max(1.0, held):
             q = held  # "sell what I hold" flattens exactly
+        cfg = self.cfg
+        position = self.positions[symbol]
+        # Working orders count on their own side only: a working sell never makes room for a buy.
+        working = 0.0
+        for o in self.working:
+            if o.symbol == symbol and o.side == side:
+                working += o.side * o.remaining
+        # The trading state comes first: halted, then reduce-only.
+        if self.halted:
+            reject("halted", q)
+            return None
+        if cfg.reduce_only:
+            reduces = side * position < 0 and abs(working) + q <= abs(position) * (1 + 1e-9)
+            if not reduces:
+                reject("reduce_only", q)
+                return None
         if not q > 0:
             reject("zero_quantity", q)
             return None
 
         # Risk rules, in order; the first that objects rejects.
-        cfg = self.cfg
         if cfg.max_order_qty is not None and q > cfg.max_order_qty:
             reject("max_order_qty", q)
             return None
@@ -393,11 +433,7 @@ class _Engine:
             if q * ref > cfg.max_order_notional:
                 reject("max_order_notional", q)
                 return None
-        working = 0.0
-        for o in self.working:
-            if o.symbol == symbol:
-                working += o.side * o.remaining
-        exposed = self.positions[symbol] + working
+        exposed = position + working
         after = exposed + side * q
         # an order that brings the exposure nearer to zero is always allowed
         if cfg.max_position is not None and abs(after) > cfg.max_position * (1 + 1e-9) and abs(after) > abs(exposed):
@@ -406,7 +442,36 @@ class _Engine:
         if not cfg.allow_short and after < 0:
             reject("allow_short", q)
             return None
+        if cfg.max_gross_exposure is not None or cfg.max_net_exposure is not None:
+            if ref is None:
+                reject("no_price", q)
+                return None
+            # other symbols: their positions at their last prices, in the spec's symbol order
+            gross_others = 0.0
+            net_others = 0.0
+            for s in self.symbols:
+                if s != symbol and self.positions[s] != 0.0:
+                    gross_others += abs(self.positions[s]) * self.last_prices[s]
+                    net_others += self.positions[s] * self.last_prices[s]
+            value_before = exposed * ref
+            value_after = after * ref
+            limit = cfg.max_gross_exposure
+            gross_before = gross_others + abs(value_before)
+            gross_after = gross_others + abs(value_after)
+            if limit is not None and gross_after > limit * (1 + 1e-9) and gross_after > gross_before:
+                reject("max_gross_exposure", q)
+                return None
+            limit = cfg.max_net_exposure
+            net_after = abs(net_others + value_after)
+            if limit is not None and net_after > limit * (1 + 1e-9) and net_after > abs(net_others + value_before):
+                reject("max_net_exposure", q)
+                return None
+        if cfg.max_open_orders is not None and len(self.working) >= cfg.max_open_orders:
+            reject("max_open_orders", q)
+            return None
+        return self._place(symbol, side, q, order_type, price)
 
+    def _place(self, symbol: str, side: int, q: float, order_type: str, price: float | None) -> int:
         order = Order(
             id=self.next_id,
             symbol=symbol,
@@ -415,13 +480,47 @@ class _Engine:
             type=order_type,
             price=None if price is None else float(price),
             submit_ts=self.now,
-            eligible_ts=self.now + cfg.latency_ns,
+            eligible_ts=self.now + self.cfg.latency_ns,
             remaining=q,
         )
         self.next_id += 1
         self.working.append(order)
         self.orders.append(order)
         return order.id
+
+    # -- kill switch ---------------------------------------------------------------------------
+
+    def watch_equity(self, equity: float) -> None:
+        """Daily loss from the first equity of the UTC day, drawdown % from the highest equity."""
+        cfg = self.cfg
+        if cfg.max_daily_loss is None and cfg.max_drawdown_pct is None:
+            return
+        day = self.now // NS_PER_DAY
+        if day != self.day:
+            self.day = day
+            self.day_open = equity
+        if equity > self.peak:
+            self.peak = equity
+        if cfg.max_daily_loss is not None and self.day_open - equity >= cfg.max_daily_loss:
+            self.trip("daily_loss")
+        elif (
+            cfg.max_drawdown_pct is not None
+            and self.peak > 0
+            and (self.peak - equity) / self.peak * 100.0 >= cfg.max_drawdown_pct
+        ):
+            self.trip("max_drawdown")
+
+    def trip(self, reason: str) -> None:
+        """Halt: cancel every working order, then close every position at market if asked to."""
+        self.halted = True
+        self.kill_switch = (self.now, reason)
+        for order in list(self.working):
+            self.cancel(order.id)
+        if self.cfg.flatten_on_kill:
+            for s in self.symbols:
+                held = self.positions[s]
+                if held != 0.0:
+                    self._place(s, -1 if held > 0 else 1, abs(held), "market", None)
 
     def cancel(self, order_id: int) -> bool:
         for i, o in enumerate(self.working):
@@ -594,7 +693,12 @@ class _Engine:
                 self.last_prices[symbol] = ev.mid
                 seen = ev.ts
             self.now = seen
-            self.equity_points.append((ev.ts, self.equity()))
+            equity = self.equity()
+            self.equity_points.append((ev.ts, equity))
+            if not self.halted:
+                self.watch_equity(equity)
+            if self.halted:
+                continue  # a halted bot's strategy is not called
             # 3. strategy
             hook = getattr(
                 self.strategy,
@@ -665,4 +769,5 @@ def run_backtest(
         last_prices=dict(engine.last_prices),
         orders=engine.orders,
         fees=engine.total_fees,
+        kill_switch=engine.kill_switch,
     )
