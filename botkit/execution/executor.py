@@ -6,6 +6,11 @@ id**, so an answer lost after the venue accepted the order (a timeout, a 504) ma
 return the original order on the retry instead of placing a second one. If retries run out the
 outcome is unknown: the order stays ``PENDING`` and its id goes to ``unresolved`` for the
 reconciler; it is never dropped.
+
+A submit or cancel answer that shows more filled than the OMS has seen means fills are owed by
+the order-event stream; they normally follow at once, but a lost push would leave the order
+wrong for good. Such an order counts as ``unresolved`` until its fills arrive, so the engine's
+reconciler replays them from the venue's fill history if they do not.
 """
 
 from __future__ import annotations
@@ -22,11 +27,12 @@ from botkit.core.clock import Clock, LiveClock
 from botkit.core.errors import NeedsHumanError, NotFoundError, OrderRejected, TransientError, is_retryable
 from botkit.core.retry import RetryPolicy, retry
 from botkit.execution.oms import OrderManager
-from botkit.execution.snapshot import intent_of, snapshot_events
+from botkit.execution.snapshot import QTY_EPS, intent_of, snapshot_events
 from botkit.model.order_events import OrderEvent
 from botkit.model.order_events import OrderRejected as OrderRejectedEvent
 from botkit.model.orders import Order, OrderIntent, OrderStatus
-from botkit.venues.base import ExecutionClient
+from botkit.risk.rejection import RejectCode
+from botkit.venues.base import SEND_DEADLINE, ExecutionClient, SendDeadline, SendDeadlinePassed
 
 log = structlog.get_logger("botkit.execution.executor")
 
@@ -75,10 +81,32 @@ class OrderExecutor:
         self.policy = policy
         self.attempt_timeout_s = attempt_timeout_s
         self._sleep = sleep
-        self.unresolved: set[str] = set()
+        self._unresolved: set[str] = set()
+        self._owed: dict[str, float] = {}
         self._sending: dict[str, asyncio.Event] = {}
         self._unsent: set[str] = set()
         self.submitted = 0
+
+    @property
+    def unresolved(self) -> set[str]:
+        """Client order ids whose state at the venue is unclear, for the reconciler to settle.
+
+        Orders whose submission outcome is unknown, whose cancel was refused or failed, and orders
+        the venue reported filled beyond what the OMS has seen (until those fills arrive).
+        """
+        owed = self._owed
+        if not owed:
+            return self._unresolved
+        for coid, venue_filled in list(owed.items()):
+            order = self.oms.get(coid)
+            if order is None or order.filled_qty >= venue_filled - QTY_EPS * max(1.0, venue_filled):
+                del owed[coid]
+        return self._unresolved | owed.keys() if owed else self._unresolved
+
+    def mark_resolved(self, client_order_id: str) -> None:
+        """The reconciler settled ``client_order_id`` with the venue's view."""
+        self._unresolved.discard(client_order_id)
+        self._owed.pop(client_order_id, None)
 
     def new_client_order_id(self) -> str:
         """A fresh id ``<prefix>-<24 hex of a uuid4>``: unique, at most 36 chars of ``[A-Za-z0-9_-]``."""
@@ -128,7 +156,9 @@ class OrderExecutor:
         An ``OrderRejected`` from the venue rejects the order. If the outcome stays unknown (retries
         ran out, or an error that leaves it open) the order stays PENDING in ``unresolved``; errors
         that need a person (``AuthError``…) are re-raised after that. No attempt starts after
-        ``deadline_ns`` (the order's time-to-live): an order is never sent late.
+        ``deadline_ns`` (the order's time-to-live), and the client writes no byte of one after it
+        (``SEND_DEADLINE``): an order is never sent late. A first attempt stopped that way was
+        never sent, so the order is rejected (``time_to_live``).
         """
         self._unsent.discard(client_order_id)
         order = self.oms.get(client_order_id)
@@ -145,25 +175,33 @@ class OrderExecutor:
         try:
             venue = await self._retry(lambda: self.client.submit(intent, client_order_id), deadline_ns)
         except OrderRejected as error:
-            self.unresolved.discard(client_order_id)
+            self._unresolved.discard(client_order_id)
             log.info("order.rejected", client_order_id=client_order_id, reason=error.reason, source="venue")
             event = OrderRejectedEvent(self.clock.now_ns(), intent, error.reason, source="venue")
             return _applied(self.oms, [event])
+        except SendDeadlinePassed:  # the first attempt waited past the time-to-live: never sent
+            self._unresolved.discard(client_order_id)
+            reason = "not sent: its time-to-live passed while it waited for the venue's rate limit"
+            log.info("order.rejected", client_order_id=client_order_id, reason=reason, source="engine")
+            event = OrderRejectedEvent(self.clock.now_ns(), intent, reason, source="engine",
+                                       code=RejectCode.TIME_TO_LIVE.value)
+            return _applied(self.oms, [event])
         except NeedsHumanError:
-            self.unresolved.add(client_order_id)
+            self._unresolved.add(client_order_id)
             log.error("order.submit_failed", client_order_id=client_order_id, outcome="unknown")
             raise
         except Exception as error:  # transient errors after the last retry: outcome unknown
-            self.unresolved.add(client_order_id)
+            self._unresolved.add(client_order_id)
             log.warning("order.submit_unknown", client_order_id=client_order_id,
                         error=f"{type(error).__name__}: {error}")
             return []
         finally:
             done.set()
             self._sending.pop(client_order_id, None)
-        self.unresolved.discard(client_order_id)
+        self._unresolved.discard(client_order_id)
         local = self.oms.get(client_order_id) or order
         events = _applied(self.oms, snapshot_events(local, venue, self.clock.now_ns()))
+        self._expect_fills(client_order_id, venue)
         log.info("order.submitted", client_order_id=client_order_id, order_id=venue.order_id,
                  status=venue.status.value)
         return events
@@ -176,25 +214,26 @@ class OrderExecutor:
         local = self.oms.get(client_order_id)
         if local is None or not local.status.is_open:
             return []
-        if local.status is OrderStatus.PENDING and client_order_id in self.unresolved:
+        if local.status is OrderStatus.PENDING and client_order_id in self._unresolved:
             log.info("order.cancel_deferred", client_order_id=client_order_id, reason="submit outcome unknown")
             return []
         try:
             venue = await self._retry(lambda: self.client.cancel(client_order_id))
         except (NotFoundError, OrderRejected) as error:
             # The venue says it is not open (finished meanwhile) or unknown: ask the reconciler.
-            self.unresolved.add(client_order_id)
+            self._unresolved.add(client_order_id)
             log.info("order.cancel_refused", client_order_id=client_order_id, error=str(error))
             return []
         except NeedsHumanError:
             raise
         except Exception as error:  # transient errors after the last retry
-            self.unresolved.add(client_order_id)
+            self._unresolved.add(client_order_id)
             log.warning("order.cancel_unknown", client_order_id=client_order_id,
                         error=f"{type(error).__name__}: {error}")
             return []
         current = self.oms.get(client_order_id) or local
         events = _applied(self.oms, snapshot_events(current, venue, self.clock.now_ns()))
+        self._expect_fills(client_order_id, venue)
         log.info("order.canceled", client_order_id=client_order_id, status=venue.status.value)
         return events
 
@@ -205,19 +244,35 @@ class OrderExecutor:
             events.extend(await self.cancel(order.client_order_id))
         return events
 
+    def _expect_fills(self, client_order_id: str, venue: Order) -> None:
+        """Remember fills the venue's answer shows that the OMS has not seen (yet)."""
+        local = self.oms.get(client_order_id)
+        if local is not None and venue.filled_qty > local.filled_qty + QTY_EPS * max(1.0, venue.filled_qty):
+            self._owed[client_order_id] = max(venue.filled_qty, self._owed.get(client_order_id, 0.0))
+
     async def _retry(self, call: Callable[[], Awaitable[T]], deadline_ns: int | None = None) -> T:
         """The one retry layer of order calls: the REST client below makes one attempt per call."""
         first = True
+        deadline = SendDeadline(deadline_ns, self.clock) if deadline_ns is not None else None
 
         async def attempt() -> T:
             nonlocal first
-            if not first and deadline_ns is not None and self.clock.now_ns() >= deadline_ns:
+            if not first and deadline is not None and deadline.passed():
                 raise TimeToLivePassed("the order's time-to-live passed before it could be retried")
-            first = False
-            return await asyncio.wait_for(call(), self.attempt_timeout_s)
+            was_first, first = first, False
+            token = SEND_DEADLINE.set(deadline)  # the client writes nothing after it (rate waits included)
+            try:
+                async with asyncio.timeout(self.attempt_timeout_s):  # inline: wait_for would start a task first
+                    return await call()
+            except SendDeadlinePassed:
+                if was_first:
+                    raise  # nothing was ever sent: the caller rejects the order
+                raise TimeToLivePassed("the order's time-to-live passed before it could be retried") from None
+            finally:
+                SEND_DEADLINE.reset(token)
 
         def worth_retrying(error: BaseException) -> bool:
-            return is_retryable(error) and not isinstance(error, TimeToLivePassed)
+            return is_retryable(error) and not isinstance(error, TimeToLivePassed | SendDeadlinePassed)
 
         return await retry(attempt, self.policy, worth_retrying, sleep=self._sleep)
 

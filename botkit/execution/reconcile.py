@@ -143,7 +143,11 @@ class Reconciler:
                 report.lost.append(coid)
                 log.warning("reconcile.order_vanished", client_order_id=coid, assumed="canceled")
                 self._apply(report, [OrderCanceled(ts, local)])
-            self.executor.unresolved.discard(coid)
+            self.executor.mark_resolved(coid)
+        for coid in list(self.executor.unresolved):  # finished here: the fills the venue reported were replayed above
+            order = self.oms.get(coid)
+            if order is None or not order.status.is_open:
+                self.executor.mark_resolved(coid)
         for coid, venue in venue_open.items():
             if coid in self.oms:
                 continue
@@ -171,8 +175,9 @@ class Reconciler:
         assert self.history is not None
         fills: list[Fill] = []
         targets: list[str | None] = [*sorted(symbols)] or [None]
-        # every fill since the oldest order that is still open here, however long the bot was away
-        oldest = min((o.ts_created for o in self.oms.open_orders()), default=None)
+        # every fill since the oldest order that is still open here or unclear, however long the bot was away
+        unclear = (self.oms.get(c) for c in self.executor.unresolved)
+        oldest = min((o.ts_created for o in (*self.oms.open_orders(), *unclear) if o is not None), default=None)
         since = None if oldest is None else max(0, oldest - _CLOCK_MARGIN_NS)
         for symbol in targets:
             fills.extend(await self.history.fills(symbol, since_ns=since))

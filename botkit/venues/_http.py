@@ -19,7 +19,7 @@ import json
 import math
 import random
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 from urllib.parse import quote, urlencode
@@ -39,6 +39,7 @@ from botkit.core.errors import (
 )
 from botkit.core.retry import DEFAULT_MAX_RETRY_AFTER_S, RetryPolicy, retry
 from botkit.venues._ratelimit import RateBudget, RateLimitInfo, Sleep
+from botkit.venues.base import SendDeadline, SendDeadlinePassed
 
 DEFAULT_HTTP_RETRY = RetryPolicy(base=0.5, factor=2.0, cap=30.0, max_attempts=6)
 """Retries of one REST call: up to 6 attempts, backoff from 0.5 s up to 30 s."""
@@ -174,11 +175,14 @@ class HttpClient:
         session: aiohttp.ClientSession | None = None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         max_retry_after_s: float = DEFAULT_MAX_RETRY_AFTER_S,
+        trace_configs: Sequence[aiohttp.TraceConfig] = (),
     ) -> None:
         """Set up the client; no connection is made until the first request.
 
         ``max_body_bytes`` caps every response body (decompressed); ``max_retry_after_s`` caps how
         long a 429's Retry-After (or window reset) makes a retry wait and blocks the budget.
+        ``trace_configs`` are given to the session this client opens (aiohttp request tracing, for
+        measurements such as when an order's first byte is written; none by default, at no cost).
         """
         if not timeout_s > 0:
             raise ConfigError(f"{venue} timeout must be > 0 seconds, got {timeout_s!r}")
@@ -201,6 +205,7 @@ class HttpClient:
         self._plain_base = _PLAIN_URL.fullmatch(self.base_url) is not None
         self.max_body_bytes = max_body_bytes
         self.max_retry_after_s = max_retry_after_s
+        self._trace_configs = list(trace_configs)
 
     def __repr__(self) -> str:
         return f"HttpClient(venue={self.venue!r}, base_url={self.base_url!r})"
@@ -215,6 +220,7 @@ class HttpClient:
         body: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         retry_here: bool = True,
+        deadline: SendDeadline | None = None,
     ) -> HttpResponse:
         """Send one request (retrying transient failures) and return its 2xx response.
 
@@ -222,14 +228,16 @@ class HttpClient:
         the same bytes); ``headers`` are added to every attempt, under the signer's. Raises the
         mapped core error otherwise. ``retry_here`` False makes one attempt and reports its
         failure: for calls whose caller is the one retry layer (order placement and cancels are
-        retried by the executor, which knows their time-to-live).
+        retried by the executor, which knows their time-to-live). With a ``deadline`` no attempt
+        starts writing after it, however long the rate budget made it wait: ``SendDeadlinePassed``
+        (never retried) says nothing was sent.
         """
         to_sign = RequestToSign(method, path, dict(params or {}), body or b"")
         extra = dict(headers or {})
         if not retry_here:
-            return await self._send(to_sign, endpoint, extra)
+            return await self._send(to_sign, endpoint, extra, deadline)
         try:  # the first attempt directly: most requests need no retry machinery
-            return await self._send(to_sign, endpoint, extra)
+            return await self._send(to_sign, endpoint, extra, deadline)
         except Exception as error:  # handed to retry(), which decides whether to try again or re-raise
             first: Exception | None = error
 
@@ -238,7 +246,7 @@ class HttpClient:
             if first is not None:  # retry() sees the first failure as its own first attempt
                 failure, first = first, None
                 raise failure
-            return await self._send(to_sign, endpoint, extra)
+            return await self._send(to_sign, endpoint, extra, deadline)
 
         return await retry(
             again,
@@ -255,7 +263,7 @@ class HttpClient:
             await self._session.close()
 
     def _should_retry(self, error: BaseException) -> bool:
-        retryable = is_retryable(error)
+        retryable = is_retryable(error) and not isinstance(error, SendDeadlinePassed)
         if retryable:
             log.warning(f"{self.venue}.retrying", error=str(error))
         return retryable
@@ -264,16 +272,23 @@ class HttpClient:
         if self._session is None or self._session.closed:
             if self._session is not None and not self._owns_session:
                 raise ConfigError(f"{self.venue}: the aiohttp session passed in was closed")
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
+            self._session = aiohttp.ClientSession(timeout=self._timeout, trace_configs=self._trace_configs or None)
             self._owns_session = True
         return self._session
 
     async def _send(
-        self, request: RequestToSign, endpoint: str, extra: Mapping[str, str] | None = None
+        self,
+        request: RequestToSign,
+        endpoint: str,
+        extra: Mapping[str, str] | None = None,
+        deadline: SendDeadline | None = None,
     ) -> HttpResponse:
         budget = self.budget
         await budget.acquire()  # what budget.slot() does, without a generator per request
         try:
+            if deadline is not None and deadline.passed():  # the wait for the budget took too long
+                log.warning(f"{self.venue}.send_deadline_passed", path=request.path, endpoint=endpoint)
+                raise SendDeadlinePassed(f"{self.venue} {endpoint}: not sent, its deadline passed while waiting")
             headers = dict(extra) if extra else {}
             if self._sign is not None:
                 headers.update(self._sign(request))  # signed when sent

@@ -154,7 +154,8 @@ class ReconnectingWebSocket:
                 await self._on_open(ws.send)
             while not self._closed and self._reconnect_reason is None:
                 try:
-                    message = await asyncio.wait_for(ws.recv(), options.idle_timeout_s)
+                    async with asyncio.timeout(options.idle_timeout_s):  # inline, no task per message
+                        message = await ws.recv()
                 except TimeoutError:
                     self.reconnect(f"no message for {options.idle_timeout_s} s")
                     break

@@ -8,8 +8,12 @@ nanoseconds UTC and every value is a ``botkit.model`` object: wire formats stop 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Collection, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from botkit.core.clock import Clock
+from botkit.core.errors import TransientError
 from botkit.model.events import MarketEvent
 from botkit.model.instruments import Instrument
 from botkit.model.order_events import (
@@ -72,7 +76,12 @@ class ExecutionClient(Protocol):
         ...
 
     async def submit(self, intent: OrderIntent, client_order_id: str) -> Order:
-        """Send an order; returns it as the venue accepted it."""
+        """Send an order; returns it as the venue accepted it.
+
+        While ``SEND_DEADLINE`` is set (the executor sets it to the order's time-to-live), no
+        byte of the order request may be written after it: a client that had to wait (for its
+        rate budget, say) raises ``SendDeadlinePassed`` instead of sending late.
+        """
         ...
 
     async def cancel(self, client_order_id: str) -> Order:
@@ -122,3 +131,29 @@ class SyncAware(Protocol):
     def in_sync(self) -> bool:
         """Connected and caught up on what was missed while disconnected."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class SendDeadline:
+    """The instant (``clock`` ns) after which an order request must not start going out."""
+
+    not_after_ns: int
+    clock: Clock
+
+    def passed(self) -> bool:
+        """Whether it is too late to start sending."""
+        return self.clock.now_ns() > self.not_after_ns
+
+
+SEND_DEADLINE: ContextVar[SendDeadline | None] = ContextVar("botkit_send_deadline", default=None)
+"""The deadline of the order submission running in this context, if any.
+
+Set by ``botkit.execution`` around each submit attempt (``ExecutionClient.submit`` has no such
+parameter, so every client stays valid); a client checks it just before it writes the order
+request, after any wait of its own, so that an order is never put on the wire after its
+time-to-live.
+"""
+
+
+class SendDeadlinePassed(TransientError):
+    """The order request was not written: its deadline passed first, so the venue never saw it."""

@@ -97,6 +97,13 @@ class FaultConfig(_Frozen):
 
     http_error_rate: float = Field(default=0.0, ge=0, le=1)
     http_429_rate: float = Field(default=0.0, ge=0, le=1)
+    http_429_burst: int = Field(
+        default=1, ge=1, le=10_000, description="an injected 429 is the first of this many in a row"
+    )
+    http_429_retry_after_ms: int | None = Field(
+        default=None, ge=0, le=3_600_000,
+        description="wait an injected 429 asks for; None: until the rate window resets",
+    )
     order_timeout_rate: float = Field(default=0.0, ge=0, le=1)
     order_timeout_s: float = Field(default=10.0, ge=0)
     ws_drop_rate: float = Field(default=0.0, ge=0, le=1)
@@ -104,6 +111,9 @@ class FaultConfig(_Frozen):
     book_duplicate_rate: float = Field(default=0.0, ge=0, le=1)
     ws_delay_ms: float = Field(default=0.0, ge=0)
     ws_reorder_rate: float = Field(default=0.0, ge=0, le=1)
+    private_skip_rate: float = Field(default=0.0, ge=0, le=1)
+    private_duplicate_rate: float = Field(default=0.0, ge=0, le=1)
+    private_reorder_rate: float = Field(default=0.0, ge=0, le=1)
     seed: int = 11
 
 

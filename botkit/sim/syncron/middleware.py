@@ -43,7 +43,10 @@ async def rate_limit_middleware(request: web.Request, handler: Handler) -> web.S
 
 
 def _too_many(state: RateState, now_ms: int) -> web.Response:
-    wait_ms = max(0, state.reset_ms - now_ms)
+    return _too_many_for(max(0, state.reset_ms - now_ms), now_ms)
+
+
+def _too_many_for(wait_ms: int, now_ms: int) -> web.Response:
     error = ApiError(ErrorCode.RATE_LIMITED, "rate limit exceeded", {"retry_after_ms": wait_ms})
     response = error_response(error, now_ms)
     response.headers["Retry-After"] = str(math.ceil(wait_ms / 1000))
@@ -52,7 +55,11 @@ def _too_many(state: RateState, now_ms: int) -> web.Response:
 
 @web.middleware
 async def fault_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Answer a configured fraction of ``/v5`` requests with 503 or 429 without running them."""
+    """Answer a configured fraction of ``/v5`` requests with 503 or 429 without running them.
+
+    A 429 starts a burst of ``http_429_burst`` in a row; it asks to wait ``http_429_retry_after_ms``
+    (default: until the caller's rate window resets, as a real limit would).
+    """
     if not _limited(request.path):
         return await handler(request)
     ctx = request.app[CONTEXT_KEY]
@@ -62,15 +69,13 @@ async def fault_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(
             ApiError(ErrorCode.SERVICE_UNAVAILABLE, "service unavailable"), ctx.now_ms()
         )
-    if faults.roll(faults.config.http_429_rate):
+    if faults.roll_429():
         log.info("sim.fault.http_429", path=request.path)
+        wait_ms = faults.config.http_429_retry_after_ms
         state = request.get(RATE_STATE_KEY)
-        if state is not None:
+        if wait_ms is None and state is not None:
             return _too_many(state, ctx.now_ms())
-        return error_response(
-            ApiError(ErrorCode.RATE_LIMITED, "rate limit exceeded", {"retry_after_ms": 1000}),
-            ctx.now_ms(),
-        )
+        return _too_many_for(1000 if wait_ms is None else wait_ms, ctx.now_ms())
     return await handler(request)
 
 

@@ -64,6 +64,10 @@ class OrderStore:
             )
         return order
 
+    def orders_of(self, account_id: str) -> list[SimOrder]:
+        """Every kept order of ``account_id``, open or finished, in the order they were accepted."""
+        return [o for o in self._orders.values() if o.account_id == account_id]
+
     def is_open(self, order_id: str) -> bool:
         """Whether ``order_id`` is an open order."""
         return order_id in self._open

@@ -2,7 +2,8 @@
 
 The hub listens to the exchange; each connection has its own send queue and writer task, so a
 slow client never holds up the venue. WebSocket faults (skip, duplicate, delay, reorder, drop)
-are applied here.
+are applied here: book skips and duplicates per delta, private skips, duplicates and reorders per
+``orders`` / ``fills`` push and connection, delay, reorder and drop per outgoing message.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class WsConnection:
     account: Account | None = None
     queue: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
     held: str | None = None
+    held_private: str | None = None
     slow: bool = False
 
     def send(self, text: str) -> None:
@@ -132,12 +134,12 @@ class WsHub:
         self._fan_out(f"ticker.{symbol}", None, lambda: ticker_view(self._exchange, symbol).wire())
 
     def on_orders(self, account_id: str, orders: Sequence[SimOrder]) -> None:
-        """Send order updates to the owner's authenticated connections."""
-        self._fan_out("orders", account_id, lambda: [OrderOut.of(o).wire() for o in orders])
+        """Send order updates to the owner's authenticated connections (private faults apply)."""
+        self._fan_out_private("orders", account_id, lambda: [OrderOut.of(o).wire() for o in orders])
 
     def on_fills(self, account_id: str, fills: Sequence[FillRecord]) -> None:
-        """Send fills to the owner's authenticated connections."""
-        self._fan_out("fills", account_id, lambda: [FillOut.of(f).wire() for f in fills])
+        """Send fills to the owner's authenticated connections (private faults apply)."""
+        self._fan_out_private("fills", account_id, lambda: [FillOut.of(f).wire() for f in fills])
 
     def _fan_out(self, topic: str, account_id: str | None, build: Callable[[], object]) -> None:
         conns = self._subscribers(topic, account_id)
@@ -145,6 +147,32 @@ class WsHub:
             text = self._push(topic, "update", build())
             for conn in conns:
                 conn.send(text)
+
+    def _fan_out_private(self, topic: str, account_id: str, build: Callable[[], object]) -> None:
+        """Send a private push to each connection: skipped, duplicated or held back by the dice.
+
+        A held-back push goes out right after the next private push to that connection (or
+        never, if the connection ends first).
+        """
+        conns = self._subscribers(topic, account_id)
+        if not conns:
+            return
+        text = self._push(topic, "update", build())
+        faults, cfg = self._faults, self._faults.config
+        for conn in conns:
+            if faults.roll(cfg.private_skip_rate):
+                log.info("sim.fault.private_skip", topic=topic)
+                continue
+            copies = 2 if faults.roll(cfg.private_duplicate_rate) else 1
+            held, conn.held_private = conn.held_private, None
+            if held is None and faults.roll(cfg.private_reorder_rate):
+                log.info("sim.fault.private_reorder", topic=topic)
+                conn.held_private = text
+                copies -= 1
+            for _ in range(copies):
+                conn.send(text)
+            if held is not None:
+                conn.send(held)
 
     # ---------------------------------------------------------------- connections
     async def handle(

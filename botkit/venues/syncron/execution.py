@@ -18,6 +18,7 @@ import structlog
 from botkit.core.errors import NotFoundError, VenueUnavailable
 from botkit.model.orders import Fill, Order, OrderIntent
 from botkit.model.positions import Balance, Position
+from botkit.venues.base import SEND_DEADLINE
 from botkit.venues.syncron import parse, wire
 from botkit.venues.syncron._client_base import SyncronClientBase
 from botkit.venues.syncron.errors import SyncronOrderNotOpen
@@ -43,7 +44,8 @@ class SyncronExecutionClient(SyncronClientBase):
         """Send ``intent`` as an order with ``client_order_id``; returns it after matching.
 
         Raises ``OrderRejected`` / ``InsufficientFunds`` when the venue refuses it and
-        ``ConfigError`` (``SyncronInvalidParameter``) for a request the venue calls invalid.
+        ``ConfigError`` (``SyncronInvalidParameter``) for a request the venue calls invalid. The
+        request is never written after ``SEND_DEADLINE`` (``SendDeadlinePassed``: not sent).
         """
         check_client_order_id(client_order_id)
         instrument = await self.rest.instrument(intent.symbol)
@@ -51,7 +53,7 @@ class SyncronExecutionClient(SyncronClientBase):
         log.info("syncron.order.submitted", client_order_id=client_order_id, symbol=intent.symbol,
                  side=body[wire.F_SIDE], type=body[wire.F_TYPE], qty=body[wire.F_QTY])
         try:
-            data = await self.rest.place_order_body(body)
+            data = await self.rest.place_order_body(body, deadline=SEND_DEADLINE.get())
         except VenueUnavailable:
             found = await self._find(client_order_id)
             if found is None:

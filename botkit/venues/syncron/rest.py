@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
@@ -24,14 +24,15 @@ import aiohttp
 import structlog
 
 from botkit.core.clock import Clock, LiveClock, to_ns
-from botkit.core.errors import BotkitError, ConfigError
-from botkit.core.retry import RetryPolicy
+from botkit.core.errors import BotkitError, ConfigError, is_retryable
+from botkit.core.retry import RetryPolicy, retry
 from botkit.model.enums import OrderType, Side, TimeInForce
 from botkit.model.events import Bar, BookSnapshot
 from botkit.model.instruments import Instrument
 from botkit.model.positions import Balance, Position
 from botkit.venues._http import DEFAULT_HTTP_RETRY, HttpClient, HttpResponse, RateLimitHeaders
 from botkit.venues._ratelimit import RateBudget, Sleep
+from botkit.venues.base import SendDeadline
 from botkit.venues.syncron import parse, wire
 from botkit.venues.syncron.auth import SyncronCredentials, SyncronSigner, TokenKeeper
 from botkit.venues.syncron.budget import MachineRateBudget, make_budget
@@ -56,7 +57,8 @@ class SyncronRestClient:
     """Syncron's REST API: market data, tokens, orders, fills, balances and positions.
 
     One per process and key; share it (or its ``budget``) between the data and execution
-    clients. ``clock`` and ``sleep`` are the budget's and the retries' time.
+    clients. ``clock`` and ``sleep`` are the budget's and the retries' time; ``trace_configs``
+    trace the requests of the session it opens (see ``HttpClient``).
     """
 
     venue = wire.VENUE
@@ -71,6 +73,7 @@ class SyncronRestClient:
         budget: RateBudget | None = None,
         retry_policy: RetryPolicy = DEFAULT_HTTP_RETRY,
         session: aiohttp.ClientSession | None = None,
+        trace_configs: Sequence[aiohttp.TraceConfig] = (),
     ) -> None:
         self.settings = settings if settings is not None else SyncronSettings()
         try:
@@ -102,8 +105,12 @@ class SyncronRestClient:
             sleep=sleep,
             rng=rng,
             session=session,
+            trace_configs=trace_configs,
         )
         self._instruments: dict[str, Instrument] = {}
+        self._retry_policy = retry_policy
+        self._sleep = sleep
+        self._rng = rng
         self.retry_orders = True
         """Whether order placement and cancels are retried here; the live engine's executor sets it
         False, being the one retry layer of orders (it knows their time-to-live)."""
@@ -147,10 +154,21 @@ class SyncronRestClient:
         return parse.parse_server_time(await self._call("GET", wire.PATH_TIME, "server_time"))
 
     async def sync_clock(self) -> float:
-        """Measure the offset between our clock and the venue's; returns it in seconds."""
-        before = self.clock.now_ns()
-        server = await self.server_time()
-        after = self.clock.now_ns()
+        """Measure the offset between our clock and the venue's; returns it in seconds.
+
+        Each attempt is timed on its own: the server's time is taken for the midpoint of the one
+        round trip that answered, never of a span that includes retries and their backoff (which
+        would put our estimate of the venue's clock ahead by half of it, and requests signed with
+        it in the venue's future).
+        """
+
+        async def measured() -> tuple[int, int, int]:
+            before = self.clock.now_ns()
+            data = await self._call("GET", wire.PATH_TIME, "server_time", retry_here=False)
+            return before, parse.parse_server_time(data), self.clock.now_ns()
+
+        before, server, after = await retry(measured, self._retry_policy, is_retryable, sleep=self._sleep,
+                                            rng=self._rng, max_retry_after_s=self.settings.max_retry_after_s)
         self._offset_ns = server - (before + after) // 2
         log.info("syncron.clock_synced", offset_ms=round(self._offset_ns / _NS_PER_MS, 1))
         return self._offset_ns / 1e9
@@ -244,12 +262,15 @@ class SyncronRestClient:
                  type=body[wire.F_TYPE], qty=body[wire.F_QTY])
         return parse.parse_order(await self.place_order_body(body), "place_order")
 
-    async def place_order_body(self, body: Mapping[str, object]) -> object:
-        """Send a prepared ``POST /v5/order`` body (see ``orders.order_body``); the raw ``data``."""
+    async def place_order_body(self, body: Mapping[str, object], *, deadline: SendDeadline | None = None) -> object:
+        """Send a prepared ``POST /v5/order`` body (see ``orders.order_body``); the raw ``data``.
+
+        With a ``deadline`` the request is never written after it (``SendDeadlinePassed``).
+        """
         if not body.get(wire.F_CLIENT_ORDER_ID):
             raise ConfigError("an order body must carry a client_order_id, so retries cannot place it twice")
         return await self._call("POST", wire.PATH_ORDER, "place_order", body=body, private=True,
-                                retry_here=self.retry_orders)
+                                retry_here=self.retry_orders, deadline=deadline)
 
     async def get_order(self, *, order_id: str | None = None, client_order_id: str | None = None) -> OrderReport:
         """One own order, open or finished, by exactly one of its ids."""
@@ -314,6 +335,7 @@ class SyncronRestClient:
         body: Mapping[str, object] | None = None,
         private: bool = False,
         retry_here: bool = True,
+        deadline: SendDeadline | None = None,
     ) -> object:
         """One call: authenticate, send (with retries unless ``retry_here`` is False), unwrap the envelope."""
         if private:
@@ -325,7 +347,7 @@ class SyncronRestClient:
                 await self.tokens.token()
             try:
                 response = await self._http.request(method, path, endpoint=endpoint, params=params, body=raw,
-                                                    headers=headers, retry_here=retry_here)
+                                                    headers=headers, retry_here=retry_here, deadline=deadline)
             except SyncronAuthError as error:
                 if attempt == 1 and error.wire_code == wire.E_TIMESTAMP_OUTSIDE_WINDOW:
                     await self.sync_clock()
