@@ -25,11 +25,13 @@ def main() -> None:
     if not args.quick:
         rows += cases.cold_cli()
         rows += [r for r in (cases.vectorbt_case(records), cases.backtesting_case(records)) if r]
+    rows += cases.live_cases(quick=args.quick)  # before venue_cases, which caches loggers at WARNING
     rows += cases.book_case()
     rows += cases.venue_cases()
     baseline = next((r["seconds"] for r in rows if r["case"].startswith("vectorbt")), RECORDED_VECTORBT_S)
     table = Table(title=f"botkit benchmarks (baseline: vectorbt, {baseline * 1e3:.1f} ms for 1M bars)")
-    for column in ("case", "rows", "time", "rows/s", "× vectorbt", "peak mem × data", "warm-up", "trades", "target"):
+    columns = ("case", "rows", "time", "rows/s", "× vectorbt", "peak mem × data", "warm-up", "trades / chaos", "target")
+    for column in columns:
         table.add_column(column, justify="left" if column in ("case", "target") else "right")
     for r in rows:
         seconds = r.get("seconds")
@@ -40,6 +42,7 @@ def main() -> None:
         shown = f"{seconds * 1e3:.1f} ms" if seconds else ""
         if "per_call_s" in r:
             shown = f"{r['per_call_s'] * 1e6:.0f} µs/call"
+        shown = r.get("shown", shown)
         table.add_row(
             r["case"], f"{r['n']:,}", shown, f"{rate / 1e6:.2f}M" if rate else "",
             ratio, f"{r['peak_mem_x']:.2f}" if "peak_mem_x" in r else "",

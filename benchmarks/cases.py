@@ -205,3 +205,17 @@ def venue_cases() -> list[Row]:
         else:
             rows.append({"case": r["case"], "n": r["n"], "per_call_s": r["seconds"]})
     return rows
+
+
+def live_cases(quick: bool = False) -> list[Row]:
+    """Live engine intent → first-byte latency against the simulator per fault profile, with chaos figures."""
+    try:
+        from benchmarks import bench_live
+    except ImportError:
+        return []
+    rows = []
+    for r in bench_live.run(quick=quick):
+        shown = f"p50 {r['p50_ms']:.2f} / p99 {r['p99_ms']:.1f} / max {r['max_ms']:.0f} ms"
+        rows.append({"case": r["case"], "n": r["n"], "shown": shown, "trades": bench_live.chaos_summary(r),
+                     "target": r["target"]})
+    return rows

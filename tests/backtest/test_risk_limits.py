@@ -7,6 +7,7 @@ requires equal fills, rejections with their codes, equity and kill-switch trips.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from pathlib import Path
@@ -14,9 +15,12 @@ from typing import Any, ClassVar
 
 import pandas as pd
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import botkit
 from botkit.backtest.cli_run import run_backtest_command
+from botkit.backtest.outcome import REJECT_CODES
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -314,3 +318,47 @@ def test_report_and_cli_show_the_kill_switch(tmp_path, capsys):
     clean = botkit.backtest({"strategy": SCRIPTED, "params": {"script": []}}, data={"BTCUSD": frame})
     assert clean.kill_switch is None and "kill_switch" not in clean.stats
     assert "marker kill" not in Path(clean.plot(tmp_path / "clean.html")).read_text()
+
+
+# --------------------------------------------------------------------------------------------
+# The kernel's kill switch is botkit.risk's, observation for observation
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    steps=st.lists(st.tuples(st.integers(0, DAY // 3), st.floats(-0.02, 0.02)), min_size=1, max_size=60),
+    daily=st.one_of(st.none(), st.sampled_from([1.0, 10.0, 50.0, 100.0])),
+    drawdown=st.one_of(st.none(), st.sampled_from([0.1, 0.5, 1.0, 2.0, 100.0])),
+)
+def test_kernel_kill_switch_matches_the_risk_kill_switch(steps, daily, drawdown):
+    import numpy as np
+
+    from botkit.backtest import _enums, _nb
+    from botkit.backtest.run_config import RunConfig
+    from botkit.model.instruments import Instrument
+
+    assume(daily is not None or drawdown is not None)  # the kernels call it only then
+    config = RunConfig(kind="bars", instruments=(Instrument("X"),), capital=1000.0,
+                       max_daily_loss=math.inf if daily is None else daily,
+                       max_drawdown_pct=math.inf if drawdown is None else drawdown)
+    cfg = config.kernel_config()
+    switch = config.kill_switch()
+    counters = np.zeros(_enums.C_SIZE, np.int64)
+    counters[_enums.C_KS_DAY] = -1
+    acct = np.zeros(_enums.A_SIZE)
+    acct[_enums.A_DD_FLOOR] = -np.inf
+    now, equity = T0, 1000.0
+    for gap, change in steps:
+        now += gap
+        equity = equity * (1.0 + change)
+        if drawdown is not None and change == 0.0 and switch.memory.peak_equity > 0:
+            equity = switch.memory.peak_equity * (1.0 - drawdown / 100.0)  # exactly at the limit
+        expected = switch.observe(now, equity)
+        got = _nb.kill_switch_nb(now, equity, cfg, counters, acct)
+        assert (got != 0) == (expected is not None), (now, equity)
+        if expected is not None:
+            assert REJECT_CODES[got] is expected.code
+            return
+        memory = switch.memory
+        assert counters[_enums.C_KS_DAY] == memory.day and acct[_enums.A_DAY_OPEN] == memory.day_open_equity
+        assert acct[_enums.A_PEAK] == memory.peak_equity

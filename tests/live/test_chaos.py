@@ -75,7 +75,7 @@ class ChaosParams(StrategyParams):
     """How fast and how big the chaos strategy trades."""
 
     seed: int = 1
-    orders_per_s: float = 40.0
+    orders_per_s: float = 90.0
     qty: float = QTY
     max_position: float = MAX_POSITION
     max_working: int = 8
@@ -198,10 +198,10 @@ async def _no_cleanup() -> None:
 
 
 @contextlib.contextmanager
-def _quiet_logs() -> Any:
-    """Engine and simulator log at WARNING during a run (INFO per order costs more than the run itself)."""
+def _quiet_logs(level: int) -> Any:
+    """Engine and simulator log at ``level`` during a run (INFO per order costs more than the run itself)."""
     previous = structlog.get_config()
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(level))
     try:
         yield
     finally:
@@ -215,7 +215,8 @@ ENGINE = {"market_data": "quotes", "state_save_interval_s": 1.0, "reconcile_inte
 
 
 async def run_chaos(profile: str, seed: int, *, duration_s: float = 60.0, kills: int = 2,
-                    orders_per_s: float = 75.0, engine: dict[str, Any] | None = None) -> ChaosFigures:
+                    orders_per_s: float = 90.0, engine: dict[str, Any] | None = None,
+                    log_level: int = logging.WARNING) -> ChaosFigures:
     """One chaos run: ``kills`` abrupt stops at random points, then a graceful stop; returns the figures."""
     rng = random.Random(seed)
     cuts = sorted(rng.uniform((i + 0.3) / (kills + 1), (i + 0.9) / (kills + 1)) * duration_s for i in range(kills))
@@ -226,7 +227,7 @@ async def run_chaos(profile: str, seed: int, *, duration_s: float = 60.0, kills:
         "rate_limit": RateLimitConfig(limit=RATE_LIMIT, window_s=RATE_WINDOW_S),
     })
     wire = OrderWire()
-    with tempfile.TemporaryDirectory() as scratch, _quiet_logs(), TaskOwners() as owners, \
+    with tempfile.TemporaryDirectory() as scratch, _quiet_logs(log_level), TaskOwners() as owners, \
             mock.patch("botkit.live.build.load_strategy_class", lambda ref: Chaos), \
             mock.patch("botkit.live.build.SyncronRestClient",
                        partial(SyncronRestClient, trace_configs=[wire.trace_config()])):
@@ -240,30 +241,31 @@ async def run_chaos(profile: str, seed: int, *, duration_s: float = 60.0, kills:
                 risk={"max_position": MAX_POSITION, "max_order_qty": QTY})
             settings = SyncronSettings(endpoint=sim.url, rate_limit=RATE_LIMIT, rate_window_s=RATE_WINDOW_S,
                                        timeout_s=5.0)
-            engines: list[LiveEngine] = []
+            engines: dict[int, LiveEngine] = {}
             started = time.monotonic()
 
-            async def incarnation(run_for: float) -> Any:
-                engine = await build_engine(config, settings=settings)
-                engines.append(engine)
-                return await engine.run(duration_s=run_for)
+            async def incarnation(n: int, run_for: float) -> Any:
+                engines[n] = await build_engine(config, settings=settings)
+                return await engines[n].run(duration_s=run_for)
 
             for n, cut in enumerate([*cuts, duration_s]):
-                task = owners.start(n, incarnation(cut - (time.monotonic() - started)))
+                task = owners.start(n, incarnation(n, max(0.5, cut - (time.monotonic() - started))))
                 if n == len(cuts):
                     await task  # the last one stops gracefully
                     break
                 await asyncio.sleep(max(0.0, cut - (time.monotonic() - started)))
-                assert len(engines) == n + 1 and not task.done(), "the engine ended before it was killed"
-                dead = engines[-1]
-                dead._emergency_stop = dead._close = _no_cleanup  # type: ignore[method-assign]
+                assert not task.done(), f"engine {n} ended before it was killed: {task}"
+                dead = engines.get(n)  # None: killed while building (fetching instruments)
+                if dead is not None:
+                    dead._emergency_stop = dead._close = _no_cleanup  # type: ignore[method-assign]
                 await owners.kill(n)
-                with StateLock(dead.store.path):  # free, as the kernel frees a dead process's flock
-                    pass
-                await dead.execution.close()  # its sockets go away, as the kernel closes them
-                await dead.data.close()
+                if dead is not None:
+                    with StateLock(dead.store.path):  # free, as the kernel frees a dead process's flock
+                        pass
+                    await dead.execution.close()  # its sockets go away, as the kernel closes them
+                    await dead.data.close()
             figures.duration_s = time.monotonic() - started
-            _compare(figures, engines, exchange, wire, watch, config.engine)
+            _compare(figures, [engines[n] for n in sorted(engines)], exchange, wire, watch, config.engine)
     return figures
 
 
@@ -340,7 +342,7 @@ def _seeds() -> list[int]:
 
 
 @pytest.mark.parametrize(("profile", "seed", "duration_s", "min_orders"),
-                         [("mild", 1, 60.0, 2000), ("harsh", 2, 40.0, 800)]
+                         [("mild", 1, 60.0, 2000), ("harsh", 2, 40.0, 1000)]
                          + [(p, s, 60.0, 2000 if p == "mild" else 1200) for s in _seeds() for p in ("mild", "harsh")])
 async def test_chaos_run_ends_with_venue_and_bot_agreeing(profile, seed, duration_s, min_orders):
     figures = await run_chaos(profile, seed, duration_s=duration_s)

@@ -10,7 +10,14 @@ from botkit.core.errors import NotFoundError, VenueUnavailable
 from botkit.model.enums import OrderType, Side, TimeInForce
 from botkit.model.orders import OrderIntent, OrderStatus
 from botkit.sim.syncron.app import RunningSim
-from botkit.venues.base import ExecutionClient, InstrumentProvider, MarketDataClient
+from botkit.venues.base import (
+    SEND_DEADLINE,
+    ExecutionClient,
+    InstrumentProvider,
+    MarketDataClient,
+    SendDeadline,
+    SendDeadlinePassed,
+)
 from botkit.venues.syncron import (
     SyncronDataClient,
     SyncronExecutionClient,
@@ -125,3 +132,24 @@ async def test_submit_finds_its_order_when_the_venue_keeps_timing_out(sim: Runni
     with pytest.raises(VenueUnavailable):  # never reached the venue: nothing to find
         await execution.submit(OrderIntent("BTCUSD", Side.BUY, 0.01, OrderType.LIMIT, limit_price=59_000.0), "x")
     await client.close()
+
+
+async def test_an_order_that_waits_past_its_send_deadline_for_the_rate_budget_is_never_written(
+    sim: RunningSim, execution: SyncronExecutionClient
+) -> None:
+    intent = OrderIntent("BTCUSD", Side.BUY, 0.001, OrderType.LIMIT, limit_price=50_000.0)
+    await execution.rest.instrument("BTCUSD")  # cached: the wait below is the budget's alone
+    clock = execution.rest.clock
+    execution.rest.budget.block_for(0.3)  # as after a 429 with Retry-After
+    token = SEND_DEADLINE.set(SendDeadline(clock.now_ns() + 100_000_000, clock))
+    try:
+        with pytest.raises(SendDeadlinePassed):
+            await execution.submit(intent, "late-1")
+        execution.rest.budget.block_for(0.05)
+        SEND_DEADLINE.set(SendDeadline(clock.now_ns() + 2_000_000_000, clock))
+        on_time = await execution.submit(intent, "in-time-1")
+    finally:
+        SEND_DEADLINE.reset(token)
+    store = sim.context.exchange.orders
+    assert store.by_client_id(DEMO, "late-1") is None, "the venue never saw the late order"
+    assert on_time.status is OrderStatus.ACCEPTED and store.by_client_id(DEMO, "in-time-1") is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from botkit.core.errors import ConfigError
@@ -10,7 +12,7 @@ from botkit.model.events import Bar, BookSnapshot
 from botkit.model.instruments import Instrument
 from botkit.model.orders import Liquidity, OrderStatus
 from botkit.sim.syncron.app import RunningSim
-from botkit.venues.syncron import SyncronRestClient
+from botkit.venues.syncron import SyncronRestClient, SyncronSettings
 
 from .helpers import make_market
 
@@ -21,6 +23,31 @@ async def test_time_and_clock_sync(rest: SyncronRestClient) -> None:
     assert abs(server - before) < 2_000_000_000
     offset = await rest.sync_clock()
     assert abs(offset) < 1.0
+
+
+async def test_the_clock_offset_is_measured_on_the_attempt_that_answered_not_across_retries(sim) -> None:
+    """A retried time request must not put the offset off by half the backoff (signing in the venue's future)."""
+    ahead_ns = 4_000_000_000
+
+    class Jumping:
+        offset_ns = 0
+
+        def now_ns(self) -> int:
+            return time.time_ns() + self.offset_ns
+
+    clock = Jumping()
+
+    async def backoff(seconds: float) -> None:  # a long backoff passes, and the venue recovers
+        clock.offset_ns += ahead_ns
+        sim.context.faults.reset()
+
+    sim.context.faults.update({"http_error_rate": 1.0})
+    client = SyncronRestClient(SyncronSettings(endpoint=sim.url), clock=clock, sleep=backoff)
+    try:
+        offset = await client.sync_clock()
+    finally:
+        await client.close()
+    assert abs(offset + ahead_ns / 1e9) < 0.5, offset
 
 
 async def test_instruments_carry_the_trading_rules(rest: SyncronRestClient) -> None:
