@@ -343,7 +343,7 @@ def _seeds() -> list[int]:
 
 @pytest.mark.parametrize(("profile", "seed", "duration_s", "min_orders"),
                          [("mild", 1, 60.0, 2000), ("harsh", 2, 40.0, 1000)]
-                         + [(p, s, 60.0, 2000 if p == "mild" else 1200) for s in _seeds() for p in ("mild", "harsh")])
+                         + [(p, s, 60.0, 2000 if p == "mild" else 1000) for s in _seeds() for p in ("mild", "harsh")])
 async def test_chaos_run_ends_with_venue_and_bot_agreeing(profile, seed, duration_s, min_orders):
     figures = await run_chaos(profile, seed, duration_s=duration_s)
     print(figures.line())
