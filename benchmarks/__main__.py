@@ -26,6 +26,7 @@ def main() -> None:
         rows += cases.cold_cli()
         rows += [r for r in (cases.vectorbt_case(records), cases.backtesting_case(records)) if r]
     rows += cases.live_cases(quick=args.quick)  # before venue_cases, which caches loggers at WARNING
+    rows += cases.tick_to_order_cases(quick=args.quick)
     rows += cases.book_case()
     rows += cases.venue_cases()
     baseline = next((r["seconds"] for r in rows if r["case"].startswith("vectorbt")), RECORDED_VECTORBT_S)

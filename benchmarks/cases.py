@@ -219,3 +219,12 @@ def live_cases(quick: bool = False) -> list[Row]:
         rows.append({"case": r["case"], "n": r["n"], "shown": shown, "trades": bench_live.chaos_summary(r),
                      "target": r["target"]})
     return rows
+
+
+def tick_to_order_cases(quick: bool = False) -> list[Row]:
+    """WS frame → order request written and intent → written, simulator in its own process, with aiohttp's floor."""
+    from benchmarks import bench_tick_to_order
+
+    return [{"case": r["case"], "n": r["n"], "shown": r["shown"],
+             "trades": f"{r['ratio']:.2f}× aiohttp floor ({r['floor_us']:.0f} µs)", "target": r["target"]}
+            for r in bench_tick_to_order.run(quick=quick)]

@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     amount.add_argument("--bars", type=int, help="number of bars (kind bars)")
     amount.add_argument("--trades", type=int, help="number of trades (kind trades)")
     amount.add_argument("--quotes", type=int, help="number of quotes (kind quotes)")
+    amount.add_argument("--book", type=int,
+                        help="number of order-book updates (kind book: book_snapshots and book_deltas)")
     gen.add_argument("--interval", default="1m", help="bar interval, e.g. 1m, 1h (bars only)")
     gen.add_argument("--out", type=Path, default=Path("data"), help="archive root")
     gen.add_argument("--venue", default="synthetic")
@@ -72,6 +74,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-embedded-sim", action="store_true",
                      help="never start the simulator in-process when the local venue is not running")
     run.set_defaults(run=_cmd_run)
+
+    rec = sub.add_parser("record", help="record a venue's live data into the archive (no strategy)")
+    rec.add_argument("config", type=Path, help="recorder config (YAML), e.g. configs/record_btc.yaml")
+    rec.add_argument("--duration", type=float, help="stop after this many seconds (default: until Ctrl-C)")
+    rec.add_argument("--endpoint", help="Syncron endpoint: local (default), testnet, production or a base URL")
+    rec.add_argument("--root", type=Path, help="archive root (default: the config's record.root)")
+    rec.add_argument("--no-embedded-sim", action="store_true",
+                     help="never start the simulator in-process when the local venue is not running")
+    rec.add_argument("--check", action="store_true", help="validate the config, print what it records, exit")
+    rec.set_defaults(run=_cmd_record)
 
     arm = sub.add_parser("arm", help="re-arm a bot that halted (kill switch, error): it may trade again")
     arm.add_argument("config", type=Path, help="the bot's config (YAML): names its state file")
@@ -99,6 +111,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     strategies = sub.add_parser("strategies", help="list installed strategy plugins")
     strategies.set_defaults(run=_cmd_strategies)
+
+    config_parser = sub.add_parser("config", help="check a bot config or backtest spec; print their JSON schema")
+    config = config_parser.add_subparsers(dest="config_command", required=True)
+    check = config.add_parser("check", help="validate FILE as run/backtest would and print the effective config")
+    check.add_argument("file", type=Path, help="a bot config (configs/*.yaml) or backtest spec (backtests/*.yaml)")
+    check.add_argument("--kind", choices=["bot", "backtest", "record"], help="what FILE is (default: told by its keys)")
+    check.set_defaults(run=_cmd_config_check)
+    schema = config.add_parser("schema", help="print the JSON schema of config files (editor completion)")
+    schema.add_argument("--kind", choices=["bot", "backtest", "record"], help="only this kind (default: any, as oneOf)")
+    schema.set_defaults(run=_cmd_config_schema)
     return parser
 
 
@@ -128,11 +150,14 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 def _cmd_data_generate(args: argparse.Namespace) -> int:
     from botkit.core.clock import to_ns
     from botkit.data.synthetic import generate_archive
+    from botkit.data.synthetic_book import generate_book_archive
 
     if args.trades is not None:
         kind, n = "trades", args.trades
     elif args.quotes is not None:
         kind, n = "quotes", args.quotes
+    elif args.book is not None:
+        kind, n = "book", args.book
     else:
         kind, n = f"bars_{args.interval}", args.bars if args.bars is not None else 100_000
     if n <= 0:
@@ -141,10 +166,14 @@ def _cmd_data_generate(args: argparse.Namespace) -> int:
         start = to_ns(args.start)
     except ValueError as error:
         raise ConfigError(f"--start {args.start!r} is not a date or time: {error}") from None
-    paths = generate_archive(
-        args.out, symbol=args.symbol, n=n, kind=kind, start_ns=start, seed=args.seed, venue=args.venue
-    )
-    where = args.out / args.venue / args.symbol / kind
+    if kind == "book":
+        paths = generate_book_archive(args.out, symbol=args.symbol, n=n, start_ns=start, seed=args.seed,
+                                      venue=args.venue)
+    else:
+        paths = generate_archive(
+            args.out, symbol=args.symbol, n=n, kind=kind, start_ns=start, seed=args.seed, venue=args.venue
+        )
+    where = args.out / args.venue / args.symbol / ("book_*" if kind == "book" else kind)
     print(f"wrote {n:,} {kind} of {args.symbol} into {len(paths)} day files under {where}")
     return 0
 
@@ -157,6 +186,24 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.endpoint is not None:
         os.environ["BOTKIT_VENUE__ENDPOINT"] = args.endpoint  # the config's documented env override
     return run_bot_command(args.config, args.duration, embedded_sim=not args.no_embedded_sim)
+
+
+def _cmd_record(args: argparse.Namespace) -> int:
+    from botkit.live.cli_record import run_record_command
+    from botkit.settings import load_recorder_config
+
+    if args.duration is not None and args.duration <= 0:
+        raise ConfigError(f"--duration must be > 0 seconds, got {args.duration}")
+    if args.endpoint is not None:
+        os.environ["BOTKIT_VENUE__ENDPOINT"] = args.endpoint  # the config's documented env override
+    if args.root is not None:
+        os.environ["BOTKIT_RECORD__ROOT"] = str(args.root)
+    if args.check:
+        config = load_recorder_config(args.config)
+        print(f"{args.config}: ok; records {', '.join(config.record.kinds)} of {', '.join(config.symbols)} "
+              f"from syncron ({config.venue.endpoint}) into {config.record.root}")
+        return 0
+    return run_record_command(args.config, args.duration, embedded_sim=not args.no_embedded_sim)
 
 
 def _cmd_arm(args: argparse.Namespace) -> int:
@@ -203,6 +250,20 @@ def _cmd_sim(args: argparse.Namespace) -> int:
         await asyncio.gather(*runs)
 
     asyncio.run(run_all())
+    return 0
+
+
+def _cmd_config_check(args: argparse.Namespace) -> int:
+    from botkit.config_check import check_config, effective_yaml
+
+    print(effective_yaml(check_config(args.file, args.kind)), end="")
+    return 0
+
+
+def _cmd_config_schema(args: argparse.Namespace) -> int:
+    from botkit.config_check import schema_json
+
+    print(schema_json(args.kind), end="")
     return 0
 
 

@@ -9,23 +9,27 @@ levels: ``BOTKIT_MODE=paper``, ``BOTKIT_VENUE__ENDPOINT=testnet``, ``BOTKIT_PARA
 
 from __future__ import annotations
 
-import re
+import os
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from botkit.backtest.spec import FeesSpec, SizingSpec, SlippageSpec
-from botkit.core.errors import ConfigError
+from botkit.core.config_problems import config_error_from, format_key_path, looks_secret
+from botkit.core.errors import ConfigError, DataError
+from botkit.core.yaml_document import KeyPath, YamlDocument, load_yaml_document
+from botkit.data.kinds import interval_to_ns
+from botkit.data.recorder import RecordKind, RecordSpec
 from botkit.risk.rules import RiskLimits
 
 ENV_PREFIX = "BOTKIT_"
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
-_SECRET_KEY = re.compile(r"(api[_-]?key|secret|token|password|passphrase|private[_-]?key|credential)", re.I)
-_SECRET_ENV = {"venue": "BOTKIT_SYNCRON__", "reference": "BOTKIT_SINTRA__"}
+DEFAULT_BOOK_DEPTH = 10
+"""Levels per side of the book view when ``engine.book_depth`` is not set."""
+_SECRET_ENV = {"venue": "BOTKIT_SYNCRON__", "reference": "BOTKIT_SINTRA__", "prices": "BOTKIT_SINTRA__"}
 _NAMED_ENDPOINTS = ("local", "testnet", "production")
 
 
@@ -98,8 +102,19 @@ class EngineConfig(BaseModel):
 
     cancel_on_stop: bool = True
     on_strategy_error: Literal["halt", "stop"] = "halt"
+    strategy_path: Literal["auto", "compiled", "python"] = Field(
+        "auto", description="compiled: the strategy's compiled step (as in backtests), python: its hooks, "
+                            "auto: compiled when it has one and market_data gives events a step reads")
     cancel_on_halt: bool = True
-    market_data: Literal["quotes", "trades", "both"] = "both"
+    market_data: Literal["quotes", "trades", "both", "bars", "book"] = "both"
+    bar_interval: str | None = Field(
+        None, description="with market_data: bars, the bars' interval, spelled as a backtest spec's "
+                          "data.bar_interval (1m, 15s, 4h...; default 1m)")
+    book_depth: int | None = Field(
+        None, ge=1, le=1000, description="with market_data: book, the levels per side on_book's view serves "
+                                         "(default 10)")
+    bar_grace_ms: float = Field(250.0, ge=0, le=60_000,
+                                description="a bar without a later trade closes this long after its end")
     submit_timeout_s: float = Field(10.0, gt=0, le=120)
     reconcile_interval_s: float = Field(30.0, gt=0)
     state_save_interval_s: float = Field(5.0, gt=0)
@@ -108,6 +123,34 @@ class EngineConfig(BaseModel):
     limit_intent_ttl_s: float = Field(30.0, gt=0, description="a limit order not sent this soon is dropped")
     reconcile_positions: bool = Field(True, description="correct positions to the venue's when they differ")
     position_confirm_s: float = Field(2.0, gt=0, description="a position difference must persist this long")
+
+    @field_validator("bar_interval")
+    @classmethod
+    def _bar_interval(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                interval_to_ns(value)
+            except DataError as error:
+                raise ValueError(str(error)) from None
+        return value
+
+    @model_validator(mode="after")
+    def _bars_only(self) -> EngineConfig:
+        if self.bar_interval is not None and self.market_data != "bars":
+            raise ValueError(f"bar_interval {self.bar_interval!r} needs market_data: bars, got {self.market_data!r}")
+        if self.book_depth is not None and self.market_data != "book":
+            raise ValueError(f"book_depth {self.book_depth} needs market_data: book, got {self.market_data!r}")
+        return self
+
+    @property
+    def bar_interval_ns(self) -> int:
+        """The live bars' interval in nanoseconds (``bar_interval``, default 1m)."""
+        return interval_to_ns(self.bar_interval or "1m")
+
+    @property
+    def book_levels(self) -> int:
+        """Levels per side of the book view ``on_book`` gets (``book_depth``, default 10)."""
+        return self.book_depth or DEFAULT_BOOK_DEPTH
 
 
 class BotConfig(BaseSettings):
@@ -131,6 +174,7 @@ class BotConfig(BaseSettings):
     state_dir: Path = Path("state")
     status_port: int | None = Field(None, ge=0, le=65_535)
     engine: EngineConfig = Field(default_factory=EngineConfig)
+    record: RecordSpec | None = Field(None, description="also record what the bot receives into the archive")
 
     @classmethod
     def settings_customise_sources(
@@ -180,50 +224,160 @@ class OperatorSettings(BaseSettings):
 
 
 def load_bot_config(path: str | Path) -> BotConfig:
-    """Read and validate a bot config file; ConfigError names the file and the offending key."""
+    """Read and validate a bot config file; ConfigError names the file, the line and the offending key."""
+    document = load_bot_document(path)
+    return validate_bot_config(document.data, document.source, document)
+
+
+def load_bot_document(path: str | Path) -> YamlDocument:
+    """The parsed YAML of a bot config file with the position of every key (not yet validated)."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"bot config {str(path)!r} does not exist")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML ({error})") from None
-    if not isinstance(data, dict):
+    document = load_yaml_document(path)
+    if not isinstance(document.data, dict):
         raise ConfigError(f"{path}: expected a mapping of settings at the top level")
-    return validate_bot_config(data, str(path))
+    return document
 
 
-def validate_bot_config(data: dict[str, Any], source: str = "config") -> BotConfig:
-    """Validate settings given as a dict (from YAML or Python), with environment overrides."""
-    refuse_secrets(data, source)
+def validate_bot_config(
+    data: dict[str, Any], source: str = "config", document: YamlDocument | None = None,
+) -> BotConfig:
+    """Validate settings given as a dict (from YAML or Python), with environment overrides.
+
+    Given the ``document`` they were read from, errors name the line and column of each bad key.
+    """
+    refuse_secrets(data, source, document=document)
     try:
         return BotConfig(**data)
     except ValidationError as error:
-        raise ConfigError(f"{source}: " + "; ".join(_describe(e) for e in error.errors())) from None
+        raise config_error_from(
+            error, source=source, model=BotConfig, what="bot config", document=document, origin=environment_origin,
+        ) from None
 
 
-def refuse_secrets(data: Any, source: str, where: str = "") -> None:
+def bot_environment_variables() -> dict[str, str]:
+    """The ``BOTKIT_*`` variables that override a bot config's keys: name (upper case) → value."""
+    found: dict[str, str] = {}
+    for name, value in os.environ.items():
+        upper = name.upper()
+        if upper.startswith(ENV_PREFIX) and upper[len(ENV_PREFIX):].split("__", 1)[0].lower() in BotConfig.model_fields:
+            found[upper] = value
+    return found
+
+
+def environment_origin(path: KeyPath) -> str | None:
+    """``environment BOTKIT_RISK__MAX_POSITION`` when a variable sets the value at ``path``, else None."""
+    names = bot_environment_variables()
+    for length in range(len(path), 0, -1):
+        name = ENV_PREFIX + "__".join(str(part) for part in path[:length]).upper()
+        if name in names:
+            return f"environment {name}"
+    return None
+
+
+def refuse_secrets(data: Any, source: str, where: KeyPath = (), document: YamlDocument | None = None) -> None:
     """Raise ConfigError if any key in ``data`` names a secret: those belong in the environment."""
     if isinstance(data, dict):
         for key, value in data.items():
-            path = f"{where}.{key}" if where else str(key)
-            if _SECRET_KEY.search(str(key)):
-                room = path.split(".", 1)[0]
+            path = (*where, key)
+            if looks_secret(str(key)):
+                room = str(path[0])
                 env = _SECRET_ENV.get(room, ENV_PREFIX + room.upper() + "__") + str(key).upper()
+                place = document.where(document.position(path, of_key=True)) if document is not None else source
                 raise ConfigError(
-                    f"{source}: {path!r} looks like a secret; secrets never go in config files. "
+                    f"{place}: {format_key_path(path)!r} looks like a secret; secrets never go in config files. "
                     f"Remove it and set the environment variable {env} instead"
                 )
-            refuse_secrets(value, source, path)
+            refuse_secrets(value, source, path, document)
     elif isinstance(data, list):
         for index, value in enumerate(data):
-            refuse_secrets(value, source, f"{where}[{index}]")
+            refuse_secrets(value, source, (*where, index), document)
 
 
-def _describe(error: Any) -> str:
-    where = ".".join(str(p) for p in error["loc"]) or "(top level)"
-    if error["type"] == "extra_forbidden":
-        return f"unknown key {where!r}"
-    if error["type"] == "missing":
-        return f"{where} is required"
-    return f"{where}: {error['msg']}"
+# --- botkit record: a venue's public data into the archive, no strategy ----------------------------------
+
+class PriceFeedConfig(BaseModel):
+    """A reference price feed to record (Sintra, one pair)."""
+
+    model_config = _FROZEN
+
+    source: Literal["sintra"] = "sintra"
+    pair: str = Field("btcusd", pattern=r"^[a-zA-Z]{6,12}$")
+    endpoint: str = "local"
+
+
+_NOT_RECORDABLE_ALONE: dict[RecordKind, str] = {
+    "orders": "orders are a bot's own: add a record: section to the bot's config instead",
+}
+
+
+class RecorderConfig(BaseSettings):
+    """``botkit record CONFIG``: which venue, symbols and kinds to record, and where; no strategy."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True, hide_input_in_errors=True,
+    )
+
+    name: str = Field("recorder", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
+    symbols: list[str] = Field(min_length=1)
+    venue: VenueConfig = Field(default_factory=VenueConfig)
+    prices: PriceFeedConfig | None = None
+    record: RecordSpec = Field(default_factory=lambda: RecordSpec(kinds=["trades", "quotes", "book"]))
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The environment overrides the YAML file (passed as init values)."""
+        return env_settings, init_settings
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_kinds(cls, data: Any) -> Any:
+        """Without ``record.kinds``: trades, quotes and the book, and prices when there is a ``prices`` feed."""
+        if isinstance(data, dict):
+            record = data.get("record")
+            record = dict(record) if isinstance(record, dict) else {} if record is None else record
+            if isinstance(record, dict) and "kinds" not in record:
+                record["kinds"] = ["trades", "quotes", "book"] + (["prices"] if data.get("prices") else [])
+                data = {**data, "record": record}
+        return data
+
+    @field_validator("symbols")
+    @classmethod
+    def _symbols(cls, value: list[str]) -> list[str]:
+        value = [s.strip().upper() for s in value]
+        if len(set(value)) != len(value):
+            raise ValueError(f"symbols must be unique, got {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _kinds_it_can_record(self) -> RecorderConfig:
+        for kind in self.record.kinds:
+            if kind in _NOT_RECORDABLE_ALONE:
+                raise ValueError(f"{kind!r} cannot be recorded by botkit record: {_NOT_RECORDABLE_ALONE[kind]}")
+        if "prices" in self.record.kinds and self.prices is None:
+            raise ValueError("record.kinds lists 'prices' but there is no prices feed: add prices: {pair: btcusd}")
+        return self
+
+
+def load_recorder_config(path: str | Path) -> RecorderConfig:
+    """Read and validate a ``botkit record`` config file; ConfigError names the file, the line and the key."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"recorder config {str(path)!r} does not exist")
+    document = load_yaml_document(path)
+    if not isinstance(document.data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    refuse_secrets(document.data, document.source, document=document)
+    try:
+        return RecorderConfig(**document.data)
+    except ValidationError as error:
+        raise config_error_from(error, source=document.source, model=RecorderConfig, what="recorder config",
+                                document=document) from None

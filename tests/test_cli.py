@@ -42,6 +42,14 @@ def test_generate_then_backtest_writes_outputs(workdir, capsys):
     assert "final_equity" in capsys.readouterr().out
 
 
+def test_generate_a_book_then_backtest_it_through_on_book(workdir, capsys):
+    assert main(["data", "generate", "--symbol", "BTCUSD", "--book", "5000", "--out", "data/"]) == 0
+    assert "book_*" in capsys.readouterr().out
+    assert main(["backtest", "backtests/book_imbalance.yaml", "--no-progress", "--param", "ratio=1.5"]) == 0
+    stats = json.loads((workdir / "reports" / "book_imbalance" / "stats.json").read_text())
+    assert stats["events"] == 5001 and stats["engine"] == "python" and stats["trades"] > 0
+
+
 def test_overrides_from_the_command_line(workdir):
     args = ["backtest", "backtests/sma_cross.yaml", "--param", "fast=20", "--param", "slow=100",
             "--from", "2024-01-02", "--to", "2024-01-05", "--out", "o", "--no-progress"]
@@ -113,3 +121,21 @@ def test_run_argument_errors(capsys):
     assert "--duration must be > 0" in capsys.readouterr().err
     assert main(["run", "no-such-config.yaml", "--duration", "1"]) == 2
     assert "no-such-config.yaml" in capsys.readouterr().err
+
+
+def test_backtest_and_run_errors_name_the_line(tmp_path, capsys):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("strategy: sma_cross\nparams:\n  fast: 50\n  slow: 10\nslipage: {bps: 1}\n")
+    assert main(["backtest", str(spec), "--no-progress"]) == 2
+    assert f"{spec}:5:1: unknown key 'slipage'; did you mean 'slippage'?" in capsys.readouterr().err
+    spec.write_text("strategy: sma_cross\nparams:\n  fast: 50\n  slow: 10\n")
+    assert main(["backtest", str(spec), "--no-progress"]) == 2
+    assert f"{spec}:2:1: params: fast must be < slow" in capsys.readouterr().err
+    bot = tmp_path / "bot.yaml"
+    head = f"name: t\nstrategy: sma_cross\nsymbols: [BTCUSD]\nstate_dir: {tmp_path}\n"
+    bot.write_text(head + "risk:\n  max_position: 0\n")
+    assert main(["run", str(bot), "--duration", "1", "--no-embedded-sim"]) == 2
+    assert f"{bot}:6:17: risk.max_position: must be > 0, got 0" in capsys.readouterr().err
+    bot.write_text(head + "params: {fats: 3}\n")
+    assert main(["run", str(bot), "--duration", "1", "--no-embedded-sim"]) == 2
+    assert f"{bot}:5:10: unknown key 'params.fats'; did you mean 'params.fast'?" in capsys.readouterr().err

@@ -79,3 +79,25 @@ def test_environment_overrides_the_file(tmp_path, monkeypatch):
     config = load_bot_config(write(tmp_path, MINIMAL + "risk: {max_order_qty: 1}\n"))
     assert config.mode == "live" and config.venue.endpoint == "testnet"
     assert config.risk.max_position == 2.5 and config.risk.max_order_qty == 1
+
+
+def test_errors_name_the_line_and_column_and_suggest_the_key(tmp_path):
+    path = write(tmp_path, MINIMAL + "risk:\n  max_position: -1\n  max_posiiton: 2\n")
+    with pytest.raises(ConfigError) as info:
+        load_bot_config(path)
+    lines = str(info.value).splitlines()
+    assert lines[1] == f"  {path}:7:17: risk.max_position: must be > 0, got -1"
+    assert lines[2] == f"  {path}:8:3: unknown key 'risk.max_posiiton'; did you mean 'risk.max_position'?"
+
+
+def test_an_environment_value_is_blamed_on_its_variable(tmp_path, monkeypatch):
+    monkeypatch.setenv("BOTKIT_RISK__MAX_POSITION", "-3")
+    with pytest.raises(ConfigError) as info:
+        load_bot_config(write(tmp_path, MINIMAL + "risk: {max_position: 1}\n"))
+    assert str(info.value) == "environment BOTKIT_RISK__MAX_POSITION: risk.max_position: must be > 0, got '-3'"
+
+
+def test_a_secret_is_refused_at_its_line(tmp_path):
+    path = write(tmp_path, MINIMAL + "venue:\n  api_key: abc\n")
+    with pytest.raises(ConfigError, match=f"^{path}:7:3: 'venue.api_key' looks like a secret"):
+        load_bot_config(path)

@@ -30,7 +30,8 @@ __all__ = [
     "SLOT_POSITION", "SLOT_REJECTED", "SLOT_WORKING", "BarRecord", "QuoteRecord", "TradeRecord",
 ]
 
-# Order types of working orders.
+# Order types of working orders (ORDER_NONE: an action that places no order).
+ORDER_NONE = 0
 ORDER_MARKET = 1
 ORDER_LIMIT = 2
 ORDER_STOP = 3
@@ -84,6 +85,8 @@ REJECT_HALTED = 11
 # Kill-switch trips (the kill-switch slots of the counters hold them).
 REJECT_DAILY_LOSS = 12
 REJECT_MAX_DRAWDOWN = 13
+# Python path only: a book replay refuses orders while the symbol's book is out of sync (as live).
+REJECT_BOOK_RESYNCING = 14
 
 NS_PER_DAY = 86_400 * 1_000_000_000
 """The kill switch's UTC day (``botkit.risk.killswitch.NS_PER_DAY``)."""

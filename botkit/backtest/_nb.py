@@ -51,6 +51,7 @@ from botkit.backtest._enums import (
     NS_PER_DAY,
     ORDER_LIMIT,
     ORDER_MARKET,
+    ORDER_NONE,
     ORDER_STOP,
     R_INST,
     R_REASON,
@@ -345,7 +346,12 @@ def _move_row_nb(wi, wf, src, dst):
 
 
 @nb.njit(cache=True)
-def _valid_intent_nb(action, side, qty, price) -> bool:
+def valid_intent_nb(action, side, qty, price) -> bool:
+    """Whether a step's returned ``(action, side, qty, price)`` is a legal intent.
+
+    The replay loops and the adapter that calls a step from Python (``backtest/step_adapter.py``)
+    both judge a step's intents with this function.
+    """
     if action < ACTION_NONE or action > ACTION_MAX:
         return False
     if action == ACTION_NONE or action == ACTION_CANCEL_ALL:
@@ -370,18 +376,30 @@ def _cancel_all_nb(k, wi, wf, counters):
 
 
 @nb.njit(cache=True)
+def decode_action_nb(action):
+    """What a valid ``action`` asks for: (cancel the instrument's working orders first, order type).
+
+    The order type is ``ORDER_MARKET``, ``ORDER_LIMIT``, ``ORDER_STOP`` or ``ORDER_NONE`` (nothing
+    to place). ``_submit_nb`` and the step adapter (``backtest/step_adapter.py``) both decode with it.
+    """
+    cancel_first = action == ACTION_CANCEL_ALL or action >= ACTION_REPLACE_LIMIT
+    if action == ACTION_NONE or action == ACTION_CANCEL_ALL:
+        return cancel_first, ORDER_NONE
+    if action == ACTION_MARKET or action == ACTION_REPLACE_MARKET:
+        return cancel_first, ORDER_MARKET
+    if action == ACTION_LIMIT or action == ACTION_REPLACE_LIMIT:
+        return cancel_first, ORDER_LIMIT
+    return cancel_first, ORDER_STOP
+
+
+@nb.njit(cache=True)
 def _submit_nb(ts, k, row, action, side, qty, price, ref_price, equity, cfg, lot, pos, last, wi, wf, ri, counters):
     """Cancel, size, risk-check and enqueue one intent of the step; rejections are logged."""
-    if action == ACTION_CANCEL_ALL or action >= ACTION_REPLACE_LIMIT:
+    cancel_first, typ = decode_action_nb(action)
+    if cancel_first:
         _cancel_all_nb(k, wi, wf, counters)
-        if action == ACTION_CANCEL_ALL:
-            return
-    if action == ACTION_MARKET or action == ACTION_REPLACE_MARKET:
-        typ = ORDER_MARKET
-    elif action == ACTION_LIMIT or action == ACTION_REPLACE_LIMIT:
-        typ = ORDER_LIMIT
-    else:
-        typ = ORDER_STOP
+    if typ == ORDER_NONE:
+        return
     qty = sized_qty_nb(qty, ref_price, equity, cfg.sizing_mode, cfg.sizing_value, lot, side, pos[k])
     n = counters[C_WORKING]
     working = 0.0
@@ -526,7 +544,7 @@ def make_replay_bars_nb(step, multi):
                     continue
             action, side, qty, price = step(row, BarRecord(t, k, o[i], h[i], lo[i], close, v[i]), params)
             if action != ACTION_NONE:
-                if not _valid_intent_nb(action, side, qty, price):
+                if not valid_intent_nb(action, side, qty, price):
                     counters[C_ERROR_EVENT] = i
                     if not multi:
                         last[0] = close
@@ -593,7 +611,7 @@ def make_replay_trades_nb(step, multi):
                     continue
             action, o_side, qty, level = step(row, TradeRecord(t, k, price[i], size[i], side[i]), params)
             if action != ACTION_NONE:
-                if not _valid_intent_nb(action, o_side, qty, level):
+                if not valid_intent_nb(action, o_side, qty, level):
                     counters[C_ERROR_EVENT] = i
                     return _suspend_nb(STATUS_BAD_INTENT, i, counters, n_eq, bucket, exposed)
                 _submit_nb(t, k, row, action, o_side, qty, level, mark, equity, cfg, lot[k], pos, last, wi, wf,
@@ -654,7 +672,7 @@ def make_replay_quotes_nb(step, multi):
                     continue
             action, o_side, qty, level = step(row, QuoteRecord(t, k, bid[i], bid_size[i], ask[i], ask_size[i]), params)
             if action != ACTION_NONE:
-                if not _valid_intent_nb(action, o_side, qty, level):
+                if not valid_intent_nb(action, o_side, qty, level):
                     counters[C_ERROR_EVENT] = i
                     return _suspend_nb(STATUS_BAD_INTENT, i, counters, n_eq, bucket, exposed)
                 _submit_nb(t, k, row, action, o_side, qty, level, mark, equity, cfg, lot[k], pos, last, wi, wf,

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from botkit.backtest.engine import backtest
 from botkit.backtest.report import format_stat
-from botkit.backtest.spec import BacktestSpec, load_spec
+from botkit.backtest.spec import BacktestSpec, load_spec_document, validate_spec
 from botkit.core.clock import to_ns
 from botkit.core.errors import ConfigError
 
@@ -49,14 +49,16 @@ def run_backtest_command(
 ) -> int:
     """Run the spec at ``spec_path`` as the CLI does; returns the exit code."""
     console = Console(stderr=False)
-    spec = apply_overrides(load_spec(spec_path), data=data, params=params, start=start, end=end, engine=engine)
+    document = load_spec_document(spec_path)
+    spec = validate_spec(document.data, document.source, document)
+    spec = apply_overrides(spec, data=data, params=params, start=start, end=end, engine=engine)
     out_dir = out or spec.output.dir or Path("reports") / spec.name
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed:,} events"),
         TimeRemainingColumn(), console=console, disable=not progress, transient=True,
     ) as bar:
         task = bar.add_task(f"backtest {spec.name}", total=None)
-        result = backtest(spec, progress=lambda n: bar.advance(task, n))
+        result = backtest(spec, progress=lambda n: bar.advance(task, n), document=document)
     paths = result.save(out_dir)
     table = Table(title=result.title, show_header=False)
     for key, value in result.stats.items():

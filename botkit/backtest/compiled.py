@@ -39,6 +39,7 @@ from botkit.backtest._enums import (
 from botkit.backtest._kernel_cache import enable_step_cache
 from botkit.backtest.outcome import REJECT_CODES, ReplayOutcome
 from botkit.backtest.run_config import RunConfig
+from botkit.backtest.step_adapter import INVALID_INTENT, PROTOCOL, numba_reason
 from botkit.core.errors import StrategyError
 from botkit.risk.killswitch import KillSwitchMemory
 from botkit.risk.rejection import Rejection
@@ -166,11 +167,7 @@ class CompiledReplay:
             if status == STATUS_NEED_SPACE:
                 self._grow()
             elif status == STATUS_BAD_INTENT:
-                raise StrategyError(
-                    self.strategy_name, "compiled_step", records[start],
-                    "returned an invalid intent: action must be 0..6, side +1 or -1, qty NaN or a "
-                    "finite number > 0, price a finite number > 0 for limit and stop orders",
-                )
+                raise StrategyError(self.strategy_name, "compiled_step", records[start], INVALID_INTENT)
         used = int(self._counters[C_EQUITY])
         if bar_times:
             return columns[0][:used], eq_val[:used]
@@ -186,11 +183,8 @@ class CompiledReplay:
                 self._wi, self._wf, self._fi, self._ff, self._ri, self._counters, eq_ts, eq_val,
             )
         except NumbaError as error:
-            raise StrategyError(
-                self.strategy_name, "compiled_step", "compilation",
-                f"the compiled step does not fit the protocol step(state, event, params) -> "
-                f"(action, side, qty, price): {str(error).splitlines()[0]}",
-            ) from error
+            raise StrategyError(self.strategy_name, "compiled_step", "compilation",
+                                f"{PROTOCOL}: {numba_reason(error)}") from error
         return int(status), int(index)
 
     def _grow(self) -> None:

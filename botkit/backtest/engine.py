@@ -10,23 +10,29 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from botkit.backtest.book_replay import BookReplay
 from botkit.backtest.broker import SimulatedBroker
 from botkit.backtest.compiled import CompiledReplay
 from botkit.backtest.outcome import ReplayOutcome
 from botkit.backtest.replay import PythonReplay
 from botkit.backtest.result import BacktestResult
 from botkit.backtest.run_config import RunConfig
-from botkit.backtest.spec import BacktestSpec, load_spec, validate_spec
+from botkit.backtest.spec import BacktestSpec, load_spec_document, validate_spec
 from botkit.backtest.strategy_host import StrategyHost
+from botkit.book.keeper import BookKeeper
 from botkit.core.clock import to_ns
 from botkit.core.errors import ConfigError, DataError
+from botkit.core.yaml_document import YamlDocument
 from botkit.data.archive import iter_archive
+from botkit.data.book_events import read_book_events
 from botkit.data.files import read_file
 from botkit.data.frames import from_frame
 from botkit.data.kinds import interval_to_ns
 from botkit.data.merge import merge_arrays, merge_chunks
+from botkit.risk.collar import book_sync_guard
 from botkit.risk.engine import RiskEngine
 from botkit.risk.rules import limit_or_inf, rules_from_limits
+from botkit.strategy.base import Strategy, StrategyParams
 from botkit.strategy.loader import build_params, load_strategy_class
 
 Chunk = tuple[np.ndarray, np.ndarray]
@@ -40,16 +46,21 @@ def backtest(
     *,
     data: DataInput | None = None,
     progress: Callable[[int], None] | None = None,
+    document: YamlDocument | None = None,
 ) -> BacktestResult:
     """Run one backtest.
 
     ``spec`` is a BacktestSpec, a dict of its fields, or the path of a YAML spec. ``data`` maps
     symbols to DataFrames or record arrays and replaces the spec's data source (handy in Jupyter
-    and tests). ``progress`` is called with the number of events after each chunk.
+    and tests). ``progress`` is called with the number of events after each chunk. ``document`` is
+    the YAML a BacktestSpec was read from, so that parameter errors name its lines.
     """
-    spec = _as_spec(spec)
+    spec, document = _as_spec(spec, document)
     cls = load_strategy_class(spec.strategy)
-    params = build_params(cls, spec.params, f"backtest {spec.name!r}")
+    source = document.source if document is not None else f"backtest {spec.name!r}"
+    params = build_params(cls, spec.params, source, document)
+    if spec.data.kind == "book":
+        return _backtest_book(spec, cls, params, data, progress)
     chunks = _chunks(spec, data)
     first = next(chunks, None)
     if first is None:
@@ -74,18 +85,47 @@ def backtest(
     return BacktestResult.from_outcome(spec, outcome, prices.series(spec.data.symbols), path)
 
 
-def _as_spec(spec: BacktestSpec | Mapping[str, Any] | str | Path) -> BacktestSpec:
+def _backtest_book(spec: BacktestSpec, cls: type[Strategy[Any]], params: StrategyParams, data: DataInput | None,
+                   progress: Callable[[int], None] | None) -> BacktestResult:
+    """``data.kind: book``: recorded books replayed through ``on_book`` (the Python path only)."""
+    ds = spec.data
+    if data is not None:
+        raise ConfigError("data= takes bars, trades or quotes; data.kind book is read from data.archive")
+    if spec.engine == "compiled":
+        raise ConfigError(f"backtest {spec.name!r}: data.kind book runs on the Python path (on_book); "
+                          "use engine: python or auto")
+    if ds.archive is None:
+        raise ConfigError(f"backtest {spec.name!r}: data.kind book needs data.archive (where the book was recorded)")
+    events = read_book_events(ds.archive, ds.venue, ds.symbols, ds.start, ds.end)
+    first = next(events, None)
+    if first is None:
+        raise DataError(f"backtest {spec.name!r}: no recorded book of {ds.symbols} in the requested range")
+    books = BookKeeper(ds.symbols, depth=ds.book_levels)
+    risk = RiskEngine(rules_from_limits(spec.risk), [book_sync_guard(books.resyncing)],
+                      reduce_only=spec.risk.reduce_only)
+    config = _run_config(spec, None)
+    broker = SimulatedBroker(config, risk)
+    replay = BookReplay(config, StrategyHost(cls, params, broker), broker, books)
+    outcome = replay.run_events(itertools.chain([first], events), progress)
+    return BacktestResult.from_outcome(spec, outcome, replay.prices(), "python")
+
+
+def _as_spec(
+    spec: BacktestSpec | Mapping[str, Any] | str | Path, document: YamlDocument | None,
+) -> tuple[BacktestSpec, YamlDocument | None]:
     if isinstance(spec, BacktestSpec):
-        return spec
+        return spec, document
     if isinstance(spec, str | Path):
-        return load_spec(spec)
-    return validate_spec(dict(spec), "spec")
+        document = load_spec_document(spec)
+        return validate_spec(document.data, document.source, document), document
+    return validate_spec(dict(spec), "spec"), None
 
 
-def _run_config(spec: BacktestSpec, first: Chunk) -> RunConfig:
+def _run_config(spec: BacktestSpec, first: Chunk | None) -> RunConfig:
     sizing, sizing_value = spec.sizing.rule()
     interval = 0
     if spec.data.kind == "bars":
+        assert first is not None, "bars need their first chunk to infer the interval"
         interval = (
             interval_to_ns(spec.data.bar_interval) if spec.data.bar_interval else _infer_interval(*first)
         )

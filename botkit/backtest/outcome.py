@@ -23,6 +23,7 @@ from botkit.backtest._enums import (
     R_REASON,
     R_SIDE,
     R_TS,
+    REJECT_BOOK_RESYNCING,
     REJECT_DAILY_LOSS,
     REJECT_HALTED,
     REJECT_MAX_DRAWDOWN,
@@ -56,6 +57,7 @@ REJECT_CODES = {
     REJECT_HALTED: RejectCode.HALTED,
     REJECT_DAILY_LOSS: RejectCode.DAILY_LOSS,
     REJECT_MAX_DRAWDOWN: RejectCode.MAX_DRAWDOWN,
+    REJECT_BOOK_RESYNCING: RejectCode.BOOK_RESYNCING,
 }
 """The kernels' integer reasons as the stable codes of ``botkit.risk``."""
 REJECT_INTS = {code: number for number, code in REJECT_CODES.items()}

@@ -57,6 +57,10 @@ class PythonReplay:
             if progress is not None:
                 progress(len(records))
         self.host.run_stop()
+        return self._outcome()
+
+    def _outcome(self) -> ReplayOutcome:
+        """What the replay produced, once every event was replayed and ``on_stop`` ran."""
         broker = self.broker
         return ReplayOutcome(
             symbols=self.config.symbols,

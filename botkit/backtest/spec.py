@@ -6,17 +6,20 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from botkit.core.config_problems import config_error_from
 from botkit.core.errors import ConfigError, DataError
+from botkit.core.yaml_document import YamlDocument, load_yaml_document
 from botkit.data.kinds import interval_to_ns
 from botkit.model.instruments import Instrument
 from botkit.risk.rules import RiskLimits
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
-DataKind = Literal["bars", "trades", "quotes"]
-FILL_PRICES: dict[str, str] = {"bars": "next_open", "trades": "next_trade", "quotes": "quote"}
+DataKind = Literal["bars", "trades", "quotes", "book"]
+FILL_PRICES: dict[str, str] = {"bars": "next_open", "trades": "next_trade", "quotes": "quote", "book": "quote"}
+DEFAULT_BOOK_DEPTH = 10
+"""Levels per side of the book view ``on_book`` gets when ``data.book_depth`` is not set."""
 
 
 class DataSpec(BaseModel):
@@ -30,6 +33,7 @@ class DataSpec(BaseModel):
     venue: str = "synthetic"
     file: Path | None = None
     bar_interval: str | None = None
+    book_depth: int | None = Field(None, ge=1, le=1000)
     start: datetime | date | None = None
     end: datetime | date | None = None
     chunk_rows: int = Field(4_000_000, gt=0)
@@ -54,7 +58,16 @@ class DataSpec(BaseModel):
             raise ValueError("give either data.archive or data.file, not both")
         if self.file is not None and len(self.symbols) != 1:
             raise ValueError("data.file holds one symbol; list exactly one in data.symbols")
+        if self.kind == "book" and self.file is not None:
+            raise ValueError("data.kind book is read from an archive (book_snapshots, book_deltas): give data.archive")
+        if self.book_depth is not None and self.kind != "book":
+            raise ValueError(f"data.book_depth {self.book_depth} needs data.kind book, got {self.kind!r}")
         return self
+
+    @property
+    def book_levels(self) -> int:
+        """Levels per side of the book view ``on_book`` gets (``book_depth``, default 10)."""
+        return self.book_depth or DEFAULT_BOOK_DEPTH
 
     @property
     def archive_kind(self) -> str:
@@ -201,31 +214,30 @@ def _deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]
     return out
 
 
-def validate_spec(values: Any, source: str) -> BacktestSpec:
-    """A BacktestSpec from parsed YAML/dict; ConfigError names the file, each key and bad value."""
+def validate_spec(values: Any, source: str, document: YamlDocument | None = None) -> BacktestSpec:
+    """A BacktestSpec from parsed YAML/dict; ConfigError names the file, each key and bad value.
+
+    Given the ``document`` the values were read from, errors name the line and column too.
+    """
     if not isinstance(values, dict):
         raise ConfigError(f"{source}: a backtest spec must be a mapping of keys, got {type(values).__name__}")
     try:
         return BacktestSpec.model_validate(values)
     except ValidationError as error:
-        problems = "; ".join(_describe(e) for e in error.errors())
-        raise ConfigError(f"{source}: invalid backtest spec: {problems}") from None
-
-
-def _describe(error: Any) -> str:
-    key = ".".join(str(p) for p in error["loc"]) or "(top level)"
-    if error["type"] == "extra_forbidden":
-        return f"unknown key {key!r}"
-    return f"{key}: {error['msg']} (got {error.get('input')!r})"
+        raise config_error_from(
+            error, source=source, model=BacktestSpec, what="backtest spec", document=document,
+        ) from None
 
 
 def load_spec(path: str | Path) -> BacktestSpec:
     """Read and validate a backtest spec file; relative data paths stay relative to the working directory."""
+    document = load_spec_document(path)
+    return validate_spec(document.data, document.source, document)
+
+
+def load_spec_document(path: str | Path) -> YamlDocument:
+    """The parsed YAML of a backtest spec file with the position of every key (not yet validated)."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"backtest spec {str(path)!r} does not exist")
-    try:
-        values = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML: {error}") from None
-    return validate_spec(values, str(path))
+    return load_yaml_document(path)

@@ -2,7 +2,12 @@
 
 A kind is ``trades``, ``quotes``, ``bars`` (bars of unstated interval) or ``bars_<interval>``
 such as ``bars_1m`` or ``bars_1h``. Intervals are a positive integer and a unit: ``ms``, ``s``,
-``m``, ``h`` or ``d``.
+``m``, ``h`` or ``d``. These market kinds become numpy record arrays (``DTYPES``).
+
+The recorder (``botkit.data.recorder``) also stores **event kinds**, whose columns are listed in
+``EVENT_COLUMNS`` and which are read as Arrow tables (``botkit.data.recorded.read_recorded``):
+book deltas and snapshots with their sequence numbers, gaps (book gaps and resyncs, and the
+recorder's own notes), reference prices, and a bot's order events and fills.
 """
 
 from __future__ import annotations
@@ -28,6 +33,31 @@ COLUMNS: dict[BaseKind, tuple[str, ...]] = {
 }
 """The columns of each base kind, in archive order; ``ts`` first."""
 
+EventKind = Literal["book_deltas", "book_snapshots", "gaps", "prices", "order_events", "fills"]
+
+EVENT_KINDS: tuple[EventKind, ...] = ("book_deltas", "book_snapshots", "gaps", "prices", "order_events", "fills")
+
+EVENT_COLUMNS: dict[EventKind, tuple[tuple[str, str], ...]] = {
+    "book_deltas": (("ts", "ts"), ("sequence", "i8"), ("side", "i1"), ("price", "f8"), ("size", "f8")),
+    "book_snapshots": (
+        ("ts", "ts"), ("sequence", "i8"), ("side", "i1"), ("level", "i4"), ("price", "f8"), ("size", "f8"),
+    ),
+    "gaps": (("ts", "ts"), ("event", "str"), ("expected", "i8"), ("received", "i8"), ("count", "i8")),
+    "prices": (("ts", "ts"), ("price", "f8"), ("source", "str")),
+    "order_events": (
+        ("ts", "ts"), ("event", "str"), ("bot", "str"), ("client_order_id", "str"), ("order_id", "str"),
+        ("side", "i1"), ("order_type", "i1"), ("qty", "f8"), ("limit_price", "f8"), ("stop_price", "f8"),
+        ("status", "str"), ("filled_qty", "f8"), ("avg_fill_price", "f8"), ("tag", "str"), ("code", "str"),
+        ("reason", "str"),
+    ),
+    "fills": (
+        ("ts", "ts"), ("bot", "str"), ("client_order_id", "str"), ("order_id", "str"), ("fill_id", "str"),
+        ("side", "i1"), ("qty", "f8"), ("price", "f8"), ("fee", "f8"), ("liquidity", "str"),
+    ),
+}
+"""The columns of each event kind and their types, ``ts`` first: ``ts`` is timestamp[ns, UTC],
+``i8``/``i4``/``i1`` integers of 64/32/8 bits, ``f8`` float64 (NaN where a value is absent), ``str`` text."""
+
 _UNIT_NS = {
     "ms": 1_000_000,
     "s": NS_PER_SECOND,
@@ -36,7 +66,10 @@ _UNIT_NS = {
     "d": NS_PER_DAY,
 }
 _INTERVAL_RE = re.compile(r"(\d+)(ms|s|m|h|d)")
-_VALID = "trades, quotes, bars or bars_<interval> such as bars_1m, bars_1h (units: ms, s, m, h, d)"
+_VALID = (
+    "trades, quotes, bars or bars_<interval> such as bars_1m, bars_1h (units: ms, s, m, h, d), "
+    "or an event kind: " + ", ".join(EVENT_KINDS)
+)
 
 
 def interval_to_ns(interval: str) -> int:
@@ -59,7 +92,7 @@ def ns_to_interval(interval_ns: int) -> str:
 
 def parse_kind(kind: str) -> str:
     """``kind`` itself if it is a valid kind, else a DataError listing the valid kinds."""
-    if kind in BASE_KINDS:
+    if kind in BASE_KINDS or kind in EVENT_KINDS:
         return kind
     match = _INTERVAL_RE.fullmatch(kind[5:]) if kind.startswith("bars_") else None
     if match is not None and int(match.group(1)) > 0:
@@ -67,9 +100,22 @@ def parse_kind(kind: str) -> str:
     raise DataError(f"unknown kind {kind!r}: expected {_VALID}")
 
 
+def is_event_kind(kind: str) -> bool:
+    """Whether ``kind`` is one of the event kinds (``EVENT_KINDS``), stored as Arrow tables."""
+    return kind in EVENT_KINDS
+
+
 def base_kind(kind: str) -> BaseKind:
-    """The base kind (``bars``, ``trades`` or ``quotes``) of a kind: ``bars_1m`` → ``bars``."""
+    """The base kind (``bars``, ``trades`` or ``quotes``) of a kind: ``bars_1m`` → ``bars``.
+
+    Event kinds have no record dtype: asking for theirs is a DataError saying how to read them.
+    """
     kind = parse_kind(kind)
+    if kind in EVENT_KINDS:
+        raise DataError(
+            f"{kind} is an event kind (columns: {', '.join(n for n, _ in EVENT_COLUMNS[kind])}), not a market "
+            "kind with a record dtype: read it with botkit.data.recorded.read_recorded"
+        )
     if kind.startswith("bars"):
         return "bars"
     return "trades" if kind == "trades" else "quotes"

@@ -169,10 +169,7 @@ class OrderExecutor:
         intent = intent_of(order)
         done = self._sending[client_order_id] = asyncio.Event()
         self.submitted += 1
-        log.info("order.submitting", client_order_id=client_order_id, symbol=order.symbol,
-                 side=order.side.name.lower(), qty=order.qty, type=order.order_type.name.lower(),
-                 price=order.limit_price)
-        try:
+        try:  # nothing is logged before the request is written: logging is off the send path
             venue = await self._retry(lambda: self.client.submit(intent, client_order_id), deadline_ns)
         except OrderRejected as error:
             self._unresolved.discard(client_order_id)
@@ -203,7 +200,8 @@ class OrderExecutor:
         events = _applied(self.oms, snapshot_events(local, venue, self.clock.now_ns()))
         self._expect_fills(client_order_id, venue)
         log.info("order.submitted", client_order_id=client_order_id, order_id=venue.order_id,
-                 status=venue.status.value)
+                 symbol=order.symbol, side=order.side.name.lower(), qty=order.qty,
+                 type=order.order_type.name.lower(), price=order.limit_price, status=venue.status.value)
         return events
 
     async def cancel(self, client_order_id: str) -> list[OrderEvent]:

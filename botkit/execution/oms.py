@@ -50,6 +50,7 @@ class OrderManager:
 
     def __init__(self) -> None:
         self._orders: dict[str, Order] = {}
+        self._open: dict[str, Order] = {}  # the open ones, oldest first: the risk checks read them per decision
         self._seen_fills: dict[FillKey, None] = {}
         self.unknown_events: list[OrderEvent] = []
         self.duplicates = 0
@@ -71,15 +72,22 @@ class OrderManager:
 
     def open_orders(self, symbol: str | None = None) -> list[Order]:
         """Orders that can still fill (pending, accepted, partially filled), oldest first."""
-        return [o for o in self._orders.values() if o.status.is_open and (symbol is None or o.symbol == symbol)]
+        if symbol is None:
+            return list(self._open.values())
+        return [o for o in self._open.values() if o.symbol == symbol]
 
     def pending(self) -> list[Order]:
         """Orders whose submission outcome is not known yet."""
-        return [o for o in self._orders.values() if o.status is OrderStatus.PENDING]
+        return [o for o in self._open.values() if o.status is OrderStatus.PENDING]
 
     def working_qty(self, symbol: str, side: Side | None = None) -> float:
         """Signed remaining quantity of open orders of ``symbol`` (buys +, sells -), of ``side`` only if given."""
-        return sum(int(o.side) * o.remaining for o in self.open_orders(symbol) if side is None or o.side is side)
+        return sum(int(o.side) * o.remaining for o in self._open.values()
+                   if o.symbol == symbol and (side is None or o.side is side))
+
+    def open_count(self) -> int:
+        """How many orders are open."""
+        return len(self._open)
 
     def seen_fills(self) -> list[FillKey]:
         """Keys of every fill applied so far, oldest first (persisted so a restart ignores redelivered fills)."""
@@ -94,12 +102,12 @@ class OrderManager:
         """Start tracking a new order (normally ``PENDING``, before it is sent)."""
         if order.client_order_id in self._orders:
             raise ValueError(f"client order id {order.client_order_id!r} is already tracked")
-        self._orders[order.client_order_id] = order
+        self._store(order)
 
     def restore(self, orders: Iterable[Order], seen_fills: Iterable[FillKey]) -> None:
         """Load orders and fill keys saved by a previous run (before reconciling)."""
         for order in orders:
-            self._orders[order.client_order_id] = order
+            self._store(order)
         self._seen_fills.update(dict.fromkeys(seen_fills))
 
     def forget_finished(self, keep: int = 1000) -> None:
@@ -133,6 +141,14 @@ class OrderManager:
         return self._apply_final(local, event, target)
 
     # --- internals -----------------------------------------------------------------------------
+    def _store(self, order: Order) -> None:
+        coid = order.client_order_id
+        self._orders[coid] = order
+        if order.status.is_open:
+            self._open[coid] = order
+        else:
+            self._open.pop(coid, None)
+
     def _apply_fill(self, local: Order, event: OrderFilled) -> OrderEvent | None:
         key = fill_key(event.fill)
         if key in self._seen_fills:
@@ -156,18 +172,18 @@ class OrderManager:
         if updated.filled_qty > updated.qty * (1 + 1e-9):
             log.warning("oms.fill.overfill", client_order_id=local.client_order_id,
                         filled=updated.filled_qty, qty=updated.qty)
-        self._orders[local.client_order_id] = updated
+        self._store(updated)
         return OrderFilled(event.ts, updated, fill)
 
     def _apply_accepted(self, local: Order, event: OrderAccepted) -> OrderEvent | None:
         venue_id = event.order.order_id
         if local.status is not OrderStatus.PENDING:
             if venue_id and not local.order_id:
-                self._orders[local.client_order_id] = replace(local, order_id=venue_id)
+                self._store(replace(local, order_id=venue_id))
             self.duplicates += 1
             return None
         updated = replace(local.with_status(OrderStatus.ACCEPTED), order_id=venue_id or local.order_id)
-        self._orders[local.client_order_id] = updated
+        self._store(updated)
         return OrderAccepted(event.ts, updated)
 
     def _apply_final(self, local: Order, event: OrderEvent, target: OrderStatus) -> OrderEvent | None:
@@ -180,12 +196,12 @@ class OrderManager:
             return None
         updated = local.with_status(target)
         if isinstance(event, OrderRejected):
-            self._orders[local.client_order_id] = updated
+            self._store(updated)
             return event
         venue_id = event.order.order_id if isinstance(event, OrderCanceled | OrderExpired) else ""
         if venue_id and not local.order_id:
             updated = replace(updated, order_id=venue_id)
-        self._orders[local.client_order_id] = updated
+        self._store(updated)
         return OrderCanceled(event.ts, updated) if target is OrderStatus.CANCELED else OrderExpired(event.ts, updated)
 
     def _unknown(self, event: OrderEvent, coid: str | None) -> None:

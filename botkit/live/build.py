@@ -13,11 +13,12 @@ import structlog
 
 from botkit.core.clock import Clock
 from botkit.core.errors import ConfigError
+from botkit.core.yaml_document import YamlDocument
 from botkit.live.engine import LiveEngine
-from botkit.live.paper import PaperExecutionClient
+from botkit.live.paper import MatchOn, PaperExecutionClient
 from botkit.logging import register_secret
 from botkit.model.instruments import Instrument
-from botkit.settings import BotConfig
+from botkit.settings import BotConfig, environment_origin
 from botkit.strategy.loader import build_params, load_strategy_class
 from botkit.venues.base import ExecutionClient, MarketDataClient
 from botkit.venues.sintra import SintraDataClient, SintraSettings
@@ -51,13 +52,15 @@ async def build_engine(
     settings: SyncronSettings | None = None,
     clock: Clock | None = None,
     restore_state: bool = True,
+    document: YamlDocument | None = None,
 ) -> LiveEngine:
     """Load the strategy, connect the venue clients and assemble the engine (not started).
 
     ``restore_state`` False ignores the saved state (the venue is new, e.g. an embedded simulator).
+    ``document`` is the YAML the config was read from, so that parameter errors name its lines.
     """
     strategy_cls = load_strategy_class(config.strategy)
-    params = build_params(strategy_cls, config.params, source)
+    params = build_params(strategy_cls, config.params, source, document, environment_origin)
     settings = settings or syncron_settings(config)
     rest = SyncronRestClient(settings)
     data = SyncronDataClient(rest=rest)
@@ -75,10 +78,10 @@ async def build_engine(
         fees, slippage = config.paper.fees, config.paper.slippage
         execution = PaperExecutionClient(
             maker_bps=fees.maker_bps, taker_bps=fees.taker_bps, slippage_bps=slippage.bps,
-            match_on="trades" if config.engine.market_data == "trades" else "quotes", cash=config.capital,
+            match_on=_paper_match_on(config), cash=config.capital,
             clock=clock, queue_fills=False,
         )
-    market: MarketDataClient = _ClosingData(data, rest)  # type: ignore[assignment]
+    market: MarketDataClient = _ClosingData(data, rest, book_batches=config.engine.market_data == "book")  # type: ignore[assignment]
     reference = _reference_client(config)
     return LiveEngine(config, strategy_cls=strategy_cls, params=params, data=market, execution=execution,
                       instruments=instruments, reference=reference, clock=clock, restore_state=restore_state)
@@ -91,6 +94,12 @@ async def _instruments(data: SyncronDataClient, config: BotConfig) -> dict[str, 
         raise ConfigError(f"symbols {missing} are not listed on syncron ({config.venue.endpoint}); "
                           f"listed: {sorted(listed)}")
     return {s: listed[s] for s in config.symbols}
+
+
+def _paper_match_on(config: BotConfig) -> MatchOn:
+    """What paper orders fill against: trades, the engine's book (``market_data: book``) or quotes."""
+    wanted = config.engine.market_data
+    return "trades" if wanted == "trades" else "book" if wanted == "book" else "quotes"
 
 
 def _reference_client(config: BotConfig) -> MarketDataClient | None:
@@ -109,16 +118,17 @@ class _ClosingData:
     longer needed by then; the execution client's own ``close`` only ends its streams.
     """
 
-    def __init__(self, data: SyncronDataClient, rest: SyncronRestClient) -> None:
+    def __init__(self, data: SyncronDataClient, rest: SyncronRestClient, *, book_batches: bool = False) -> None:
         self._data = data
-        self._rest = rest
+        self._book_batches = book_batches  # market_data: book: the engine keeps its own book from the batches
+        self.rest = rest  # its rate budget is reported by /metrics
         self.venue = data.venue
 
     def stream(self, symbols: Any = None) -> Any:
-        """The venue's market events."""
-        return self._data.stream(symbols)
+        """The venue's market events (with book snapshots and delta batches when the engine keeps a book)."""
+        return self._data.stream(symbols, book_batches=self._book_batches)
 
     async def close(self) -> None:
         """Close the streams, then the shared REST session."""
         await self._data.close()
-        await self._rest.close()
+        await self.rest.close()

@@ -11,15 +11,16 @@ import asyncio
 import contextlib
 import signal
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import structlog
 
+from botkit.core.yaml_document import YamlDocument
 from botkit.live.build import build_engine, syncron_settings
 from botkit.live.report import RunSummary
-from botkit.settings import BotConfig, load_bot_config
+from botkit.settings import BotConfig, load_bot_document, validate_bot_config
 
 log = structlog.get_logger("botkit.live.cli")
 
@@ -32,20 +33,26 @@ def run_bot_command(config_path: Path | str, duration_s: float | None = None, em
 
     Returns 0 after a normal stop, 3 when the engine ended halted (a strategy or venue error).
     """
-    config = load_bot_config(config_path)
-    summary = asyncio.run(run_bot(config, duration_s=duration_s, embedded_sim=embedded_sim, source=str(config_path)))
+    document = load_bot_document(config_path)
+    config = validate_bot_config(document.data, document.source, document)
+    summary = asyncio.run(run_bot(config, duration_s=duration_s, embedded_sim=embedded_sim, source=str(config_path),
+                                  document=document))
     for line in summary.lines():
         print(line)
     return EXIT_HALTED if summary.state == "halted" else EXIT_OK
 
 
 async def run_bot(config: BotConfig, *, duration_s: float | None = None, embedded_sim: bool = True,
-                  source: str = "config") -> RunSummary:
-    """Build and run the engine for ``config`` (starting the embedded simulator if needed)."""
+                  source: str = "config", document: YamlDocument | None = None) -> RunSummary:
+    """Build and run the engine for ``config`` (starting the embedded simulator if needed).
+
+    ``document`` is the YAML the config was read from, so that parameter errors name its lines.
+    """
     settings = syncron_settings(config)
-    async with _maybe_simulator(settings.rest_url, embedded_sim and settings.is_loopback, config) as embedded:
+    async with maybe_simulator(settings.rest_url, embedded_sim and settings.is_loopback, config.symbols) as embedded:
         # an embedded simulator is a brand-new venue: state saved against an earlier one does not apply
-        engine = await build_engine(config, source=source, settings=settings, restore_state=not embedded)
+        engine = await build_engine(config, source=source, settings=settings, restore_state=not embedded,
+                                    document=document)
         loop = asyncio.get_running_loop()
         handled = []
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -60,14 +67,14 @@ async def run_bot(config: BotConfig, *, duration_s: float | None = None, embedde
 
 
 @contextlib.asynccontextmanager
-async def _maybe_simulator(rest_url: str, allowed: bool, config: BotConfig) -> AsyncIterator[bool]:
-    """Start the embedded simulator if allowed and nothing listens; yields whether it did."""
+async def maybe_simulator(rest_url: str, allowed: bool, symbols: Sequence[str]) -> AsyncIterator[bool]:
+    """Start the embedded simulator (listing ``symbols``) if allowed and nothing listens; yields whether it did."""
     parts = urlsplit(rest_url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     if not allowed or _listening(host, port):
         yield False
         return
-    async with _embedded_simulator(config, host, port):
+    async with _embedded_simulator(symbols, host, port):
         yield True
 
 
@@ -82,14 +89,14 @@ def _listening(host: str, port: int) -> bool:
 # only when the config's venue is on loopback (``local``) and nothing listens on its port yet.
 # ------------------------------------------------------------------------------------------------
 @contextlib.asynccontextmanager
-async def _embedded_simulator(config: BotConfig, host: str, port: int) -> AsyncIterator[None]:
+async def _embedded_simulator(symbols: Sequence[str], host: str, port: int) -> AsyncIterator[None]:
     """Serve the local Syncron simulator in this process for the duration of the block."""
     from botkit.sim import syncron as sim  # lazy on purpose: see the banner above
 
     stop = asyncio.Event()
     ready = asyncio.Event()
     task = asyncio.create_task(
-        sim.serve(host, port, tuple(config.symbols), stop=stop, on_ready=lambda _: ready.set()),
+        sim.serve(host, port, tuple(symbols), stop=stop, on_ready=lambda _: ready.set()),
         name="embedded-syncron-sim",
     )
     waiter = asyncio.create_task(ready.wait())

@@ -1,7 +1,8 @@
 """The live engine's command dispatch: queued submits and cancels to the executor, concurrently and safely.
 
 Cancels jump ahead of new orders (``CommandQueue``) and up to ``engine.max_in_flight`` commands run
-at once within the venue's rate budget. Just before an order is sent it is judged again: by its
+at once within the venue's rate budget; a command starts as soon as the callback that queued it
+returns. Just before an order is sent it is judged again: by its
 time-to-live (an order decided too long ago is dropped, never sent late), by the trading state and
 by the market rules of the risk engine (collar, stale data, book resync, clock skew), since the
 market may have changed while it waited. Orders the engine itself sends to close positions (the
@@ -53,31 +54,71 @@ class CommandDispatcher:
         """Orders the engine sends itself (flattening): they pass while halted."""
         self._on_events = on_events
         self._on_halt = on_halt
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._start_scheduled = False
+        self._idle = asyncio.Event()
+        self._failure: BaseException | None = None
 
     def put(self, command: Command | None) -> None:
-        """Queue a command (None: the end mark, after which ``run`` returns once all is done)."""
+        """Queue a command (None: the end mark, after which ``run`` returns once all is done).
+
+        A submit starts at once when a slot is free and nothing waits (its task runs as soon as the
+        caller's callback returns); other commands start from the queue, cancels first. A cancel
+        queued before its submit's task ran means the order is never sent.
+        """
+        if command is not None and command[0] == "submit" and not self.queue \
+                and len(self._in_flight) < self.config.max_in_flight:
+            self._start(command)
+            return
         self.queue.put_nowait(command)
+        if not self._start_scheduled:
+            self._start_scheduled = True
+            asyncio.get_running_loop().call_soon(self._start_commands)
 
     async def run(self) -> None:
-        """Take commands (cancels first) and run up to ``engine.max_in_flight`` of them at once."""
-        slots = asyncio.Semaphore(self.config.max_in_flight)
-        in_flight: set[asyncio.Task[None]] = set()
-        while True:
-            await slots.acquire()  # take the next command only when it can start: a later cancel still jumps ahead
-            command = await self.queue.get()
-            if command is None:
-                slots.release()
-                break
-            task = asyncio.create_task(self._run(command, slots))
-            in_flight.add(task)
-            task.add_done_callback(in_flight.discard)
-        if in_flight:
-            await asyncio.gather(*in_flight)
+        """Wait until the end mark is taken and every command has finished; re-raises a command's crash.
 
-    async def _run(self, command: Command, slots: asyncio.Semaphore) -> None:
+        Cancelled, it cancels the commands in flight.
+        """
+        try:
+            await self._idle.wait()
+        except asyncio.CancelledError:
+            for task in list(self._in_flight):
+                task.cancel()
+            raise
+        if self._failure is not None:
+            raise self._failure
+
+    def _start_commands(self) -> None:
+        """Start queued commands (cancels first) while fewer than ``engine.max_in_flight`` run."""
+        self._start_scheduled = False
+        while len(self._in_flight) < self.config.max_in_flight:
+            command = self.queue.take()
+            if command is None:
+                break
+            self._start(command)
+        if self.queue.closed and not self.queue and not self._in_flight:
+            self._idle.set()
+
+    def _start(self, command: Command) -> None:
+        task = asyncio.create_task(self._run(command))
+        self._in_flight.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        if not task.cancelled() and task.exception() is not None and self._failure is None:
+            self._failure = task.exception()
+            self._idle.set()
+            return
+        self._start_commands()
+
+    async def _run(self, command: Command) -> None:
         kind, coid = command
         try:
             if kind == "submit":
+                if self.queue.cancel_queued(coid):
+                    return  # canceled before it was sent: the cancel settles it without sending
                 refused = self._refusal_at_send(coid)
                 if refused is not None:
                     events = self.reject_unsent(coid, refused)
@@ -90,8 +131,6 @@ class CommandDispatcher:
         except NeedsHumanError as error:
             self._on_halt(f"{type(error).__name__}: {error}")
             return
-        finally:
-            slots.release()
         self._on_events(events)
 
     def _refusal_at_send(self, coid: str) -> Rejection | None:

@@ -23,23 +23,39 @@ from typing import Any
 
 import structlog
 
+from botkit.book.keeper import BookEvent, BookKeeper
 from botkit.core.clock import Clock, LiveClock
-from botkit.core.errors import BotkitError, NeedsHumanError, StrategyError
+from botkit.core.errors import BotkitError, ConfigError, NeedsHumanError, StrategyError
 from botkit.core.retry import RetryPolicy
 from botkit.execution.executor import DEFAULT_SUBMIT_RETRY, OrderExecutor
 from botkit.execution.oms import OrderManager, fill_key
 from botkit.execution.reconcile import PositionSource, Reconciler
+from botkit.live.bars import BarBuilder
+from botkit.live.compiled_step import live_strategy_form
 from botkit.live.dispatch import CommandDispatcher
 from botkit.live.host import LiveStrategyHost
 from botkit.live.lock import StateLock
 from botkit.live.market import MarketState
+from botkit.live.metrics import EngineMetrics
 from botkit.live.paper import PaperExecutionClient
 from botkit.live.positions import PositionKeeper
+from botkit.live.recording import SessionRecording
 from botkit.live.report import RunSummary, status_document, summarize
 from botkit.live.state import StateStore
 from botkit.live.status import StatusServer
 from botkit.model.enums import Side
-from botkit.model.events import Bar, BookGap, BookResynced, MarketEvent, Price, Quote, Trade
+from botkit.model.events import (
+    Bar,
+    BookDelta,
+    BookDeltaBatch,
+    BookGap,
+    BookResynced,
+    BookSnapshot,
+    MarketEvent,
+    Price,
+    Quote,
+    Trade,
+)
 from botkit.model.instruments import Instrument
 from botkit.model.order_events import OrderCanceled, OrderEvent, OrderFilled, OrderRejected
 from botkit.model.orders import Order, OrderIntent
@@ -57,8 +73,11 @@ from botkit.venues.base import ExecutionClient, MarketDataClient, RateLimitAware
 log = structlog.get_logger("botkit.live.engine")
 
 _STOP_GRACE_S = 0.3
+_BOOK_EVENTS = frozenset((BookSnapshot, BookDeltaBatch, BookDelta))
 _TIMER_TICK_S = 0.05
 _HOUSEKEEPING_TICK_S = 0.5
+_FINISHED_IN_MEMORY = 10_000
+"""Finished orders kept in memory (a late fill of one still finds its order); older ones are dropped at saves."""
 
 
 class LiveEngine:
@@ -99,10 +118,19 @@ class LiveEngine:
         self.store = store if store is not None else StateStore(config.state_file())
         self.lock = StateLock(self.store.path)
         self.counters: Counter[str] = Counter()
+        self.bars = BarBuilder(config.engine.bar_interval_ns, grace_ns=int(config.engine.bar_grace_ms * 1e6),
+                               symbols=config.symbols, counters=self.counters) \
+            if config.engine.market_data == "bars" else None
+        self.books = BookKeeper(config.symbols, depth=config.engine.book_levels) \
+            if config.engine.market_data == "book" else None
+        if self.books is not None and self.paper is not None and self.paper.match_on != "book":
+            raise ConfigError(f"engine.market_data: book fills paper orders at the book's top: make the paper client "
+                              f"with match_on='book', got {self.paper.match_on!r}")
+        self.strategy_form = live_strategy_form(strategy_cls, params, config.engine)  # compiles a step now
         self.host = LiveStrategyHost(
-            strategy_cls, params, symbols=config.symbols, instruments=instruments, sizing=config.sizing.rule(),
-            risk=self.risk, ledger=self.ledger, executor=self.executor, market=self.market, clock=self.clock,
-            send=self._send, max_cancels_per_s=config.risk.max_cancels_per_s,
+            self.strategy_form.cls, params, symbols=config.symbols, instruments=instruments,
+            sizing=config.sizing.rule(), risk=self.risk, ledger=self.ledger, executor=self.executor,
+            market=self.market, clock=self.clock, send=self._send, max_cancels_per_s=config.risk.max_cancels_per_s,
         )
         self.dispatch = CommandDispatcher(
             config=config.engine, executor=self.executor, risk=self.risk, market=self.market, view=self.host.view,
@@ -128,6 +156,9 @@ class LiveEngine:
         self._pumps: list[asyncio.Task[None]] = []
         self._last_save = 0.0
         self._last_reconcile = 0.0
+        self.metrics = EngineMetrics(self, self.clock.now_ns())
+        self.recording = SessionRecording.for_bot(config, venue=data.venue, clock=self.clock,
+                                                  price_venue=reference.venue if reference is not None else None)
 
     def _max_reference_age_s(self) -> float:
         if self.config.risk.max_reference_age_ms is not None:
@@ -173,19 +204,23 @@ class LiveEngine:
         self._started_ns, self._started = self.clock.now_ns(), time.monotonic()
         self._last_save = self._last_reconcile = self._started
         log.info("engine.starting", name=self.config.name, mode=self.config.mode, venue=self.venue,
-                 symbols=self.config.symbols, strategy=self.host.name)
+                 symbols=self.config.symbols, strategy=self.host.name, strategy_path=self.strategy_form.path)
         try:
             self.lock.acquire()  # before anything is loaded or sent: one bot per state store
         except BaseException:
             await self._close()
             raise
         try:
+            if self.recording is not None:
+                await self.recording.start()
             await self._start()
             async with asyncio.TaskGroup() as group:
                 self._pumps = [group.create_task(self._market_pump()), group.create_task(self._timer_loop()),
                                group.create_task(self._housekeeping())]
                 if self.reference is not None:
                     self._pumps.append(group.create_task(self._reference_pump()))
+                if self.status_server is not None:  # someone may scrape /metrics: measure the loop's lag
+                    self._pumps.append(group.create_task(self.metrics.probe_event_loop()))
                 order_pump = group.create_task(self._order_event_pump())
                 worker = group.create_task(self.dispatch.run())
                 group.create_task(self._stopper(duration_s, worker, order_pump))
@@ -197,6 +232,8 @@ class LiveEngine:
             await self._close()
             self.store.close()
             self.lock.release()
+            if self.recording is not None:
+                await self.recording.stop()
         summary = self.summary()
         log.info("engine.stopped", state=summary.state, orders=summary.orders_placed, fills=summary.fills)
         return summary
@@ -226,13 +263,14 @@ class LiveEngine:
         await self._measure_clock()
         if self.config.status_port is not None:
             self.status_server = StatusServer(self.status, port=self.config.status_port, rearm=self.rearm,
-                                              arm_token=OperatorSettings().arm_token)
+                                              arm_token=OperatorSettings().arm_token, metrics=self.metrics.registry)
             await self.status_server.start()
         if latched is not None:
             # a halt latches across restarts: no trading until a person re-arms the bot
             self._halt(f"still halted: {latched} (re-arm with: botkit arm CONFIG)")
             self.request_stop()
             return
+        self._save()  # the restored and reconciled state, before the first decision is journaled
         self._strategy_live = True
         self._call_strategy("on_start", None)
 
@@ -281,19 +319,24 @@ class LiveEngine:
     # --- tasks ---------------------------------------------------------------------------------
     async def _market_pump(self) -> None:
         with self._halt_on_needs_human("market data"):
-            async for event in self.data.stream(self.config.symbols):
+            stream = self.data.stream(self.config.symbols)
+            self.metrics.watch_feed("market", stream)
+            async for event in stream:
                 self.on_market_event(event)
 
     async def _reference_pump(self) -> None:
         assert self.reference is not None and self.config.reference_symbol is not None
         with self._halt_on_needs_human("reference prices"):
-            async for event in self.reference.stream([self.config.reference_symbol]):
+            stream = self.reference.stream([self.config.reference_symbol])
+            self.metrics.watch_feed("reference", stream)
+            async for event in stream:
                 if isinstance(event, Price):
                     self.on_market_event(event)
 
     async def _order_event_pump(self) -> None:
         with self._halt_on_needs_human("order events"):
             stream = self.execution.order_events()
+            self.metrics.watch_feed("orders", stream)
             if isinstance(stream, SyncAware):
                 # orders wait for the catch-up after a reconnect: until then the position may be wrong
                 self.risk.reduce_while("order stream catching up", lambda: not stream.in_sync)
@@ -315,6 +358,8 @@ class LiveEngine:
     async def _timer_loop(self) -> None:
         while True:
             await asyncio.sleep(_TIMER_TICK_S)
+            if self.bars is not None:  # bars whose end (plus grace) passed without a later trade
+                self._deliver_bars(self.bars.on_clock(self.clock.now_ns()))
             for fired in self.host.due_timers(self.clock.now_ns()):
                 self._call_strategy("on_timer", fired)
 
@@ -335,18 +380,26 @@ class LiveEngine:
 
     # --- event handling ------------------------------------------------------------------------
     def on_market_event(self, event: MarketEvent) -> None:
-        """Handle one market event: paper fills, prices, then the strategy's hook."""
+        """Handle one market event: a bar it closes (bars mode), paper fills, prices, then the strategy's hook."""
+        if self.recording is not None:
+            self.recording.append(event)
         kind = type(event).__name__.lower()
         self._stamp(kind)
+        self.metrics.observe_market(kind, event.ts, self.last_events[kind])
+        if self.bars is not None and isinstance(event, Trade):  # a trade of a later interval closes the bar
+            self._deliver_bars(self.bars.on_trade(event, self.clock.now_ns()))
         if self.paper is not None:
             for filled in self.paper.on_market_event(event):
                 applied = self.oms.apply(filled)
                 if applied is not None:
                     self._after_applied(applied)
         wanted = self.config.engine.market_data
-        if isinstance(event, Quote):
-            self.market.on_quote(event)
-            self.ledger.mark(event.symbol, event.mid)
+        if self.books is not None and type(event) in _BOOK_EVENTS:
+            self._on_book_event(event)  # type: ignore[arg-type]
+        elif isinstance(event, Quote):
+            if self.books is None:  # else the engine's own book just did this, from the same book
+                self.market.on_quote(event)
+                self.ledger.mark(event.symbol, event.mid)
             if wanted in ("quotes", "both"):
                 self._call_strategy("on_quote", event, event.symbol)
         elif isinstance(event, Trade):
@@ -362,24 +415,65 @@ class LiveEngine:
             self.market.on_price(event)
             self._call_strategy("on_price", event)
         elif isinstance(event, BookGap):
-            self.market.on_book_gap(event.symbol)
-            self._call_strategy("on_book_gap", event, event.symbol)
-        elif isinstance(event, BookResynced):
+            if self.books is None or self.books.on_feed_gap(event):  # else the engine's book reported it
+                self.market.on_book_gap(event.symbol)
+                self._call_strategy("on_book_gap", event, event.symbol)
+        elif isinstance(event, BookResynced) and self.books is None:  # else the engine's book reports its resync
             self.market.on_book_resynced(event.symbol)
             self._call_strategy("on_book_resynced", event, event.symbol)
         self._watch_equity()
 
+    def _on_book_event(self, event: BookEvent) -> None:
+        """``market_data: book``: apply to the engine's book; then paper fills, prices and on_book at its new top."""
+        assert self.books is not None
+        if self.recording is not None and type(event) is BookDeltaBatch:
+            for delta in event.deltas:  # the archive stores levels; the recorder takes BookDelta
+                self.recording.append(delta)
+        news, view = self.books.apply(event)
+        for change in news:
+            if type(change) is BookGap:
+                self.market.on_book_gap(change.symbol)
+                self._call_strategy("on_book_gap", change, change.symbol)
+            else:
+                self.market.on_book_resynced(change.symbol)
+                self._call_strategy("on_book_resynced", change, change.symbol)
+        if view is None:
+            return
+        top = view.quote()
+        if top is not None:
+            if self.paper is not None:
+                for filled in self.paper.match_top(top):
+                    applied = self.oms.apply(filled)
+                    if applied is not None:
+                        self._after_applied(applied)
+            self.market.on_quote(top)
+            self.ledger.mark(top.symbol, top.mid)
+        self._call_strategy("on_book", view, view.symbol)
+
+    def _deliver_bars(self, bars: list[Bar]) -> None:
+        """Bars the builder closed, handled like a venue's Bar (recorded, but not timed as feed latency)."""
+        for bar in bars:
+            if self.recording is not None:
+                self.recording.append(bar)
+            self._stamp("bar")
+            self.ledger.mark(bar.symbol, bar.close)
+            self._call_strategy("on_bar", bar, bar.symbol)
+            self._watch_equity()
+
     def _after_applied(self, event: OrderEvent) -> None:
         """Book an event the OMS accepted, persist it, and tell the strategy."""
+        if self.recording is not None:
+            self.recording.append(event)
+        self.metrics.on_order_event(event, self.clock.now_ns())
         if isinstance(event, OrderFilled):
             self.ledger.apply_fill(event.fill)
             self._record(event.order, fill_key(event.fill))
             self.counters["fills"] += 1
-            log.info("order.filled", client_order_id=event.fill.client_order_id, qty=event.fill.qty,
-                     price=event.fill.price, fee=event.fill.fee, status=event.order.status.value,
-                     position=self.ledger.position(event.fill.symbol))
             self._watch_equity()
             self._call_strategy("on_order_filled", event, event.fill.symbol)
+            log.info("order.filled", client_order_id=event.fill.client_order_id, qty=event.fill.qty,
+                     price=event.fill.price, fee=event.fill.fee, status=event.order.status.value,
+                     position=self.ledger.position(event.fill.symbol))  # after the strategy: off its send path
         elif isinstance(event, OrderRejected):
             rejected = self.oms.get(event.intent.client_order_id or "")
             if rejected is not None:
@@ -398,8 +492,15 @@ class LiveEngine:
         if command[0] == "submit":
             order = self.oms.get(command[1])
             if order is not None:
-                self._record(order)  # decided orders are on disk before they can reach the venue
+                self._record_decision(order)  # decided orders are on disk before they can reach the venue
         self.dispatch.put(command)
+
+    def _record_decision(self, order: Order) -> None:
+        try:
+            self.store.record_decision(order)
+        except OSError as error:
+            self.counters["state_record_failures"] += 1
+            log.error("state.record_failed", path=str(self.store.db_path), error=str(error))
 
     def _record(self, order: Order, key: str | None = None) -> None:
         try:
@@ -409,7 +510,7 @@ class LiveEngine:
             log.error("state.record_failed", path=str(self.store.db_path), error=str(error))
 
     def _call_strategy(self, hook: str, event: Any, symbol: str | None = None) -> None:
-        if not self._strategy_live or self.state is TradingState.HALTED:
+        if not self._strategy_live or self.risk.halt_reason is not None:  # halted (cheaper than self.state)
             return
         try:
             self.host.call(hook, event, symbol)
@@ -508,6 +609,7 @@ class LiveEngine:
 
     def _save(self) -> None:
         self._last_save = time.monotonic()
+        self.oms.forget_finished(_FINISHED_IN_MEMORY)
         try:
             memory = self.kill_switch.memory.to_dict() if self.kill_switch.enabled else None
             self.store.save(self.oms, self.ledger, self.state.value, self.clock.now_ns(), self.halt_reason, memory)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -56,7 +57,7 @@ class LivePortfolioView:
 
     def open_order_count(self) -> int:
         """Open orders, all symbols, including those still being sent."""
-        return len(self.executor.oms.open_orders())
+        return self.executor.oms.open_count()
 
     def symbols_held(self) -> list[str]:
         """Symbols with a non-zero position."""
@@ -110,6 +111,8 @@ class LiveStrategyHost:
         self.deferred: list[OrderRejected] = []
         self.accepting_orders = True
         self.risk_rejections = 0
+        self.rejections_by_code: Counter[str] = Counter()
+        self.intents = 0
         self.cancels_refused = 0
         self._cancel_rate = RateWindow(max_cancels_per_s) if max_cancels_per_s is not None else None
         self.strategy = cls(params, self)
@@ -165,6 +168,7 @@ class LiveStrategyHost:
         if intent.symbol not in self.instruments:
             known = self._symbols
             raise StrategyError(self.name, "order", intent, f"unknown symbol {intent.symbol!r}; trading {known}")
+        self.intents += 1
         coid = intent.client_order_id or self.executor.new_client_order_id()
         instrument = self.instruments[intent.symbol]
         intent = replace(intent, client_order_id=coid, limit_price=_tick(instrument, intent.limit_price),
@@ -187,11 +191,12 @@ class LiveStrategyHost:
             if refused is None:
                 order = self.executor.prepare(replace(intent, qty=qty))
                 self._send(("submit", order.client_order_id))
-                log.info("order.intent", client_order_id=coid, symbol=intent.symbol, side=intent.side.name.lower(),
-                         qty=qty, type=intent.order_type.name.lower(), ref_price=price)
+                log.debug("order.intent", client_order_id=coid, symbol=intent.symbol, side=intent.side.name.lower(),
+                          qty=qty, type=intent.order_type.name.lower(), ref_price=price)
                 return coid
         assert refused is not None
         self.risk_rejections += 1
+        self.rejections_by_code[refused.code.value] += 1
         log.info("order.rejected", client_order_id=coid, symbol=intent.symbol, source="risk", **refused.fields())
         self.deferred.append(rejected_event(self.clock.now_ns(), intent, refused))
         return coid

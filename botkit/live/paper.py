@@ -7,6 +7,8 @@ event that made the strategy place it, and the prices follow docs/backtesting.md
 - quotes: market buys at the ask (sells at the bid) plus slippage, limit buys at P once ask <= P,
   stops once the ask (bid) crosses P; at most the displayed size, shared in submission order;
 - trades: at the trade price (limits at P once the price crosses it), at most the trade's size;
+- book (``match_on="book"``): as quotes, against the top of the engine's book after each of its
+  updates (``match_top``), which is where the backtester's book replay fills;
 - fees: ``qty × price × bps / 10⁴``, maker rate for limit orders, taker rate for market and stop.
 
 A paper trade that disagrees with a backtest on the same data is a bug.
@@ -33,7 +35,7 @@ from botkit.model.positions import Balance
 
 log = structlog.get_logger("botkit.live.paper")
 
-MatchOn = Literal["quotes", "trades"]
+MatchOn = Literal["quotes", "trades", "book"]
 
 
 class _Working:
@@ -154,6 +156,10 @@ class PaperExecutionClient:
         if isinstance(event, Trade) and self.match_on == "trades":
             return self._match(event.symbol, event.ts, event.price, event.size, event.price, event.size, shared=True)
         return []
+
+    def match_top(self, top: Quote) -> list[OrderFilled]:
+        """Match working orders against a top of book (``match_on="book"``: after each book update)."""
+        return self._match(top.symbol, top.ts, top.ask, top.ask_size, top.bid, top.bid_size, shared=False)
 
     def _match(self, symbol: str, ts: int, buy_px: float, buy_avail: float, sell_px: float, sell_avail: float,
                *, shared: bool) -> list[OrderFilled]:

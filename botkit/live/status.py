@@ -1,4 +1,7 @@
-"""A tiny status endpoint on loopback: ``/health``, ``/status`` (JSON) and ``POST /arm`` of the running bot.
+"""A tiny status endpoint on loopback: ``/health``, ``/status`` (JSON), ``/metrics`` and ``POST /arm`` of the bot.
+
+``/metrics`` serves the engine's Prometheus registry (``botkit.live.metrics``) in the text format,
+or in OpenMetrics when the scraper asks for it (``Accept: application/openmetrics-text``).
 
 ``POST /arm`` lifts a halt (the kill switch, a strategy error) without a restart. It needs the
 operator's token, ``Authorization: Bearer <BOTKIT_ARM_TOKEN>``; without that variable set the
@@ -13,6 +16,8 @@ from typing import Any
 
 import structlog
 from aiohttp import web
+from prometheus_client import CollectorRegistry
+from prometheus_client.exposition import choose_encoder
 from pydantic import SecretStr
 
 from botkit.core.errors import ConfigError
@@ -24,8 +29,10 @@ class StatusServer:
     """Serves the engine's status on ``host:port`` (port 0: any free port) until stopped."""
 
     def __init__(self, status: Callable[[], dict[str, Any]], *, host: str = "127.0.0.1", port: int = 0,
-                 rearm: Callable[[], str | None] | None = None, arm_token: SecretStr | None = None) -> None:
+                 rearm: Callable[[], str | None] | None = None, arm_token: SecretStr | None = None,
+                 metrics: CollectorRegistry | None = None) -> None:
         self._status = status
+        self._metrics = metrics
         self._rearm = rearm
         self._arm_token = arm_token
         self.host = host
@@ -38,6 +45,8 @@ class StatusServer:
         app = web.Application()
         app.router.add_get("/health", self._health)
         app.router.add_get("/status", self._status_route)
+        if self._metrics is not None:
+            app.router.add_get("/metrics", self._metrics_route)
         app.router.add_post("/arm", self._arm_route)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -67,6 +76,11 @@ class StatusServer:
 
     async def _status_route(self, request: web.Request) -> web.Response:
         return web.json_response(self._status())
+
+    async def _metrics_route(self, request: web.Request) -> web.Response:
+        assert self._metrics is not None
+        encode, content_type = choose_encoder(request.headers.get("Accept", ""))
+        return web.Response(body=encode(self._metrics), headers={"Content-Type": content_type})
 
     async def _arm_route(self, request: web.Request) -> web.Response:
         if self._rearm is None or self._arm_token is None or not self._arm_token.get_secret_value():

@@ -77,6 +77,19 @@ class BookDelta(NamedTuple):
     size: float
 
 
+class BookDeltaBatch(NamedTuple):
+    """The level changes of one venue message, all at ``sequence``: applied as a unit.
+
+    A book is checked (crossed, in sequence) only after the whole batch, so a strategy never sees
+    the book halfway through one. ``deltas`` share this batch's symbol and sequence.
+    """
+
+    ts: int
+    symbol: str
+    sequence: int
+    deltas: tuple[BookDelta, ...]
+
+
 class BookGap(NamedTuple):
     """A sequence gap was detected: the book stops serving quotes until it has resynced."""
 
@@ -104,4 +117,4 @@ class Price(NamedTuple):
     source: str
 
 
-MarketEvent = Trade | Quote | Bar | BookSnapshot | BookDelta | BookGap | BookResynced | Price
+MarketEvent = Trade | Quote | Bar | BookSnapshot | BookDelta | BookDeltaBatch | BookGap | BookResynced | Price

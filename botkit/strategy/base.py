@@ -10,6 +10,7 @@ from botkit.model.events import Bar, BookGap, BookResynced, Price, Quote, Trade
 from botkit.model.order_events import OrderCanceled, OrderFilled, OrderRejected
 
 if TYPE_CHECKING:
+    from botkit.book.view import BookView
     from botkit.strategy.compiled import CompiledStep
     from botkit.strategy.context import StrategyContext, TimerFired
 
@@ -65,6 +66,13 @@ class Strategy(Generic[P]):
 
     def on_price(self, price: Price) -> None:
         """Called for every reference price update (e.g. from Sintra)."""
+
+    def on_book(self, book: BookView) -> None:
+        """Called after every update of a symbol's order book while it is in sync (``market_data: book``).
+
+        ``book`` is a read-only view of the whole book as it is now (top of book, depth, sequence);
+        it is never called while the book is out of sync, between ``on_book_gap`` and ``on_book_resynced``.
+        """
 
     def on_book_gap(self, event: BookGap) -> None:
         """Called when the order book of a symbol lost a message: no new orders until it has resynced."""

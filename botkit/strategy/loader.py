@@ -12,7 +12,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from botkit.core.config_problems import Origin, config_error_from
 from botkit.core.errors import ConfigError
+from botkit.core.yaml_document import YamlDocument
 from botkit.strategy.base import Strategy, StrategyParams
 
 ENTRY_POINT_GROUP = "botkit.strategies"
@@ -46,16 +48,23 @@ def load_strategy_class(ref: str) -> type[Strategy[Any]]:
     return obj
 
 
-def build_params(cls: type[Strategy[Any]], values: dict[str, Any], source: str) -> StrategyParams:
-    """Validate ``values`` with the strategy's params model; errors name each bad key and value."""
+def build_params(
+    cls: type[Strategy[Any]], values: dict[str, Any], source: str, document: YamlDocument | None = None,
+    origin: Origin | None = None,
+) -> StrategyParams:
+    """Validate ``values`` with the strategy's params model; errors name each bad key and value.
+
+    Given the ``document`` of the config or spec the values came from (under its ``params`` key),
+    errors name the line and column of each bad parameter too; ``origin`` names values set elsewhere
+    (``environment BOTKIT_PARAMS__FAST``).
+    """
     try:
         return cls.Params.model_validate(values)
     except ValidationError as error:
-        problems = "; ".join(
-            f"params.{'.'.join(str(p) for p in e['loc'])}: {e['msg']} (got {e.get('input')!r})"
-            for e in error.errors()
-        )
-        raise ConfigError(f"{source}: invalid parameters for {cls.__name__}: {problems}") from None
+        raise config_error_from(
+            error, source=source, model=cls.Params, what=f"parameters of {cls.__name__}", document=document,
+            prefix=("params",), origin=origin,
+        ) from None
 
 
 def _load_entry_point(name: str, ep: Any) -> Any:

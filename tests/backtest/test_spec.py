@@ -36,7 +36,7 @@ def test_nested_unknown_key(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("strategy: sma_cross\ncapital: -5\n", "capital: Input should be greater than 0 (got -5)"),
+        ("strategy: sma_cross\ncapital: -5\n", "spec.yaml:2:10: capital: must be > 0, got -5"),
         ("strategy: sma_cross\nsizing: {fixed_quantity: 1, fixed_notional: 5}\n", "choose one sizing rule"),
         ("strategy: sma_cross\nslippage: {bps: 1, ticks: 1}\n", "not both"),
         ("strategy: sma_cross\nslippage: {ticks: 1}\n", "tick_size > 0"),
@@ -45,7 +45,7 @@ def test_nested_unknown_key(tmp_path):
         ("strategy: sma_cross\nfill_price: next_trade\n", "does not fit data.kind 'bars'"),
         ("strategy: sma_cross\ndata: {symbols: [A, A]}\n", "symbols must be unique"),
         ("strategy: sma_cross\nrisk: {max_position: 0}\n", "risk.max_position"),
-        ("capital: 5\n", "strategy: Field required"),
+        ("capital: 5\n", "spec.yaml: strategy is required"),
         ("- just\n- a list\n", "must be a mapping"),
         ("strategy: [unclosed\n", "not valid YAML"),
     ],
@@ -78,3 +78,20 @@ def test_sizing_default_and_instruments():
     assert [i.tick_size for i in spec.model_instruments("v")] == [0.5, 0.01]
     with pytest.raises(ValueError, match=re.escape("not in data.symbols")):
         BacktestSpec.model_validate({"strategy": "x", "instruments": {"C": {}}})
+
+
+def test_errors_name_line_and_column_and_suggest_the_key(tmp_path):
+    path = write(tmp_path, "strategy: sma_cross\nrisk:\n  max_position: -1\nslipage: {bps: 1}\n")
+    with pytest.raises(ConfigError) as info:
+        load_spec(path)
+    assert str(info.value).splitlines()[1:] == [
+        f"  {path}:3:17: risk.max_position: must be > 0, got -1",
+        f"  {path}:4:1: unknown key 'slipage'; did you mean 'slippage'?",
+    ]
+
+
+def test_an_alias_bomb_is_refused(tmp_path):
+    lines = ["strategy: sma_cross", "a0: &a0 [" + ", ".join(["x"] * 10) + "]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    with pytest.raises(ConfigError, match="alias bomb"):
+        load_spec(write(tmp_path, "\n".join(lines) + "\n"))

@@ -190,3 +190,18 @@ def test_two_fills_alike_in_time_quantity_and_price_count_twice_when_their_fill_
     final = oms.get(order.client_order_id)
     assert final is not None and final.filled_qty == 2.0 and final.status is OrderStatus.FILLED
     assert oms.duplicates == 1
+
+
+def test_open_orders_are_indexed_and_finished_ones_can_be_forgotten():
+    oms = OrderManager()
+    for i in range(5):
+        oms.track(Order("", f"c{i}", "BTCUSD" if i % 2 == 0 else "ETHUSD", Side.BUY, 1.0, OrderType.LIMIT,
+                        OrderStatus.PENDING, ts_created=i, limit_price=1.0))
+    oms.apply(OrderCanceled(9, oms.get("c0")))  # type: ignore[arg-type]
+    oms.apply(OrderAccepted(9, replace(oms.get("c1"), order_id="v1")))  # type: ignore[arg-type]
+    assert [o.client_order_id for o in oms.open_orders()] == ["c1", "c2", "c3", "c4"]
+    assert [o.client_order_id for o in oms.open_orders("BTCUSD")] == ["c2", "c4"]
+    assert oms.open_count() == 4 and oms.working_qty("BTCUSD", Side.BUY) == 2.0
+    assert [o.client_order_id for o in oms.pending()] == ["c2", "c3", "c4"]
+    oms.forget_finished(keep=0)
+    assert "c0" not in oms and len(oms) == 4

@@ -16,13 +16,14 @@ from .helpers import ScriptedData, bot_config, quotes
 from .test_engine_paper import INSTRUMENTS
 
 
-async def test_cancels_jump_ahead_of_submits_and_the_end_mark_comes_last():
+def test_cancels_jump_ahead_of_submits_and_the_end_mark_comes_last():
     queue = CommandQueue()
     for command in (("submit", "a"), ("submit", "b"), ("cancel", "x")):
         queue.put_nowait(command)  # type: ignore[arg-type]
     queue.put_nowait(None)
     queue.put_nowait(("cancel", "y"))
-    taken = [await queue.get() for _ in range(5)]
+    assert queue.closed and len(queue) == 4
+    taken = [queue.take() for _ in range(5)]
     assert taken == [("cancel", "x"), ("cancel", "y"), ("submit", "a"), ("submit", "b"), None]
 
 

@@ -57,3 +57,42 @@ def test_a_json_only_store_of_an_earlier_version_loads_and_re_arms(tmp_path):
     assert loaded is not None and loaded.trading_state == "halted" and loaded.fill_keys == ["c1|5|1.0|100.0"]
     assert StateStore(path).arm() == "boom"
     assert StateStore(path).load().trading_state == "active"  # type: ignore[union-attr]
+
+
+def test_a_decided_order_is_in_the_journal_until_a_save_puts_it_in_the_database(tmp_path):
+    store = StateStore(tmp_path / "bot.state.json")
+    store.record([order("filled", OrderStatus.FILLED, 1.0)], Ledger(1_000.0))
+    store.record_decision(order("decided"))
+    with open(store.journal_path, "ab") as journal:
+        journal.write(b'{"client_order_id": "torn", "sym')  # a crash in the middle of a write
+    # a crash here: another process opens the store
+    loaded = StateStore(tmp_path / "bot.state.json").load()
+    assert loaded is not None
+    assert [(o.client_order_id, o.status) for o in loaded.orders] == [
+        ("filled", OrderStatus.FILLED), ("decided", OrderStatus.PENDING)]
+    oms = OrderManager()
+    oms.restore(loaded.orders, loaded.fill_keys)
+    store.save(oms, loaded.ledger, "active", 9)
+    assert store.journal_path.stat().st_size == 0
+    again = StateStore(tmp_path / "bot.state.json").load()
+    assert again is not None and {o.client_order_id for o in again.orders} == {"filled", "decided"}
+
+
+def test_save_keeps_the_newest_fill_keys_and_drops_finished_orders_beyond_the_kept_number(tmp_path, monkeypatch):
+    from botkit.live import state
+
+    monkeypatch.setattr(state, "_FILL_KEYS_KEPT", 3)
+    monkeypatch.setattr(state, "_FINISHED_KEPT", 2)
+    store = StateStore(tmp_path / "bot.state.json")
+    oms = OrderManager()
+    for i in range(5):
+        done = order(f"f{i}", OrderStatus.FILLED, 1.0)
+        oms.track(done)
+        store.record([done], Ledger(1.0), f"key{i}")
+    oms.track(order("open", OrderStatus.ACCEPTED))
+    oms.restore([], [f"key{i}" for i in range(5)])
+    store.save(oms, Ledger(1.0), "active", 1)
+    loaded = store.load()
+    assert loaded is not None
+    assert {o.client_order_id for o in loaded.orders} == {"open", "f3", "f4"}
+    assert loaded.fill_keys == ["key2", "key3", "key4"]

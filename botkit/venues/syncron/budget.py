@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import structlog
 
 from botkit.core.clock import NS_PER_SECOND, Clock
@@ -77,6 +78,8 @@ class MachineRateBudget(RateBudget):
             capacity = self._prepare(limit)
         self._map = mmap.mmap(self._fd, (_HEADER + _WORDS * capacity) * 8)
         self._words = memoryview(self._map).cast("q")
+        slots = np.frombuffer(self._map, dtype=np.int64)[_HEADER:].reshape(capacity, _WORDS)
+        self._expires, self._states = slots[:, 0], slots[:, 2]  # views: scans run in numpy, not per slot
         self._capacity = capacity
         if capacity < limit:
             log.warning(f"{name}.budget_capacity", path=str(self._path), capacity=capacity, limit=limit)
@@ -97,6 +100,7 @@ class MachineRateBudget(RateBudget):
         if self._fd < 0:
             return
         self._words.release()
+        del self._expires, self._states  # they export the map's buffer
         self._map.close()
         os.close(self._fd)
         self._fd = -1
@@ -109,7 +113,7 @@ class MachineRateBudget(RateBudget):
             now = self._clock.now_ns()
             if now < self._words[_H_BLOCKED]:
                 return 0
-            live = sum(1 for i in range(self._capacity) if self._words[_HEADER + _WORDS * i] > now)
+            live = int(np.count_nonzero(self._expires > now))
             return max(0, self.limit - live)
 
     async def acquire(self) -> None:
@@ -195,19 +199,10 @@ class MachineRateBudget(RateBudget):
         blocked = words[_H_BLOCKED]
         if now < blocked:
             return blocked - now
-        live = 0
-        free = -1
-        earliest_done = now + self._window_ns  # a slot being used frees no sooner than this
-        for slot in range(self._capacity):
-            base = _HEADER + _WORDS * slot
-            expires = words[base]
-            if expires > now:
-                live += 1
-                if words[base + 2] == _DONE and expires < earliest_done:
-                    earliest_done = expires
-            elif free < 0:
-                free = slot
-        if live < self.limit and free >= 0:
+        used = self._expires > now
+        live = int(np.count_nonzero(used))
+        if live < self.limit and live < self._capacity:
+            free = int(np.argmin(used))  # the first slot not in use
             token = self._rng.getrandbits(62) + 1
             base = _HEADER + _WORDS * free
             words[base] = now + self._window_ns + self._hold_ns
@@ -215,6 +210,8 @@ class MachineRateBudget(RateBudget):
             words[base + 2] = _SENDING
             self._mine.append((free, token))
             return None
+        done = self._expires[used & (self._states == _DONE)]  # a slot being used frees no sooner than a window
+        earliest_done = min(int(done.min()), now + self._window_ns) if done.size else now + self._window_ns
         return max(earliest_done - now, 1)
 
     def _block(self, until_ns: int) -> None:

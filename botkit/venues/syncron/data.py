@@ -59,14 +59,17 @@ class SyncronDataClient(SyncronClientBase):
         *,
         channels: Sequence[str] = DEFAULT_CHANNELS,
         book_events: bool = False,
+        book_batches: bool = False,
     ) -> SyncronMarketStream:
         """Live market events of ``symbols`` (None: every listed symbol) until closed.
 
         ``channels`` picks ``book`` (Quotes from the sequenced book, BookGap/BookResynced),
         ``trades`` (Trade) and ``ticker`` (Quote from the ticker channel). ``book_events`` also
-        emits the applied BookSnapshot and BookDelta objects.
+        emits the applied BookSnapshot and BookDelta objects; ``book_batches`` the applied
+        BookSnapshot and one BookDeltaBatch per delta message (what ``engine.market_data: book`` uses).
         """
         stream = SyncronMarketStream(self.rest, symbols, channels=channels, book_events=book_events,
-                                     options=self._ws_options, sleep=self._sleep, rng=self._rng)
+                                     book_batches=book_batches, options=self._ws_options, sleep=self._sleep,
+                                     rng=self._rng)
         self._streams.append(stream)
         return stream

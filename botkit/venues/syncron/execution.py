@@ -50,8 +50,6 @@ class SyncronExecutionClient(SyncronClientBase):
         check_client_order_id(client_order_id)
         instrument = await self.rest.instrument(intent.symbol)
         body = intent_body(intent, client_order_id, instrument)
-        log.info("syncron.order.submitted", client_order_id=client_order_id, symbol=intent.symbol,
-                 side=body[wire.F_SIDE], type=body[wire.F_TYPE], qty=body[wire.F_QTY])
         try:
             data = await self.rest.place_order_body(body, deadline=SEND_DEADLINE.get())
         except VenueUnavailable:
@@ -62,6 +60,8 @@ class SyncronExecutionClient(SyncronClientBase):
             report = found
         else:
             report = parse.parse_order(data, "place_order")
+        log.info("syncron.order.submitted", client_order_id=client_order_id, symbol=intent.symbol,
+                 side=body[wire.F_SIDE], type=body[wire.F_TYPE], qty=body[wire.F_QTY])
         self._track(report)
         return report.order
 

@@ -5,7 +5,12 @@ batch); the stream emits a ``Quote`` whenever the top of a live book changes, ``
 sequence gap, a bad level, a crossed book or a dropped connection takes a book down, and
 ``BookResynced`` when a fresh snapshot brings it back (a gap is repaired by resubscribing, which
 answers with a snapshot). With ``book_events`` the applied ``BookSnapshot`` and ``BookDelta``
-objects are emitted too. ``trades.{symbol}`` gives ``Trade``; ``ticker.{symbol}`` gives ``Quote``.
+objects are emitted too; with ``book_batches`` the snapshots and one ``BookDeltaBatch`` per applied
+delta message (what an engine keeping its own book needs: a batch is applied as a unit). Either
+way only what the book applied in sequence is emitted, so a consumer that applies the emitted
+events rebuilds the same book: after a resync the snapshot emitted is the book as rebuilt (the
+venue's snapshot plus the buffered deltas replayed on it). ``trades.{symbol}`` gives ``Trade``;
+``ticker.{symbol}`` gives ``Quote``.
 
 Trades are deduplicated by trade id. After a reconnect the stream resubscribes and fetches the
 trades it missed while disconnected from ``GET /v5/market/trades`` (those after the last one it
@@ -24,7 +29,7 @@ import structlog
 from botkit.book.sequenced import NOTHING, BookState, BookUpdate, SequencedBook
 from botkit.core.errors import ConfigError
 from botkit.model.enums import BookSide
-from botkit.model.events import BookDelta, BookGap, MarketEvent, Quote
+from botkit.model.events import BookDelta, BookDeltaBatch, BookGap, MarketEvent, Quote
 from botkit.venues._ratelimit import Sleep
 from botkit.venues._ws import WsOptions
 from botkit.venues.syncron import frames, wire
@@ -56,6 +61,7 @@ class SyncronMarketStream(SyncronFeed):
         *,
         channels: Sequence[str] = DEFAULT_CHANNELS,
         book_events: bool = False,
+        book_batches: bool = False,
         options: WsOptions | None = None,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
@@ -69,6 +75,7 @@ class SyncronMarketStream(SyncronFeed):
         self._symbols = None if symbols is None else list(dict.fromkeys(symbols))
         self._channels = tuple(channels)
         self._book_events = book_events
+        self._book_batches = book_batches
         self._books: dict[str, SequencedBook] = {}
         self._quotes: dict[str, Quote] = {}
         self._resyncing: set[str] = set()
@@ -176,15 +183,20 @@ class SyncronMarketStream(SyncronFeed):
                 deltas = [BookDelta(push.ts, symbol, seq, BookSide.BID, _NOOP_PRICE, 0.0)]
             before = book.sequence
             update = book.on_deltas(deltas)
-            if self._book_events and book.state is _LIVE and before == deltas[0].sequence - 1:
-                for delta in deltas:
-                    self.emit(delta)
+            if (self._book_events or self._book_batches) and book.state is _LIVE \
+                    and before == deltas[0].sequence - 1:
+                if self._book_batches:
+                    self.emit(BookDeltaBatch(deltas[0].ts, symbol, deltas[0].sequence, tuple(deltas)))
+                if self._book_events:
+                    for delta in deltas:
+                        self.emit(delta)
         elif kind == wire.PUSH_SNAPSHOT:
             snapshot = frames.book_snapshot(push, symbol)
             self._resyncing.discard(symbol)
             update = book.on_snapshot(snapshot)
-            if self._book_events and book.state is _LIVE:
-                self.emit(snapshot)
+            if (self._book_events or self._book_batches) and book.state is _LIVE:
+                # buffered deltas replayed on the snapshot were never emitted: emit the book as rebuilt
+                self.emit(snapshot if book.sequence == snapshot.sequence else book.depth() or snapshot)
         else:
             log.debug("syncron.ws_unexpected_book_type", symbol=symbol, type=kind)
             return False

@@ -10,10 +10,11 @@ from dataclasses import replace
 import pytest
 from aiohttp import web
 
+from botkit.book.keeper import BookKeeper
 from botkit.book.sequenced import BookState
 from botkit.core.errors import ConfigError
 from botkit.model.enums import OrderType, Side
-from botkit.model.events import BookDelta, BookGap, BookResynced, BookSnapshot, Quote, Trade
+from botkit.model.events import BookDelta, BookDeltaBatch, BookGap, BookResynced, BookSnapshot, Quote, Trade
 from botkit.sim.syncron import AgentConfig, running_sim
 from botkit.sim.syncron.app import RunningSim
 from botkit.venues.syncron import SyncronDataClient, SyncronRestClient, SyncronSettings
@@ -84,6 +85,37 @@ async def test_a_sequence_gap_resyncs_to_the_venue_book(
     assert all(g.symbol == "BTCUSD" and g.received > g.expected for g in gaps)
     assert stream.book("BTCUSD").stats.duplicates > 0  # duplicated deltas were dropped
     assert stream.book("ETHUSD").state is BookState.LIVE
+    await stream.close()
+    task.cancel()
+
+
+async def test_book_batches_rebuild_the_streams_book_across_gaps(
+    sim: RunningSim, rest: SyncronRestClient, maker: SyncronRestClient, data: SyncronDataClient
+) -> None:
+    stream = data.stream(["BTCUSD"], channels=("book",), book_batches=True)
+    events: list[object] = []
+    task = asyncio.create_task(collect(stream, events))
+    await eventually(lambda: stream.book("BTCUSD").state is BookState.LIVE)
+    await admin(sim, "/_sim/faults", {"book_skip_rate": 0.3, "book_duplicate_rate": 0.3})
+    for i in range(30):
+        await maker.place_order("BTCUSD", Side.BUY, 0.001 * (1 + i % 3), price=59_000.0 + 10 * i)
+    await admin(sim, "/_sim/faults/reset")
+    await maker.place_order("BTCUSD", Side.SELL, 0.01, price=61_000.0)
+    await eventually(lambda: book_matches_venue(rest, data, stream, "BTCUSD"))
+    await eventually(lambda: stream.pending == 0)
+    assert of(events, BookGap) and not of(events, BookDelta), "batches, not single deltas"
+    assert all(isinstance(b.deltas, tuple) and {d.sequence for d in b.deltas} == {b.sequence}
+               for b in of(events, BookDeltaBatch))
+    books = BookKeeper(["BTCUSD"], depth=1000)
+    for event in events:
+        if isinstance(event, BookGap):
+            books.on_feed_gap(event)
+        elif isinstance(event, BookSnapshot | BookDeltaBatch):
+            books.apply(event)
+    mine, theirs = books.views["BTCUSD"], stream.book("BTCUSD")
+    assert mine.in_sync and mine.sequence == theirs.sequence
+    depth = theirs.depth()
+    assert depth is not None and mine.bids() == depth.bids and mine.asks() == depth.asks
     await stream.close()
     task.cancel()
 
