@@ -28,6 +28,7 @@ def main() -> None:
     rows += cases.live_cases(quick=args.quick)  # before venue_cases, which caches loggers at WARNING
     rows += cases.tick_to_order_cases(quick=args.quick)
     rows += cases.book_case()
+    rows += cases.book_engine_case()  # after the live cases: it sets the log level to WARNING
     rows += cases.venue_cases()
     baseline = next((r["seconds"] for r in rows if r["case"].startswith("vectorbt")), RECORDED_VECTORBT_S)
     table = Table(title=f"botkit benchmarks (baseline: vectorbt, {baseline * 1e3:.1f} ms for 1M bars)")

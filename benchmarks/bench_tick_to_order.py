@@ -42,6 +42,10 @@ Row = dict[str, Any]
 TARGETS_US = {"frame": (50.0, 250.0), "intent": (100.0, None)}
 """Target p50 and p99 in µs: issue 8 for frame → first byte, issue 7 for intent → first byte (no faults)."""
 
+STEP_S = 0.005
+"""The simulator's agents act every 5 ms: a busy market of a few hundred book updates per second."""
+EVERY = 10
+"""The strategy decides on every 10th quote (one order or cancel): tens of orders per second."""
 _FRAME_NS: list[int] = [0]
 _ORDER_PATH = "/v5/order"
 
@@ -54,11 +58,13 @@ def _free_port() -> int:
 
 def serve(port: int) -> None:
     """The simulator process: one symbol, a brisk market, a rate limit high enough for the run."""
-    from botkit.sim.syncron import RateLimitConfig, default_config
+    from botkit.sim.syncron import AgentConfig, RateLimitConfig, default_config
     from botkit.sim.syncron.app import serve as serve_sim
 
-    config = default_config(["BTCUSD"]).model_copy(update={"rate_limit": RateLimitConfig(limit=100_000, window_s=10.0)})
-    asyncio.run(serve_sim("127.0.0.1", port, config=config, speed=20.0, seed=1))
+    agents = AgentConfig(speed=20.0, step_s=STEP_S, taker_rate_per_s=50.0, seed=1)
+    config = default_config(["BTCUSD"]).model_copy(update={
+        "agents": agents, "rate_limit": RateLimitConfig(limit=100_000, window_s=10.0)})
+    asyncio.run(serve_sim("127.0.0.1", port, config=config))
 
 
 @contextlib.contextmanager
@@ -103,7 +109,7 @@ def _strategy() -> type:
     class RestParams(StrategyParams):
         """Every ``every``-th quote: rest a buy 5% under the bid, or cancel the one resting."""
 
-        every: int = 1
+        every: int = EVERY
 
     class RestAndCancel(Strategy[RestParams]):
         """Rests one far limit buy at a time and cancels it on a later quote; records each decision's frame."""

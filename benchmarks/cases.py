@@ -189,6 +189,14 @@ def book_case() -> list[Row]:
              "target": "≥ 500k deltas/s" if r["case"] == "l2 book deltas" else ""} for r in bench_book.run()]
 
 
+def book_engine_case() -> list[Row]:
+    """Book deltas through one live bot's on_market_event with on_book (``bench_engine_book``)."""
+    from benchmarks import bench_engine_book
+
+    return [{"case": r["case"], "n": r["n"], "rows_per_s": r["rows_per_s"], "target": r["target"]}
+            for r in bench_engine_book.run()]
+
+
 def venue_cases() -> list[Row]:
     """Syncron client figures (L2 parse + book, REST overhead), if that benchmark exists."""
     try:

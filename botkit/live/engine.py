@@ -431,7 +431,9 @@ class LiveEngine:
                 self.recording.append(delta)
         news, view = self.books.apply(event)
         for change in news:
-            if type(change) is BookGap:
+            if type(change) is BookGap:  # seen by the engine's own book: the feed must send a snapshot
+                log.warning("engine.book_gap", symbol=change.symbol, expected=change.expected,
+                            received=change.received)
                 self.market.on_book_gap(change.symbol)
                 self._call_strategy("on_book_gap", change, change.symbol)
             else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 from pathlib import Path
 from typing import Any, ClassVar
@@ -126,7 +127,7 @@ def test_on_book_never_sees_a_book_out_of_sync_and_gaps_refuse_orders(book_archi
             assert kinds[i + 1] == "resynced", "no on_book between a gap and its resync"
     books = [entry for entry in seen if entry[0] == "book"]
     assert all(entry[2] for entry in books) and all(len(entry[3]) <= 4 and len(entry[4]) <= 4 for entry in books)
-    assert all(b[1] > a[1] for a, b in zip(books, books[1:], strict=False)), "each update is newer"
+    assert all(b[1] > a[1] for a, b in itertools.pairwise(books)), "each update is newer"
     assert len(result.fills) == 0 and set(result.rejections["code"]) == {"book_resyncing"}
     assert len(result.rejections) == gaps
 
@@ -149,11 +150,11 @@ def test_specs_that_cannot_replay_a_book_say_why(tmp_path):
     strategy = f"{__name__}:Watcher"
     with pytest.raises(ConfigError, match="Python path"):
         backtest(spec(tmp_path, strategy, engine="compiled"))
-    with pytest.raises(ConfigError, match="data.archive"):
+    with pytest.raises(ConfigError, match=r"data\.archive"):
         backtest(spec(tmp_path, strategy), data={SYM: np.zeros(0, QUOTE_DTYPE)})
     with pytest.raises(ConfigError, match="book_depth"):
         backtest(spec(tmp_path, strategy, data={"kind": "quotes", "book_depth": 5}))
-    with pytest.raises(ConfigError, match="data.archive"):
+    with pytest.raises(ConfigError, match=r"data\.archive"):
         backtest(spec(tmp_path, strategy, data={"kind": "book", "file": "x.parquet"}))
     with pytest.raises(DataError, match="no recorded book for ETHUSD"):
         backtest(spec(tmp_path, strategy, data={**spec(tmp_path, strategy)["data"], "symbols": ["ETHUSD"]}))
