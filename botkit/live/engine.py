@@ -33,6 +33,7 @@ from botkit.execution.reconcile import PositionSource, Reconciler
 from botkit.live.bars import BarBuilder
 from botkit.live.compiled_step import live_strategy_form
 from botkit.live.dispatch import CommandDispatcher
+from botkit.live.halting import HaltControl
 from botkit.live.host import LiveStrategyHost
 from botkit.live.lock import StateLock
 from botkit.live.market import MarketState
@@ -41,9 +42,9 @@ from botkit.live.paper import PaperExecutionClient
 from botkit.live.positions import PositionKeeper
 from botkit.live.recording import SessionRecording
 from botkit.live.report import RunSummary, status_document, summarize
+from botkit.live.rules import market_rules, order_rules, reference_max_age_s
 from botkit.live.state import StateStore
 from botkit.live.status import StatusServer
-from botkit.model.enums import Side
 from botkit.model.events import (
     Bar,
     BookDelta,
@@ -58,14 +59,10 @@ from botkit.model.events import (
 )
 from botkit.model.instruments import Instrument
 from botkit.model.order_events import OrderCanceled, OrderEvent, OrderFilled, OrderRejected
-from botkit.model.orders import Order, OrderIntent
+from botkit.model.orders import Order
 from botkit.portfolio.ledger import Ledger
-from botkit.risk.collar import book_sync_guard, clock_skew_guard, price_collar, stale_data_guard
 from botkit.risk.engine import RiskEngine, TradingState
 from botkit.risk.killswitch import KillSwitch, KillSwitchMemory
-from botkit.risk.rates import max_orders_per_s
-from botkit.risk.rejection import Rejection
-from botkit.risk.rules import RiskRule, rules_from_limits
 from botkit.settings import BotConfig, OperatorSettings
 from botkit.strategy.base import Strategy, StrategyParams
 from botkit.venues.base import ExecutionClient, MarketDataClient, RateLimitAware, SyncAware, VenueClock
@@ -75,6 +72,9 @@ log = structlog.get_logger("botkit.live.engine")
 _STOP_GRACE_S = 0.3
 _BOOK_EVENTS = frozenset((BookSnapshot, BookDeltaBatch, BookDelta))
 _TIMER_TICK_S = 0.05
+_PAPER_TURNS = 2
+"""Event-loop turns that carry a paper submit or cancel from a hook into the paper book: the dispatcher starts it, it runs."""
+_PAPER_MAX_TURNS = 20
 _HOUSEKEEPING_TICK_S = 0.5
 _FINISHED_IN_MEMORY = 10_000
 """Finished orders kept in memory (a late fill of one still finds its order); older ones are dropped at saves."""
@@ -111,9 +111,11 @@ class LiveEngine:
         self.reconciler = Reconciler(self.executor)
         self.ledger = Ledger(config.capital)
         self.market = MarketState(self.clock, reference_symbol=config.reference_symbol,
-                                  max_reference_age_s=self._max_reference_age_s())
+                                  max_reference_age_s=reference_max_age_s(config))
         self.clock_offset_s: float | None = None
-        self.risk = RiskEngine(self._rules(), self._market_rules(), reduce_only=config.risk.reduce_only)
+        self.risk = RiskEngine(order_rules(config, self.clock),
+                               market_rules(config, self.market, lambda: self.clock_offset_s),
+                               reduce_only=config.risk.reduce_only)
         self.kill_switch = KillSwitch(config.risk.max_daily_loss, config.risk.max_drawdown_pct)
         self.store = store if store is not None else StateStore(config.state_file())
         self.lock = StateLock(self.store.path)
@@ -134,7 +136,7 @@ class LiveEngine:
         )
         self.dispatch = CommandDispatcher(
             config=config.engine, executor=self.executor, risk=self.risk, market=self.market, view=self.host.view,
-            clock=self.clock, counters=self.counters, on_events=self._after_all, on_halt=self._halt,
+            clock=self.clock, counters=self.counters, on_events=self._after_all, on_halt=lambda r: self._halt(r),
         )
         self.positions = PositionKeeper(
             execution, symbols=config.symbols, confirm_s=config.engine.position_confirm_s,
@@ -145,8 +147,15 @@ class LiveEngine:
             limited = execution
             self.risk.reduce_while("rate limited (waiting out a 429)", lambda: limited.rate_limit_wait_s() > 0)
         self.stop_event = asyncio.Event()
-        self.halt_reason: str | None = None
-        self.halt_code: str | None = None
+        self.halts = HaltControl(
+            config=config, risk=self.risk, kill_switch=self.kill_switch, ledger=lambda: self.ledger, clock=self.clock,
+            counters=self.counters, executor=self.executor, dispatch=self.dispatch, host=self.host,
+            position_tolerance=self._position_tolerance, save=self._save, request_stop=self.request_stop,
+            stopping=lambda: self._stopping,
+        )
+        self._halt = self.halts.halt
+        self._watch_equity = self.halts.watch_equity
+        self.rearm = self.halts.rearm
         self.status_server: StatusServer | None = None
         self.last_events: dict[str, int] = {}
         self._strategy_live = False
@@ -160,27 +169,15 @@ class LiveEngine:
         self.recording = SessionRecording.for_bot(config, venue=data.venue, clock=self.clock,
                                                   price_venue=reference.venue if reference is not None else None)
 
-    def _max_reference_age_s(self) -> float:
-        if self.config.risk.max_reference_age_ms is not None:
-            return self.config.risk.max_reference_age_ms / 1000.0
-        return self.config.reference.max_age_s if self.config.reference else 60.0
+    @property
+    def halt_reason(self) -> str | None:
+        """Why the bot is halted, or None."""
+        return self.halts.reason
 
-    def _rules(self) -> list[RiskRule]:
-        rules = rules_from_limits(self.config.risk)
-        if self.config.risk.max_orders_per_s is not None:  # last: it counts the orders it lets through
-            rules.append(max_orders_per_s(self.config.risk.max_orders_per_s, self.clock.now_ns))
-        return rules
-
-    def _market_rules(self) -> list[RiskRule]:
-        risk = self.config.risk
-        rules = [book_sync_guard(self.market.resyncing)]
-        if risk.max_data_age_ms is not None:
-            rules.append(stale_data_guard(risk.max_data_age_ms, self.market.data_age_s))
-        if risk.max_clock_skew_ms is not None:
-            rules.append(clock_skew_guard(risk.max_clock_skew_ms, lambda: self.clock_offset_s))
-        if risk.price_collar_bps is not None:
-            rules.append(price_collar(risk.price_collar_bps, self.market.reference))
-        return rules
+    @property
+    def halt_code(self) -> str | None:
+        """The halt's stable code, or None."""
+        return self.halts.code
 
     @property
     def venue(self) -> str:
@@ -323,6 +320,23 @@ class LiveEngine:
             self.metrics.watch_feed("market", stream)
             async for event in stream:
                 self.on_market_event(event)
+                if self.paper is not None:
+                    await self._let_paper_orders_land()
+
+    async def _let_paper_orders_land(self) -> None:
+        """Paper: the orders and cancels decided on the last event reach the paper book before the next event.
+
+        The paper client answers without awaiting anything, so a command takes two turns of the
+        event loop; waiting for them keeps the backtester's convention (an order decided on an
+        event is matched from the next one on) however the feed bunches its messages
+        (docs/live.md, Replay parity). Nothing is awaited when nothing was decided.
+        """
+        if not (self.dispatch.queue or (self.oms.open_count() and self.oms.pending())):
+            return
+        for turn in range(1, _PAPER_MAX_TURNS + 1):
+            await asyncio.sleep(0)
+            if turn >= _PAPER_TURNS and not (self.dispatch.queue or self.oms.pending()):
+                return
 
     async def _reference_pump(self) -> None:
         assert self.reference is not None and self.config.reference_symbol is not None
@@ -332,6 +346,8 @@ class LiveEngine:
             async for event in stream:
                 if isinstance(event, Price):
                     self.on_market_event(event)
+                    if self.paper is not None:
+                        await self._let_paper_orders_land()
 
     async def _order_event_pump(self) -> None:
         with self._halt_on_needs_human("order events"):
@@ -519,59 +535,6 @@ class LiveEngine:
         except StrategyError as error:
             log.error("strategy.failed", strategy=self.host.name, hook=hook, error=str(error))
             self._halt(str(error))
-
-    def _watch_equity(self) -> None:
-        """Feed the kill switch; a trip halts the bot, cancels working orders and flattens if configured."""
-        if not self.kill_switch.enabled or self.kill_switch.tripped is not None:
-            return
-        trip = self.kill_switch.observe(self.clock.now_ns(), self.ledger.equity())
-        if trip is not None:
-            self.counters["kill_switch_trips"] += 1
-            log.error("risk.kill_switch", **trip.fields(), equity=self.ledger.equity())
-            self._halt(trip.message, trip, cancel=True)
-            if self.config.risk.flatten_on_kill:
-                self._flatten()
-
-    def _flatten(self) -> None:
-        """Market orders closing every position, sent by the engine itself (they pass while halted)."""
-        for symbol in self.config.symbols:
-            position = self.ledger.position(symbol)
-            if abs(position) <= self._position_tolerance(symbol):
-                continue
-            side = Side.SELL if position > 0 else Side.BUY
-            order = self.executor.prepare(OrderIntent(symbol, side, abs(position), reduce_only=True, tag="kill_switch"))
-            self.dispatch.engine_orders.add(order.client_order_id)
-            self.dispatch.put(("submit", order.client_order_id))
-            log.warning("risk.flattening", client_order_id=order.client_order_id, symbol=symbol, qty=abs(position))
-
-    def _halt(self, reason: str, rejection: Rejection | None = None, *, cancel: bool | None = None) -> None:
-        if self.state is TradingState.HALTED:
-            return
-        self.risk.halt(reason)
-        self.halt_code = rejection.code.value if rejection is not None else "error"
-        self.host.accepting_orders = False
-        self.halt_reason = reason
-        cancel = self.config.engine.cancel_on_halt if cancel is None else cancel
-        log.error("engine.halted", reason=reason, code=self.halt_code, cancel_working=cancel)
-        if cancel:
-            for order in self.oms.open_orders():
-                self.dispatch.put(("cancel", order.client_order_id))
-        self._save()  # the halt must survive a crash: it latches until a person re-arms
-        if self.config.engine.on_strategy_error == "stop" and rejection is None:
-            self.request_stop()
-
-    def rearm(self) -> str | None:
-        """A person lifts the halt of this running bot (the status endpoint's ``POST /arm``); returns the old reason."""
-        reason = self.halt_reason
-        if reason is None:
-            return None
-        self.risk.rearm()
-        self.kill_switch.rearm()
-        self.halt_reason = self.halt_code = None
-        self.host.accepting_orders = not self._stopping
-        self._save()
-        log.warning("engine.rearmed", previous_reason=reason)
-        return reason
 
     async def _resolve_unclear(self, *, force: bool = False) -> None:
         if not (force or self.executor.unresolved):
