@@ -88,6 +88,7 @@ class StateStore:
         self.journal_path = self.db_path.with_suffix(".journal")
         self._db: sqlite3.Connection | None = None
         self._journal: int | None = None
+        self._first_save = True
 
     # --- the database -----------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
@@ -143,9 +144,10 @@ class StateStore:
              halt_reason: str | None = None, kill_switch: dict[str, Any] | None = None) -> None:
         """Write the whole state in one transaction, prune what is no longer needed, and export the JSON file.
 
-        The database already holds every order and fill key (``record``): this upserts the orders
-        the OMS has (cheap: a few hundred rows), deletes finished orders and fill keys beyond what is
-        kept, and writes the trading state. The export is compact JSON.
+        The database already holds every order event and fill key (``record``): after the first
+        save of a process (which writes everything, e.g. for a state loaded from JSON) this writes
+        only the open orders (the journal's decided ones among them), deletes finished orders and
+        fill keys beyond what is kept, and writes the trading state. The export is compact JSON.
         """
         orders = oms.open_orders() + [o for o in oms.orders() if not o.status.is_open][-_FINISHED_KEPT:]
         keys = oms.seen_fills()[-_FILL_KEYS_KEPT:]
@@ -158,12 +160,15 @@ class StateStore:
         db = self._connect()
         try:
             db.execute("BEGIN")
-            db.executemany(_UPSERT_ORDER, [(o["client_order_id"], json.dumps(o)) for o in state["orders"]])
+            # record() has written every order event and fill key; the journal's decided orders are open
+            written = state["orders"] if self._first_save else state["orders"][:len(oms.open_orders())]
+            db.executemany(_UPSERT_ORDER, [(o["client_order_id"], json.dumps(o)) for o in written])
+            if self._first_save:  # e.g. a state loaded from a JSON-only store of an earlier version
+                db.executemany("INSERT OR IGNORE INTO fills(key) VALUES (?)", [(k,) for k in keys])
             db.execute("CREATE TEMP TABLE IF NOT EXISTS kept(coid TEXT PRIMARY KEY)")
             db.execute("DELETE FROM kept")
             db.executemany("INSERT OR IGNORE INTO kept(coid) VALUES (?)", [(o.client_order_id,) for o in orders])
             db.execute("DELETE FROM orders WHERE coid NOT IN (SELECT coid FROM kept)")
-            db.executemany("INSERT OR IGNORE INTO fills(key) VALUES (?)", [(k,) for k in keys])
             db.execute("DELETE FROM fills WHERE seq <= (SELECT seq FROM fills ORDER BY seq DESC LIMIT 1 OFFSET ?)",
                        (_FILL_KEYS_KEPT,))
             for key in ("version", "saved_at_ns", "trading_state", "halt_reason", "kill_switch", "ledger"):
@@ -172,6 +177,7 @@ class StateStore:
         except sqlite3.Error as error:
             _rollback(db)
             raise OSError(f"state database {str(self.db_path)!r}: {error}") from None
+        self._first_save = False
         if self._journal is not None:
             os.ftruncate(self._journal, 0)  # every order in it is in the database now
         with atomic_write(self.path) as handle:

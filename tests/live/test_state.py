@@ -96,3 +96,19 @@ def test_save_keeps_the_newest_fill_keys_and_drops_finished_orders_beyond_the_ke
     assert loaded is not None
     assert {o.client_order_id for o in loaded.orders} == {"open", "f3", "f4"}
     assert loaded.fill_keys == ["key2", "key3", "key4"]
+
+
+def test_later_saves_keep_what_record_wrote_between_them(tmp_path):
+    store = StateStore(tmp_path / "bot.state.json")
+    oms = OrderManager()
+    store.save(oms, Ledger(1.0), "active", 1)  # the first save of the process writes everything
+    done = order("done", OrderStatus.FILLED, 1.0)
+    oms.track(done)
+    store.record([done], Ledger(1.0), "key-done")
+    oms.restore([], ["key-done"])
+    oms.track(order("decided"))
+    store.record_decision(oms.get("decided"))  # type: ignore[arg-type]
+    store.save(oms, Ledger(1.0), "active", 2)
+    loaded = StateStore(tmp_path / "bot.state.json").load()
+    assert loaded is not None and {o.client_order_id for o in loaded.orders} == {"done", "decided"}
+    assert loaded.fill_keys == ["key-done"] and store.journal_path.stat().st_size == 0
