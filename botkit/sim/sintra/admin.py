@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import pydantic
 import structlog
 from aiohttp import web
 
+from botkit.sim.json_input import JsonInputError, loads_bounded
 from botkit.sim.sintra.errors import bad_request
 from botkit.sim.sintra.state import STATE_KEY
 from botkit.sim.sintra.ws import drop_all
 
 ADMIN_PREFIX = "/_sim"
+MAX_BODY_BYTES = 1 << 20
+"""Largest admin body read (the app's ``client_max_size``; more is a 413)."""
+MAX_ADVANCE_S = 100 * 366 * 86_400
+"""Farthest one ``/_sim/clock/advance`` may move time: a century."""
 
 log = structlog.get_logger("botkit.sim.sintra")
 
 
 async def _json_object(request: web.Request) -> dict[str, object]:
+    """The body as a bounded JSON object (``json_input``), else 400 ``INVALID_BODY``."""
+    raw = await request.read() if request.can_read_body else b""
     try:
-        body = await request.json() if request.can_read_body else {}
-    except json.JSONDecodeError as exc:
-        raise bad_request(f"body must be JSON: {exc}", "INVALID_BODY") from exc
+        body = loads_bounded(raw, max_bytes=MAX_BODY_BYTES) if raw.strip() else {}
+    except JsonInputError as exc:
+        raise bad_request(f"body must be JSON: {exc.reason}", "INVALID_BODY") from None
     if not isinstance(body, dict):
         raise bad_request("body must be a JSON object", "INVALID_BODY")
     return body
@@ -66,9 +72,11 @@ async def advance_clock(request: web.Request) -> web.Response:
         not isinstance(seconds, int | float)
         or isinstance(seconds, bool)
         or not math.isfinite(seconds)
-        or seconds < 0
+        or not 0 <= seconds <= MAX_ADVANCE_S
     ):
-        raise bad_request(f"seconds must be a number >= 0, got {seconds!r}", "INVALID_BODY")
+        raise bad_request(
+            f"seconds must be a number from 0 to {MAX_ADVANCE_S}, got {seconds!r}", "INVALID_BODY"
+        )
     state.clock.advance(seconds)
     log.info("sintra_sim.clock_advanced", seconds=seconds)
     return web.json_response({"now": state.now_s()})

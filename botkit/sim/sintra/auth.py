@@ -36,8 +36,9 @@ def split_basic(header: str) -> tuple[str, str]:
     if scheme.lower() != "basic" or not encoded.strip():
         raise InvalidCredentialsError("authorization scheme must be Basic")
     try:
+        # a non-ASCII header is a plain ValueError here, not a binascii.Error
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError) as exc:
+    except (binascii.Error, ValueError) as exc:
         raise InvalidCredentialsError("credentials are not valid base64 of UTF-8 text") from exc
     username, colon, password = decoded.partition(":")
     if not colon:

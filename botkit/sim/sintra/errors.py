@@ -13,6 +13,7 @@ _TYPES = {
     403: "ForbiddenError",
     404: "NotFoundError",
     405: "MethodNotAllowedError",
+    413: "PayloadTooLargeError",
     429: "TooManyRequestsError",
     500: "InternalServerError",
     502: "BadGatewayError",
@@ -78,6 +79,8 @@ def from_http_exception(exc: web.HTTPException) -> SintraHttpError:
     status = exc.status
     if status == 404:
         return SintraHttpError(404, "No such endpoint", "ROUTE_NOT_FOUND")
+    if status == 413:
+        return SintraHttpError(413, "Request body too large", "BODY_TOO_LARGE")
     if status == 405:
         allow = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
         return SintraHttpError(

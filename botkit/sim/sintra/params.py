@@ -1,4 +1,9 @@
-"""Validation of path and query parameters, with the documented 400 codes."""
+"""Validation of path and query parameters, with the documented 400 codes.
+
+Only ASCII counts: ``str.isdigit()`` and ``str.lower()`` also accept ``'١٢'``, ``'²'`` or the
+Kelvin sign, so digits and letters are matched by ``[0-9]`` / ``[a-z]`` patterns on ASCII text.
+A refused value is echoed in the message cut to ``MAX_SHOWN_CHARS``.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,14 @@ MAX_LIMIT = 25
 DEFAULT_LIMIT = 10
 _PAIR = re.compile(r"btc([a-z]{3,4})")
 _UNIX_SECONDS = re.compile(r"[0-9]{1,10}")  # 13-digit millisecond timestamps do not match
+_LIMIT = re.compile(r"[0-9]{1,3}")
+MAX_SHOWN_CHARS = 40
+
+
+def shown(raw: str) -> str:
+    """``repr(raw)`` cut to ``MAX_SHOWN_CHARS`` characters, for an error message."""
+    text = repr(raw)
+    return text if len(text) <= MAX_SHOWN_CHARS else text[: MAX_SHOWN_CHARS - 1] + "…"
 
 
 class Sort(StrEnum):
@@ -45,10 +58,10 @@ class HistoryQuery(NamedTuple):
 
 def parse_pair(text: str) -> str:
     """The quote currency of ``btc<quote>``, lower case; 400 ``INVALID_PAIR`` if malformed."""
-    match = _PAIR.fullmatch(text.lower())
+    match = _PAIR.fullmatch(text.lower()) if text.isascii() else None
     if match is None:
         raise bad_request(
-            f"pair must be 'btc' and a 3-4 letter quote currency (e.g. btcusd), got {text!r}",
+            f"pair must be 'btc' and a 3-4 letter quote currency (e.g. btcusd), got {shown(text)}",
             "INVALID_PAIR",
         )
     return match.group(1)
@@ -61,7 +74,7 @@ def parse_date(query: Mapping[str, str]) -> int | None:
         return None
     if not _UNIX_SECONDS.fullmatch(raw):
         raise bad_request(
-            f"date must be a Unix timestamp in whole seconds, without milliseconds; got {raw!r}",
+            f"date must be a Unix timestamp in whole seconds, without milliseconds; got {shown(raw)}",
             "INVALID_DATE",
         )
     return int(raw)
@@ -71,11 +84,11 @@ def parse_history(query: Mapping[str, str]) -> HistoryQuery:
     """``date``, ``sort`` (default asc) and ``limit`` (default 10, 1..25) of a history request."""
     raw_sort = query.get("sort", Sort.ASC.value)
     if raw_sort not in {s.value for s in Sort}:
-        raise bad_request(f"sort must be 'asc' or 'desc', got {raw_sort!r}", "INVALID_SORT")
+        raise bad_request(f"sort must be 'asc' or 'desc', got {shown(raw_sort)}", "INVALID_SORT")
     raw_limit = query.get("limit", str(DEFAULT_LIMIT))
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+    if not _LIMIT.fullmatch(raw_limit) or not 1 <= int(raw_limit) <= MAX_LIMIT:
         raise bad_request(
-            f"limit must be an integer from 1 to {MAX_LIMIT}, got {raw_limit!r}", "INVALID_LIMIT"
+            f"limit must be an integer from 1 to {MAX_LIMIT}, got {shown(raw_limit)}", "INVALID_LIMIT"
         )
     return HistoryQuery(date=parse_date(query), sort=Sort(raw_sort), limit=int(raw_limit))
 
@@ -85,6 +98,6 @@ def parse_interval(query: Mapping[str, str]) -> Interval:
     raw = query.get("interval", Interval.MINUTE.value)
     if raw not in {i.value for i in Interval}:
         raise bad_request(
-            f"interval must be 'minute', 'hour' or 'day', got {raw!r}", "INVALID_INTERVAL"
+            f"interval must be 'minute', 'hour' or 'day', got {shown(raw)}", "INVALID_INTERVAL"
         )
     return Interval(raw)

@@ -18,6 +18,7 @@ from botkit.sim.syncron.config import DEFAULT_API_KEY, AgentConfig, SimConfig, d
 from botkit.sim.syncron.context import CONTEXT_KEY, SimContext
 from botkit.sim.syncron.exchange import Exchange
 from botkit.sim.syncron.faults import FaultState
+from botkit.sim.syncron.inputs import MAX_BODY_BYTES
 from botkit.sim.syncron.middleware import (
     RATE_STATE_KEY,
     envelope_middleware,
@@ -77,7 +78,8 @@ def create_app(config: SimConfig | None = None, *, clock: Clock | None = None) -
         SyntheticMarket(exchange, config.symbols, config.agents) if config.agents.enabled else None
     )
     app = web.Application(
-        middlewares=[rate_limit_middleware, fault_middleware, envelope_middleware]
+        middlewares=[rate_limit_middleware, fault_middleware, envelope_middleware],
+        client_max_size=MAX_BODY_BYTES,
     )
     app[CONTEXT_KEY] = SimContext(
         config, clock, exchange, auth, RateLimiter(config.rate_limit, clock), faults, hub

@@ -2,7 +2,9 @@
 
 The recipe (docs/venues/syncron.md §3): ``hex(HMAC_SHA256(secret, timestamp + METHOD + path +
 payload))`` where payload is the raw query string (GET, DELETE) or the raw body (POST). Tokens
-are HS256 JWTs signed with a server-side secret that never leaves the simulator.
+are HS256 JWTs signed with a server-side secret that never leaves the simulator. A signed POST or
+DELETE is accepted once per signature (``40107`` on a replay, see ``replay``). Header values are
+checked as bounded ASCII before anything converts or compares them.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -22,6 +25,8 @@ from botkit.core.clock import Clock
 from botkit.sim.syncron.accounts import Account, AccountRegistry
 from botkit.sim.syncron.config import AuthConfig, Permission
 from botkit.sim.syncron.errors import ApiError, ErrorCode, invalid_parameter
+from botkit.sim.syncron.inputs import ascii_int
+from botkit.sim.syncron.replay import ReplayGuard
 
 H_APIKEY = "X-SYNCRON-APIKEY"
 H_TIMESTAMP = "X-SYNCRON-TIMESTAMP"
@@ -29,6 +34,13 @@ H_RECV_WINDOW = "X-SYNCRON-RECV-WINDOW"
 H_SIGNATURE = "X-SYNCRON-SIGNATURE"
 WS_PATH = "/v5/ws"
 WS_RECV_WINDOW_MS = 5000
+MAX_TIMESTAMP_DIGITS = 16
+"""A ms timestamp has 13 digits today; more than 16 is refused before it is converted."""
+MAX_RECV_WINDOW_DIGITS = 6
+MAX_TOKEN_CHARS = 4096
+STATE_CHANGING = frozenset({"POST", "DELETE"})
+"""Methods whose signed requests are accepted once per signature (``ReplayGuard``)."""
+_SIGNATURE = re.compile(r"[0-9a-fA-F]{64}")
 
 TokenKind = Literal["access", "refresh"]
 
@@ -67,9 +79,15 @@ class Authenticator:
         secret = config.jwt_secret.get_secret_value() if config.jwt_secret else None
         self._jwt_key = (secret or secrets.token_hex(32)).encode()
         self._spent_refresh: set[str] = set()
+        self._replays = ReplayGuard()
 
     def _now_ms(self) -> int:
         return self._clock.now_ns() // 1_000_000
+
+    @property
+    def replays(self) -> ReplayGuard:
+        """The signatures of accepted POSTs and DELETEs still inside their window (for tests)."""
+        return self._replays
 
     # ---------------------------------------------------------------- JWT
     def _encode(self, claims: dict[str, Any]) -> str:
@@ -81,6 +99,8 @@ class Authenticator:
     def _decode(self, token: str, kind: TokenKind, check_expiry: bool = True) -> dict[str, Any]:
         """The claims of a genuine token of ``kind``; ``40106`` if forged, ``40105`` if expired."""
         invalid = ApiError(ErrorCode.INVALID_TOKEN, "invalid token")
+        if len(token) > MAX_TOKEN_CHARS or not token.isascii():
+            raise invalid
         parts = token.split(".")
         if len(parts) != 3:
             raise invalid
@@ -176,40 +196,62 @@ class Authenticator:
             raise ApiError(ErrorCode.UNKNOWN_API_KEY, "unknown api key")
         window = self._recv_window(headers.get(H_RECV_WINDOW))
         timestamp = headers[H_TIMESTAMP]
-        self._check_timestamp(timestamp, window, H_TIMESTAMP)
+        sent_at = self._check_timestamp(timestamp, window, H_TIMESTAMP)
         expected = sign(
             account.api_secret, timestamp, request.method, request.rel_url.raw_path, payload
         )
-        if not hmac.compare_digest(expected, headers[H_SIGNATURE].lower()):
-            raise ApiError(ErrorCode.INVALID_SIGNATURE, "invalid signature")
+        signature = _check_signature(expected, headers[H_SIGNATURE])
+        if request.method in STATE_CHANGING and not self._replays.admit(
+            signature, sent_at + window, self._now_ms()
+        ):
+            raise ApiError(
+                ErrorCode.SIGNATURE_REPLAYED,
+                "signature already used: sign every request with a fresh timestamp",
+            )
         return account
 
     def _recv_window(self, text: str | None) -> int:
         if text is None:
             return self._config.default_recv_window_ms
-        if not text.isdigit() or not 0 < int(text) <= self._config.max_recv_window_ms:
+        window = ascii_int(text, MAX_RECV_WINDOW_DIGITS)
+        if window is None or not 0 < window <= self._config.max_recv_window_ms:
             raise invalid_parameter(
                 H_RECV_WINDOW, f"must be an integer in 1..{self._config.max_recv_window_ms}"
             )
-        return int(text)
+        return window
 
-    def _check_timestamp(self, text: str, window_ms: int, name: str) -> None:
-        if not text.isdigit():
-            raise invalid_parameter(name, "must be an integer timestamp in ms")
-        skew = self._now_ms() - int(text)
+    def _check_timestamp(self, text: str, window_ms: int, name: str) -> int:
+        """The timestamp ``text`` names, checked against the window; ``40001`` / ``40104``."""
+        sent_at = ascii_int(text, MAX_TIMESTAMP_DIGITS)
+        if sent_at is None:
+            raise invalid_parameter(
+                name, f"must be an integer timestamp in ms (1..{MAX_TIMESTAMP_DIGITS} ASCII digits)"
+            )
+        skew = self._now_ms() - sent_at
         if skew > window_ms or -skew > self._config.future_tolerance_ms:
             raise ApiError(
                 ErrorCode.TIMESTAMP_OUTSIDE_WINDOW,
                 "timestamp outside the recv window",
                 {"server_time": self._now_ms(), "recv_window": window_ms},
             )
+        return sent_at
 
     def authenticate_ws(self, args: object) -> Account:
-        """The account of a WebSocket ``auth`` op: a token, or key + timestamp + signature."""
+        """The account of a WebSocket ``auth`` op: a token, or key + timestamp + signature.
+
+        Missing credentials are ``40101``; a field of the wrong type or size ``40001`` naming it
+        (``args.timestamp``); then the REST codes (``40102``, ``40103``, ``40104``, ``40106``).
+        """
         if not isinstance(args, dict):
             raise invalid_parameter("args", "must be an object")
+        unknown = sorted(set(args) - {"token", "api_key", "timestamp", "signature"})
+        if unknown:
+            raise invalid_parameter(f"args.{unknown[0][:40]}", "unknown field")
         if "token" in args:
-            claims = self._decode(str(args["token"]), "access")
+            token = args["token"]
+            if not isinstance(token, str):
+                raise invalid_parameter("args.token", "must be a string")
+            claims = self._decode(token, "access")
             account = self._accounts.by_key(str(claims.get("sub")))
             if account is None:
                 raise ApiError(ErrorCode.INVALID_TOKEN, "invalid token")
@@ -217,14 +259,32 @@ class Authenticator:
         key, timestamp, signature = (args.get(k) for k in ("api_key", "timestamp", "signature"))
         if key is None or timestamp is None or signature is None:
             raise ApiError(ErrorCode.MISSING_CREDENTIALS, "missing credentials")
-        account = self._accounts.by_key(str(key))
+        for name, value in (("api_key", key), ("signature", signature)):
+            if not isinstance(value, str):
+                raise invalid_parameter(f"args.{name}", "must be a string")
+        stamp = _ws_timestamp_text(timestamp)
+        account = self._accounts.by_key(key)
         if account is None:
             raise ApiError(ErrorCode.UNKNOWN_API_KEY, "unknown api key")
-        self._check_timestamp(str(timestamp), WS_RECV_WINDOW_MS, "timestamp")
-        expected = sign(account.api_secret, str(timestamp), "GET", WS_PATH, "")
-        if not hmac.compare_digest(expected, str(signature).lower()):
-            raise ApiError(ErrorCode.INVALID_SIGNATURE, "invalid signature")
+        self._check_timestamp(stamp, WS_RECV_WINDOW_MS, "args.timestamp")
+        _check_signature(sign(account.api_secret, stamp, "GET", WS_PATH, ""), signature)
         return account
+
+
+def _ws_timestamp_text(value: object) -> str:
+    """The WS auth timestamp as the text that was signed: a JSON integer or a digit string."""
+    if isinstance(value, str):
+        return value  # checked as ASCII digits by _check_timestamp
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**MAX_TIMESTAMP_DIGITS:
+        return str(value)
+    raise invalid_parameter("args.timestamp", "must be an integer timestamp in ms")
+
+
+def _check_signature(expected: str, given: str) -> str:
+    """``given`` lower-cased if it is the expected hex signature, else ``40103``."""
+    if _SIGNATURE.fullmatch(given) is None or not hmac.compare_digest(expected, given.lower()):
+        raise ApiError(ErrorCode.INVALID_SIGNATURE, "invalid signature")
+    return given.lower()
 
 
 def _bearer(request: web.Request) -> str | None:

@@ -10,7 +10,8 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from botkit.sim.syncron.context import CONTEXT_KEY
-from botkit.sim.syncron.errors import ApiError, ErrorCode, error_response
+from botkit.sim.syncron.errors import ApiError, ErrorCode, error_response, invalid_parameter
+from botkit.sim.syncron.inputs import MAX_BODY_BYTES
 from botkit.sim.syncron.ratelimit import RateState
 
 log = structlog.get_logger("botkit.sim.syncron")
@@ -81,24 +82,19 @@ async def fault_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 @web.middleware
 async def envelope_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Turn ApiErrors, unknown paths and unexpected failures into error envelopes; log the call."""
+    """Turn ApiErrors, aiohttp's own 4xx and unexpected failures into error envelopes; log the call.
+
+    Client mistakes are always 4xx (the input boundary, ``inputs``, makes them ``ApiError``s);
+    ``50001`` is left for the simulator's own bugs, and logged with the traceback.
+    """
     ctx = request.app[CONTEXT_KEY]
     started = time.perf_counter()
     try:
         response = await handler(request)
     except ApiError as error:
         response = error_response(error, ctx.now_ms())
-    except web.HTTPNotFound:
-        response = error_response(
-            ApiError(ErrorCode.NOT_FOUND, f"no route {request.path}"), ctx.now_ms()
-        )
-    except web.HTTPMethodNotAllowed:
-        response = error_response(
-            ApiError(
-                ErrorCode.METHOD_NOT_ALLOWED, f"{request.method} not allowed on {request.path}"
-            ),
-            ctx.now_ms(),
-        )
+    except web.HTTPClientError as error:  # raised by aiohttp itself: no route, body too large...
+        response = error_response(_client_error(request, error), ctx.now_ms())
     except Exception:
         # The server boundary: whatever broke, the client gets the contract's 50001 envelope.
         log.exception("sim.http.internal_error", method=request.method, path=request.path)
@@ -113,3 +109,20 @@ async def envelope_middleware(request: web.Request, handler: Handler) -> web.Str
         ms=round((time.perf_counter() - started) * 1000, 2),
     )
     return response
+
+
+def _client_error(request: web.Request, error: web.HTTPClientError) -> ApiError:
+    """The contract's error for a 4xx aiohttp raised before or while the handler ran."""
+    if isinstance(error, web.HTTPNotFound):
+        return ApiError(ErrorCode.NOT_FOUND, f"no route {request.path}")
+    if isinstance(error, web.HTTPMethodNotAllowed):
+        return ApiError(
+            ErrorCode.METHOD_NOT_ALLOWED, f"{request.method} not allowed on {request.path}"
+        )
+    if isinstance(error, web.HTTPRequestEntityTooLarge):
+        return ApiError(
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            f"request body larger than {MAX_BODY_BYTES} bytes",
+            {"max_bytes": MAX_BODY_BYTES},
+        )
+    return invalid_parameter("request", error.reason or f"HTTP {error.status}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from fractions import Fraction
 
 from botkit.model.enums import OrderType, Side, TimeInForce
 from botkit.sim.syncron.config import SymbolConfig
@@ -27,7 +28,12 @@ class OrderRequest:
 
 
 def _multiple(value: Decimal, step: Decimal) -> bool:
-    return value % step == 0
+    """Whether ``value`` is a whole multiple of ``step``, exactly.
+
+    ``Decimal %`` raises once the quotient has more digits than the context's precision (28):
+    ``Fraction`` arithmetic has no such limit (the input boundary keeps the numbers small).
+    """
+    return Fraction(value) % Fraction(step) == 0
 
 
 def _check_type_fields(req: OrderRequest) -> TimeInForce:

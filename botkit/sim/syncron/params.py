@@ -1,7 +1,8 @@
-"""Request parameters of the REST API as pydantic models.
+"""Request parameters of the REST API as pydantic models, with bounded field types.
 
 The handlers parse with them and the OpenAPI document is generated from them, so the two cannot
-drift apart.
+drift apart. Every field type is bounded (``inputs``): ASCII digits, finite decimals of limited
+size, identifiers of limited length and alphabet, so no client value reaches the venue unchecked.
 """
 
 from __future__ import annotations
@@ -9,13 +10,28 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    WithJsonSchema,
+    create_model,
+    model_validator,
+)
 
 from botkit.sim.syncron.config import FaultConfig
+from botkit.sim.syncron.inputs import bounded_decimal, bounded_int_text
+
+MAX_TIMESTAMP_MS = 2**63 - 1
+"""Largest timestamp a query accepts (any int64 ms: "the far future" is a valid ``end``)."""
+MAX_TOKEN_CHARS = 4096
+"""Longest token accepted (the simulator's JWTs are about 250 characters)."""
 
 DecimalIn = Annotated[
     Decimal,
-    Field(allow_inf_nan=False),
+    BeforeValidator(bounded_decimal),
     WithJsonSchema(
         {
             "type": ["string", "number"],
@@ -24,7 +40,20 @@ DecimalIn = Annotated[
         }
     ),
 ]
-SYMBOL = Field(description="symbol, e.g. BTCUSD", examples=["BTCUSD"])
+SymbolIn = Annotated[
+    str,
+    Field(pattern=r"^[A-Za-z0-9]{1,32}$", description="symbol, e.g. BTCUSD", examples=["BTCUSD"]),
+]
+ClientOrderIdIn = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,36}$")]
+OrderRefIn = Annotated[
+    str,
+    Field(min_length=1, max_length=64, description="an id to look up: one that cannot exist is 40401"),
+]
+TokenIn = Annotated[str, Field(min_length=1, max_length=MAX_TOKEN_CHARS)]
+CountIn = Annotated[int, BeforeValidator(bounded_int_text(4))]
+TimestampIn = Annotated[
+    int, BeforeValidator(bounded_int_text(19)), Field(ge=0, le=MAX_TIMESTAMP_MS)
+]
 
 
 class _Params(BaseModel):
@@ -34,59 +63,59 @@ class _Params(BaseModel):
 class SymbolQuery(_Params):
     """Query with a required symbol."""
 
-    symbol: str = SYMBOL
+    symbol: SymbolIn
 
 
 class OptionalSymbolQuery(_Params):
     """Query with an optional symbol filter."""
 
-    symbol: str | None = Field(default=None, description="only this symbol", examples=["BTCUSD"])
+    symbol: SymbolIn | None = Field(default=None, description="only this symbol")
 
 
 class OrderbookQuery(_Params):
     """``GET /v5/market/orderbook``."""
 
-    symbol: str = SYMBOL
-    depth: int = Field(default=50, ge=1, le=200)
+    symbol: SymbolIn
+    depth: CountIn = Field(default=50, ge=1, le=200)
 
 
 class TradesQuery(_Params):
     """``GET /v5/market/trades``."""
 
-    symbol: str = SYMBOL
-    limit: int = Field(default=100, ge=1, le=1000)
+    symbol: SymbolIn
+    limit: CountIn = Field(default=100, ge=1, le=1000)
 
 
 class KlinesQuery(_Params):
     """``GET /v5/market/klines``."""
 
-    symbol: str = SYMBOL
+    symbol: SymbolIn
     interval: Literal["1m", "5m", "15m", "1h", "4h", "1d"] = "1m"
-    start: int | None = Field(default=None, ge=0, description="ms, inclusive on open time")
-    end: int | None = Field(default=None, ge=0, description="ms, inclusive on open time")
-    limit: int = Field(default=200, ge=1, le=1000)
+    start: TimestampIn | None = Field(default=None, description="ms, inclusive on open time")
+    end: TimestampIn | None = Field(default=None, description="ms, inclusive on open time")
+    limit: CountIn = Field(default=200, ge=1, le=1000)
 
 
 class PlaceOrderBody(_Params):
     """``POST /v5/order``."""
 
-    symbol: str = SYMBOL
+    symbol: SymbolIn
     side: Literal["buy", "sell"]
     type: Literal["market", "limit", "stop"]
     qty: DecimalIn
     price: DecimalIn | None = None
     stop_price: DecimalIn | None = None
     time_in_force: Literal["gtc", "ioc", "fok"] | None = None
-    post_only: bool = False
-    reduce_only: bool = False
-    client_order_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,36}$")
+    post_only: StrictBool = False
+    reduce_only: StrictBool = False
+    client_order_id: ClientOrderIdIn | None = None
 
 
 class OrderRefQuery(_Params):
     """Exactly one of ``order_id`` and ``client_order_id``."""
 
-    order_id: str | None = None
-    client_order_id: str | None = None
+    order_id: OrderRefIn | None = None
+    client_order_id: OrderRefIn | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> OrderRefQuery:
@@ -98,11 +127,13 @@ class OrderRefQuery(_Params):
 class FillsQuery(_Params):
     """``GET /v5/fills``."""
 
-    symbol: str | None = Field(default=None, description="only this symbol", examples=["BTCUSD"])
-    order_id: str | None = None
-    limit: int = Field(default=100, ge=1, le=1000)
-    start: int | None = Field(default=None, ge=0, description="ms, inclusive: fills at or after")
-    end: int | None = Field(default=None, ge=0, description="ms, inclusive: fills at or before (page backwards)")
+    symbol: SymbolIn | None = Field(default=None, description="only this symbol")
+    order_id: OrderRefIn | None = None
+    limit: CountIn = Field(default=100, ge=1, le=1000)
+    start: TimestampIn | None = Field(default=None, description="ms, inclusive: fills at or after")
+    end: TimestampIn | None = Field(
+        default=None, description="ms, inclusive: fills at or before (page backwards)"
+    )
 
 
 class EmptyBody(_Params):
@@ -112,7 +143,7 @@ class EmptyBody(_Params):
 class RefreshBody(_Params):
     """``POST /v5/auth/refresh``."""
 
-    refresh_token: str = Field(min_length=1)
+    refresh_token: TokenIn
 
 
 FaultPatch: type[BaseModel] = create_model(  # type: ignore[call-overload]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal, TypeVar
@@ -13,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from botkit.sim.syncron.accounts import Account
 from botkit.sim.syncron.context import CONTEXT_KEY, SimContext
 from botkit.sim.syncron.errors import ApiError, ErrorCode, invalid_parameter, ok_response
+from botkit.sim.syncron.inputs import query_params, read_json_object, shown_name
 
 M = TypeVar("M", bound=BaseModel)
 Auth = Literal["public", "read", "trade", "signed", "admin"]
@@ -73,7 +73,7 @@ class Route:
 def _validation_error(error: ValidationError, where: str) -> ApiError:
     first = error.errors()[0]
     name = ".".join(str(p) for p in first["loc"]) or where
-    return invalid_parameter(name, first["msg"])
+    return invalid_parameter(shown_name(name), first["msg"])
 
 
 def _parse(model: type[BaseModel], data: object, where: str) -> BaseModel:
@@ -84,16 +84,11 @@ def _parse(model: type[BaseModel], data: object, where: str) -> BaseModel:
 
 
 async def _read_body(request: web.Request) -> object:
-    raw = await request.read()
+    """The JSON body as a bounded object (``inputs``); an empty body is ``{}``."""
+    raw = await request.read()  # more than the app's client_max_size raises a 413
     if not raw.strip():
         return {}
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise invalid_parameter("body", "must be a JSON object") from None
-    if not isinstance(data, dict):
-        raise invalid_parameter("body", "must be a JSON object")
-    return data
+    return read_json_object(raw, "body")
 
 
 def aiohttp_handler(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -108,7 +103,7 @@ def aiohttp_handler(route: Route) -> Callable[[web.Request], Awaitable[web.Strea
             )
         elif route.auth == "signed":
             account = await ctx.auth.authenticate(request, "read", allow_bearer=False)
-        query = _parse(route.query, dict(request.query), "query") if route.query else None
+        query = _parse(route.query, query_params(request), "query") if route.query else None
         body = _parse(route.body, await _read_body(request), "body") if route.body else None
         result = await route.handler(Call(request, ctx, account, query, body))
         if route.raw:

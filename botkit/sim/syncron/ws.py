@@ -4,6 +4,8 @@ The hub listens to the exchange; each connection has its own send queue and writ
 slow client never holds up the venue. WebSocket faults (skip, duplicate, delay, reorder, drop)
 are applied here: book skips and duplicates per delta, private skips, duplicates and reorders per
 ``orders`` / ``fills`` push and connection, delay, reorder and drop per outgoing message.
+Every malformed operation (bad JSON, bad ``args``, a binary frame) gets an error reply and the
+connection stays open; frames are read through the same bounded parser as REST bodies.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from botkit.sim.syncron.auth import Authenticator
 from botkit.sim.syncron.errors import ApiError, ErrorCode, invalid_parameter
 from botkit.sim.syncron.exchange import Exchange
 from botkit.sim.syncron.faults import FaultState
+from botkit.sim.syncron.inputs import MAX_BODY_BYTES, read_json_object
 from botkit.sim.syncron.matching import BookChange
 from botkit.sim.syncron.records import FillRecord, SimOrder, TradeRecord
 from botkit.sim.syncron.schemas import BookUpdateOut, FillOut, OrderOut, TradeOut
@@ -37,6 +40,10 @@ PRIVATE_CHANNELS = ("orders", "fills")
 IDLE_CLOSE_CODE = 4000
 SLOW_CLOSE_CODE = 4001
 MAX_QUEUED = 10_000
+MAX_TOPICS = 1000
+"""Most channel names one subscribe or unsubscribe may carry."""
+MAX_TOPIC_CHARS = 64
+MAX_REQ_ID_CHARS = 64
 
 
 @dataclass(eq=False)
@@ -179,7 +186,7 @@ class WsHub:
         self, request: web.Request, headers: Mapping[str, str] | None = None
     ) -> web.StreamResponse:
         """Serve one WebSocket connection until the client leaves, idles or is dropped."""
-        ws = web.WebSocketResponse(autoping=True)
+        ws = web.WebSocketResponse(autoping=True, max_msg_size=MAX_BODY_BYTES)
         ws.headers.update(headers or {})
         await ws.prepare(request)
         conn = WsConnection(ws, request)
@@ -193,9 +200,13 @@ class WsHub:
                 except TimeoutError:
                     await ws.close(code=IDLE_CLOSE_CODE, message=b"idle timeout")
                     break
-                if msg.type is not WSMsgType.TEXT:
+                if msg.type is WSMsgType.TEXT:
+                    self._on_text(conn, msg.data)
+                elif msg.type is WSMsgType.BINARY:
+                    error = invalid_parameter("message", "frames must be JSON text, not binary")
+                    conn.send(_dumps({"op": None, "req_id": None, "success": False, "error": error.to_wire()}))
+                else:  # close, error (e.g. a frame over max_msg_size: closed with 1009)
                     break
-                self._on_text(conn, msg.data)
         finally:
             self._connections.discard(conn)
             conn.queue.put_nowait(None)
@@ -243,44 +254,59 @@ class WsHub:
 
     # ---------------------------------------------------------------- operations
     def _on_text(self, conn: WsConnection, text: str) -> None:
+        """Answer one operation; every input problem is an error reply, never a closed socket."""
         try:
-            message = json.loads(text)
-        except ValueError:
-            message = None
-        if not isinstance(message, dict):
-            error = invalid_parameter("message", "must be a JSON object")
-            conn.send(_dumps({"op": None, "success": False, "error": error.to_wire()}))
+            message = read_json_object(text, "message")
+        except ApiError as error:
+            conn.send(_dumps({"op": None, "req_id": None, "success": False, "error": error.to_wire()}))
             return
-        op, req_id, args = message.get("op"), message.get("req_id"), message.get("args")
-        reply: dict[str, Any] = {"op": op, "req_id": req_id}
+        op, args = message.get("op"), message.get("args")
+        reply: dict[str, Any] = {"op": op if _is_short_text(op) else None, "req_id": None}
         try:
-            if op == "ping":
-                conn.send(_dumps({"op": "pong", "req_id": req_id, "timestamp": self._now_ms()}))
-                return
-            if op == "auth":
-                conn.account = self._auth.authenticate_ws(args)
-                log.info("sim.ws.authenticated", account=key_hint(conn.account.account_id))
-                conn.send(_dumps({**reply, "success": True}))
-            elif op == "subscribe":
-                topics = self._check_topics(conn, args)
-                conn.send(_dumps({**reply, "success": True, "args": topics}))
-                for topic in topics:
-                    conn.topics.add(topic)
-                    if topic.startswith("book."):
-                        snapshot = book_snapshot_view(self._exchange, topic[5:]).wire()
-                        conn.send(self._push(topic, "snapshot", snapshot))
-            elif op == "unsubscribe":
-                topics = self._check_topics(conn, args)
-                conn.topics.difference_update(topics)
-                conn.send(_dumps({**reply, "success": True, "args": topics}))
-            else:
-                raise invalid_parameter("op", "must be subscribe, unsubscribe, auth or ping")
+            reply["req_id"] = _req_id(message.get("req_id"))
+            self._run_op(conn, op, args, reply)
         except ApiError as error:
             conn.send(_dumps({**reply, "success": False, "error": error.to_wire()}))
+        except Exception:  # the server boundary, as for REST: a simulator bug answers 50001
+            log.exception("sim.ws.internal_error", op=reply["op"])
+            error = ApiError(ErrorCode.INTERNAL_ERROR, "internal error")
+            conn.send(_dumps({**reply, "success": False, "error": error.to_wire()}))
+
+    def _run_op(
+        self, conn: WsConnection, op: object, args: object, reply: dict[str, Any]
+    ) -> None:
+        req_id = reply["req_id"]
+        if op == "ping":
+            conn.send(_dumps({"op": "pong", "req_id": req_id, "timestamp": self._now_ms()}))
+        elif op == "auth":
+            conn.account = self._auth.authenticate_ws(args)
+            log.info("sim.ws.authenticated", account=key_hint(conn.account.account_id))
+            conn.send(_dumps({**reply, "success": True}))
+        elif op == "subscribe":
+            topics = self._check_topics(conn, args)
+            conn.send(_dumps({**reply, "success": True, "args": topics}))
+            for topic in topics:
+                conn.topics.add(topic)
+                if topic.startswith("book."):
+                    snapshot = book_snapshot_view(self._exchange, topic[5:]).wire()
+                    conn.send(self._push(topic, "snapshot", snapshot))
+        elif op == "unsubscribe":
+            topics = self._check_topics(conn, args)
+            conn.topics.difference_update(topics)
+            conn.send(_dumps({**reply, "success": True, "args": topics}))
+        else:
+            raise invalid_parameter("op", "must be subscribe, unsubscribe, auth or ping")
 
     def _check_topics(self, conn: WsConnection, args: object) -> list[str]:
-        if not isinstance(args, list) or not args or not all(isinstance(a, str) for a in args):
-            raise invalid_parameter("args", "must be a non-empty list of channel names")
+        if (
+            not isinstance(args, list)
+            or not 0 < len(args) <= MAX_TOPICS
+            or not all(isinstance(a, str) and len(a) <= MAX_TOPIC_CHARS for a in args)
+        ):
+            raise invalid_parameter(
+                "args",
+                f"must be a list of 1..{MAX_TOPICS} channel names of at most {MAX_TOPIC_CHARS} characters",
+            )
         for topic in args:
             channel, _, symbol = topic.partition(".")
             if channel in PRIVATE_CHANNELS and not symbol:
@@ -295,3 +321,16 @@ class WsHub:
                     {"parameter": "args", "reason": f"unknown channel {topic}"},
                 )
         return list(dict.fromkeys(args))
+
+
+def _is_short_text(value: object) -> bool:
+    return isinstance(value, str) and len(value) <= MAX_REQ_ID_CHARS
+
+
+def _req_id(value: object) -> str | int | None:
+    """The ``req_id`` to echo: absent, a short string or an integer; else ``40001``."""
+    if value is None or (isinstance(value, str) and len(value) <= MAX_REQ_ID_CHARS):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63:
+        return value
+    raise invalid_parameter("req_id", f"must be a string of at most {MAX_REQ_ID_CHARS} characters")

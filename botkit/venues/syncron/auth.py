@@ -24,6 +24,8 @@ from botkit.venues.syncron.results import TokenPair
 
 REDACTED = "***"
 _NS_PER_MS = 1_000_000
+_STATE_CHANGING = frozenset({"POST", "DELETE"})
+_MAX_AHEAD_MS = 500
 
 log = structlog.get_logger("botkit.venues.syncron")
 
@@ -167,7 +169,7 @@ class SyncronSigner:
     them against the key's rate limit, the one the client's budget tracks.
     """
 
-    __slots__ = ("_credentials", "_now_ms", "_prefix", "_tokens")
+    __slots__ = ("_credentials", "_last_state_changing_ms", "_now_ms", "_prefix", "_tokens")
 
     def __init__(
         self,
@@ -180,6 +182,7 @@ class SyncronSigner:
         self._now_ms = now_ms
         self._tokens = tokens
         self._prefix = path_prefix.rstrip("/")
+        self._last_state_changing_ms = 0
 
     def __call__(self, request: RequestToSign) -> Mapping[str, str]:
         """The headers for ``request`` (signed at the moment it is sent)."""
@@ -194,4 +197,20 @@ class SyncronSigner:
         if not path.startswith(wire.PRIVATE_PREFIXES):
             return {wire.H_APIKEY: credentials.api_key}
         payload = request.body.decode("utf-8") if request.body else request.query
-        return credentials.signed_headers(request.method, self._prefix + path, payload, self._now_ms())
+        return credentials.signed_headers(request.method, self._prefix + path, payload, self._timestamp(request.method))
+
+    def _timestamp(self, method: str) -> int:
+        """Now in venue ms; a POST or DELETE never reuses the previous one's millisecond.
+
+        The venue accepts a POST/DELETE signature once (contract §3.1), so two identical requests
+        in one millisecond (two cancels of one order) must be signed with different timestamps.
+        After the clock moved back by more than ``_MAX_AHEAD_MS`` (a resync) it is followed again.
+        """
+        now = self._now_ms()
+        if method.upper() not in _STATE_CHANGING:
+            return now
+        last = self._last_state_changing_ms
+        if last - _MAX_AHEAD_MS < now <= last:
+            now = last + 1
+        self._last_state_changing_ms = now
+        return now

@@ -100,3 +100,15 @@ async def test_tokens_never_reach_the_logs(
     text = repr(logs)
     assert any(entry["event"] == "sintra_sim.auth_failed" for entry in logs)
     assert DEMO_KEY_TOKEN not in text and "guess-1" not in text
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Basic é", "Basic " + "é" * 10, "Basic \u00ff\u00fe", "Basic ////", "Basic " + "A" * 4000],
+    ids=["non-ascii", "non-ascii-run", "latin-1", "bad-padding", "long"],
+)
+async def test_a_malformed_basic_header_is_401_not_500(
+    sim: SintraSimServer, http: aiohttp.ClientSession, header: str
+) -> None:
+    status, body, _ = await fetch(http, sim.base_url + "/fees", {"Authorization": header})
+    assert_error(status, body, 401, "API_KEY_INVALID")

@@ -67,12 +67,18 @@ class Client:
         self.secret = secret
         self.clock = clock
         self.token: str | None = None
+        self.last_ts = 0
 
     def now_ms(self) -> int:
         return (self.clock.now_ns() if self.clock else time.time_ns()) // 1_000_000
 
+    def fresh_ts(self) -> int:
+        """A timestamp never signed before by this client (the venue refuses replayed signatures)."""
+        self.last_ts = max(self.now_ms(), self.last_ts + 1)
+        return self.last_ts
+
     def signed_headers(self, method: str, path: str, payload: str, ts: int | None = None) -> dict:
-        stamp = str(ts if ts is not None else self.now_ms())
+        stamp = str(ts if ts is not None else self.fresh_ts())
         return {
             "X-SYNCRON-APIKEY": self.key,
             "X-SYNCRON-TIMESTAMP": stamp,

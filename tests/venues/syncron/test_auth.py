@@ -54,6 +54,19 @@ def test_the_signer_signs_the_query_or_the_body_exactly_as_sent() -> None:
     assert SyncronSigner(None, lambda: 0)(RequestToSign("GET", "/v5/time", {})) == {}
 
 
+def test_posts_and_deletes_never_share_a_millisecond() -> None:
+    """The venue accepts a POST/DELETE signature once: two identical cancels in one ms must differ."""
+    now = [1700000000000]
+    signer = SyncronSigner(SyncronCredentials("k", "s"), lambda: now[0])
+    cancel = RequestToSign("DELETE", "/v5/order", {"client_order_id": "c-1"})
+    stamps = [signer(cancel)[wire.H_TIMESTAMP] for _ in range(3)]
+    assert stamps == ["1700000000000", "1700000000001", "1700000000002"]
+    read = RequestToSign("GET", "/v5/order", {"client_order_id": "c-1"})
+    assert signer(read)[wire.H_TIMESTAMP] == "1700000000000"  # reads may repeat
+    now[0] -= 2_000  # a resync moved the clock back: follow it, do not run ahead of it
+    assert signer(cancel)[wire.H_TIMESTAMP] == "1699999998000"
+
+
 async def test_ws_auth_args_are_accepted(rest) -> None:
     execution = SyncronExecutionClient(rest=rest, ws_options=FAST_WS)
     stream = execution.order_events()
