@@ -16,7 +16,6 @@ from typing import Any
 import yaml
 
 from botkit.core.errors import BotkitError, ConfigError
-from botkit.logging import configure_logging
 
 
 def _param(text: str) -> tuple[str, Any]:
@@ -65,6 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--start", default="2024-01-01", help="first timestamp (UTC)")
     gen.add_argument("--seed", type=int, default=42)
     gen.set_defaults(run=_cmd_data_generate)
+
+    demo = sub.add_parser("demo", help="offline, no setup: the SMA bot on paper against the in-process simulator, "
+                                       "recorded, then the backtest of its recording and their parity")
+    demo.add_argument("--duration", type=float, default=30.0, help="seconds of paper trading (default 30)")
+    demo.add_argument("--out", type=Path, help="archive to record the session into (default: scratch, removed)")
+    demo.add_argument("--report", type=Path, default=Path("reports/demo"),
+                      help="where the backtest's report goes (default reports/demo)")
+    demo.set_defaults(run=_cmd_demo)
 
     run = sub.add_parser("run", help="run a bot from a YAML config (default venue: the local Syncron simulator)")
     run.add_argument("config", type=Path, help="bot config (YAML), e.g. configs/demo.yaml")
@@ -127,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``botkit`` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
+    from botkit.logging import configure_logging  # lazy: --help needs no structlog (start-up time)
+
     configure_logging(args.log_level, json=args.log_json)
     try:
         return int(args.run(args) or 0)
@@ -176,6 +185,17 @@ def _cmd_data_generate(args: argparse.Namespace) -> int:
     where = args.out / args.venue / args.symbol / ("book_*" if kind == "book" else kind)
     print(f"wrote {n:,} {kind} of {args.symbol} into {len(paths)} day files under {where}")
     return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from botkit.demo import run_demo_command
+    from botkit.logging import configure_logging
+
+    if args.duration <= 0:
+        raise ConfigError(f"--duration must be > 0 seconds, got {args.duration}")
+    if args.log_level == "info":  # the status line is the demo's output: only warnings interrupt it
+        configure_logging("warning", json=args.log_json)
+    return run_demo_command(args.duration, out=args.out, report_dir=args.report)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

@@ -93,6 +93,8 @@ class PaperConfig(BaseModel):
 
     fees: FeesSpec = Field(default_factory=lambda: FeesSpec(maker_bps=1.0, taker_bps=5.0))
     slippage: SlippageSpec = Field(default_factory=SlippageSpec)
+    latency_ns: int = Field(0, ge=0, description="as a backtest spec's latency_ns: an order decided on an event "
+                                                 "fills on the first later one at least this much younger")
 
 
 class EngineConfig(BaseModel):
@@ -153,7 +155,23 @@ class EngineConfig(BaseModel):
         return self.book_depth or DEFAULT_BOOK_DEPTH
 
 
-class BotConfig(BaseSettings):
+class _EnvironmentOverYaml(BaseSettings):
+    """A settings file whose ``BOTKIT_*`` environment variables override what the YAML says."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The environment overrides the YAML file (passed as init values)."""
+        return env_settings, init_settings
+
+
+class BotConfig(_EnvironmentOverYaml):
     """One bot: strategy and parameters, symbols, venue, mode, sizing, risk, reference feed, state."""
 
     model_config = SettingsConfigDict(
@@ -175,18 +193,6 @@ class BotConfig(BaseSettings):
     status_port: int | None = Field(None, ge=0, le=65_535)
     engine: EngineConfig = Field(default_factory=EngineConfig)
     record: RecordSpec | None = Field(None, description="also record what the bot receives into the archive")
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """The environment overrides the YAML file (passed as init values)."""
-        return env_settings, init_settings
 
     @field_validator("symbols")
     @classmethod
@@ -312,7 +318,7 @@ _NOT_RECORDABLE_ALONE: dict[RecordKind, str] = {
 }
 
 
-class RecorderConfig(BaseSettings):
+class RecorderConfig(_EnvironmentOverYaml):
     """``botkit record CONFIG``: which venue, symbols and kinds to record, and where; no strategy."""
 
     model_config = SettingsConfigDict(
@@ -324,18 +330,6 @@ class RecorderConfig(BaseSettings):
     venue: VenueConfig = Field(default_factory=VenueConfig)
     prices: PriceFeedConfig | None = None
     record: RecordSpec = Field(default_factory=lambda: RecordSpec(kinds=["trades", "quotes", "book"]))
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """The environment overrides the YAML file (passed as init values)."""
-        return env_settings, init_settings
 
     @model_validator(mode="before")
     @classmethod

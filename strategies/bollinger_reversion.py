@@ -1,25 +1,23 @@
-"""Bollinger-band mean reversion, long only.
+"""Bollinger-band mean reversion, long only, written once as a compiled step.
 
-Per symbol, on bar closes, once ``window`` closes exist: mid = mean of the last ``window`` closes,
-sd = their population standard deviation, lower = mid − k·sd (sums run oldest first). When flat,
-cancel working orders and rest a limit buy of ``size`` at ``lower`` (if positive); when long and
-the close is above mid, sell the whole position at market.
+Per symbol, once ``window`` prices exist: mid = their mean (exact), sd = their population standard
+deviation, lower = mid − k·sd (botkit's declared ``Bollinger`` bands). When flat, cancel working
+orders and rest a limit buy of ``size`` at ``lower`` (if positive); when long and the price is
+above mid, sell the whole position at market. Prices are bar closes, trade prices or quote mids.
+
+There is no Python form: the compiled step runs in the backtester's kernel, in its Python path and
+live through botkit's step adapter, with the bands updated by botkit for each event.
 """
 
 from __future__ import annotations
 
-import math
-
 import numba as nb
-import numpy as np
 from pydantic import Field
 
 from botkit import Strategy, StrategyParams
-from botkit.model.enums import Side
-from botkit.model.events import Bar
-from botkit.model.records import FIRST_USER_SLOT, SLOT_POSITION
-from botkit.strategy.compiled import BUY, SELL, CompiledStep, cancel_all, market, no_order, replace_limit
-from botkit.strategy.indicators import RollingWindow
+from botkit.model.records import SLOT_POSITION
+from botkit.strategy.compiled import BUY, SELL, cancel_all, market, no_order, price_of, replace_limit
+from botkit.strategy.indicators import Bollinger
 
 
 class BollingerParams(StrategyParams):
@@ -30,71 +28,25 @@ class BollingerParams(StrategyParams):
     size: float | None = Field(1.0, gt=0)
 
 
+@nb.njit(cache=True)
+def bollinger_step(state, event, params, ind):  # noqa: ANN001, ANN201 - numba signature
+    """Re-quote the entry at the lower band while flat; exit above the middle band."""
+    bands = ind.bands
+    if not bands.mid.ready:
+        return no_order()
+    position = state[SLOT_POSITION]
+    if position == 0.0:
+        if bands.lower.value > 0.0:
+            return replace_limit(BUY, params.size, bands.lower.value)
+        return cancel_all()
+    if position > 0.0 and price_of(event) > bands.mid.value:
+        return market(SELL, position)
+    return no_order()
+
+
 class BollingerReversion(Strategy[BollingerParams]):
     """Buys stretches below the lower band with a resting limit order; exits at the mean."""
 
     Params = BollingerParams
-
-    def on_start(self) -> None:
-        """One window of closes per symbol."""
-        self._closes = {s: RollingWindow(self.params.window) for s in self.ctx.symbols}
-
-    def on_bar(self, bar: Bar) -> None:
-        """Re-quote the entry or take the exit."""
-        window = self._closes[bar.symbol]
-        window.update(bar.close)
-        if not window.ready:
-            return
-        mid, sd = window.mean_std()
-        position = self.ctx.position(bar.symbol)
-        if position == 0:
-            self.ctx.cancel_all(bar.symbol)
-            lower = mid - self.params.k * sd
-            if lower > 0:
-                self.ctx.limit(Side.BUY, self.params.size, lower, bar.symbol)
-        elif position > 0 and bar.close > mid:
-            self.ctx.sell(position, bar.symbol)
-
-    @classmethod
-    def compiled_step(cls, params: BollingerParams) -> CompiledStep:
-        """The same strategy as a numba step."""
-        size = math.nan if params.size is None else params.size
-        return CompiledStep(
-            step=bollinger_step,
-            params=np.array([params.window, params.k, size], dtype=np.float64),
-            state_size=2 + params.window,
-        )
-
-
-@nb.njit(cache=True)
-def bollinger_step(state, bar, params):  # noqa: ANN001, ANN201 - numba signature
-    """Compiled Bollinger reversion; user slots: count, ring head, ring of closes."""
-    window = int(params[0])
-    u = FIRST_USER_SLOT
-    ring = u + 2
-    n = int(state[u])
-    head = int(state[u + 1])
-    state[ring + head] = bar.close
-    state[u + 1] = head + 1 if head + 1 < window else 0
-    state[u] = n + 1
-    if n + 1 < window:
-        return no_order()
-    start = int(state[u + 1])
-    total = 0.0
-    for j in range(window):
-        total += state[ring + (start + j) % window]
-    mid = total / window
-    squares = 0.0
-    for j in range(window):
-        d = state[ring + (start + j) % window] - mid
-        squares += d * d
-    sd = math.sqrt(squares / window)
-    position = state[SLOT_POSITION]
-    if position == 0.0:
-        lower = mid - params[1] * sd
-        if lower > 0.0:
-            return replace_limit(BUY, params[2], lower)
-        return cancel_all()
-    if position > 0.0 and bar.close > mid:
-        return market(SELL, position)
-    return no_order()
+    indicators = {"bands": Bollinger("price", "window", k="k")}
+    step = bollinger_step

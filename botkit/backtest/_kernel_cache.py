@@ -4,6 +4,8 @@ Numba keys a cached closure on a pickle of its closure variables; a dispatcher p
 per-process id, so a kernel closing over a step would recompile in every process. This cache keys
 on the step's source instead: its module file, qualified name and bytecode, plus the botkit helper
 modules steps call. (Like numba's own cache, it cannot see other modules a user's step imports.)
+A declared strategy's step is botkit's wrapper around the user's (``botkit_source``): its digest
+covers both, and the layout of the named tuples the wrapper builds.
 """
 
 from __future__ import annotations
@@ -15,11 +17,22 @@ from typing import Any
 from numba.core.caching import FunctionCache
 
 from botkit.model import records
-from botkit.strategy import compiled, indicators
+from botkit.strategy import compiled, declared
 
 
 def step_digest(step: Any) -> str | None:
     """A stable fingerprint of a compiled step's source, or None if it has no source file."""
+    wrapped = getattr(step, "botkit_source", None)
+    if wrapped is not None:
+        inner, layout = wrapped
+        parts = (_source_digest(step), step_digest(inner))
+        if None in parts:
+            return None
+        return hashlib.sha256(f"{parts[0]}:{parts[1]}:{layout}".encode()).hexdigest()
+    return _source_digest(step)
+
+
+def _source_digest(step: Any) -> str | None:
     py_func = getattr(step, "py_func", None)
     if py_func is None:
         return None
@@ -44,8 +57,9 @@ def step_digest(step: Any) -> str | None:
 def _helpers_digest() -> bytes:
     """Fingerprint of the botkit modules whose functions steps call (numba inlines them into the kernel)."""
     hasher = hashlib.sha256()
-    for module in (indicators, compiled, records):
-        with open(inspect.getsourcefile(module) or "", "rb") as handle:
+    paths = [inspect.getsourcefile(module) or "" for module in (compiled, records)] + list(declared.SOURCE_FILES)
+    for path in paths:
+        with open(path, "rb") as handle:
             hasher.update(handle.read())
     return hasher.digest()
 

@@ -93,7 +93,7 @@ from botkit.backtest._enums import (
 )
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def slipped_price_nb(price: float, side: int, slippage_bps: float, slippage_ticks: float, tick: float) -> float:
     """``price`` moved against an order of ``side`` by the slippage setting."""
     if slippage_bps != 0.0:
@@ -103,13 +103,13 @@ def slipped_price_nb(price: float, side: int, slippage_bps: float, slippage_tick
     return price
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def fee_nb(qty: float, price: float, bps: float) -> float:
     """Fee of a fill of ``qty`` at ``price`` at ``bps`` basis points."""
     return qty * price * bps / 10_000.0
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def sized_qty_nb(
     qty: float, ref_price: float, equity: float, mode: int, value: float, lot: float, side: int, position: float
 ) -> float:
@@ -133,7 +133,7 @@ def sized_qty_nb(
     return qty
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def risk_reason_nb(side, qty, ref_price, k, pos, last, working, n_working, cfg) -> int:
     """0 if the risk rules accept the sized order, else the first rule's rejection code.
 
@@ -180,7 +180,7 @@ def risk_reason_nb(side, qty, ref_price, k, pos, last, working, n_working, cfg) 
     return 0
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def kill_switch_nb(now, equity, cfg, counters, acct) -> int:
     """Observe ``equity`` at ``now`` (``botkit.risk.killswitch.KillSwitch.observe``): the trip code or 0.
 
@@ -204,7 +204,7 @@ def kill_switch_nb(now, equity, cfg, counters, acct) -> int:
     return 0
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _trip_nb(now, code, equity, cfg, pos, wi, wf, counters, acct):
     """The kill switch fired: record it, cancel every working order, flatten if configured."""
     counters[C_KS_CODE] = code
@@ -232,14 +232,14 @@ GUARD_WATCHING = 1  # kill switch armed
 GUARD_HALTED = 2  # kill switch tripped: the strategy is no longer called
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _guard_nb(cfg, counters) -> int:
     if not cfg.kill_switch:
         return GUARD_OFF
     return GUARD_HALTED if counters[C_KS_CODE] != 0 else GUARD_WATCHING
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _record_fill_nb(ts, order_id, inst, side, qty, price, fee, liquidity, fi, ff, counters):
     n = counters[C_FILLS]
     fi[n, F_TS] = ts
@@ -253,7 +253,7 @@ def _record_fill_nb(ts, order_id, inst, side, qty, price, fee, liquidity, fi, ff
     counters[C_FILLS] = n + 1
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _fill_nb(ts, w, qty, price, liquidity, cfg, wi, pos, acct, fi, ff, counters):
     side = wi[w, W_SIDE]
     inst = wi[w, W_INST]
@@ -267,7 +267,7 @@ def _fill_nb(ts, w, qty, price, liquidity, cfg, wi, pos, acct, fi, ff, counters)
     _record_fill_nb(ts, wi[w, W_ID], inst, side, qty, price, fee, liquidity, fi, ff, counters)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _match_bar_nb(k, ts, o, h, lo, cfg, tick, wi, wf, pos, acct, fi, ff, counters):
     kept = 0
     for w in range(counters[C_WORKING]):
@@ -296,7 +296,7 @@ def _match_bar_nb(k, ts, o, h, lo, cfg, tick, wi, wf, pos, acct, fi, ff, counter
     counters[C_WORKING] = kept
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _match_tick_nb(k, ts, buy_px, buy_avail, sell_px, sell_avail, shared, cfg, tick, wi, wf, pos, acct, fi, ff,
                    counters):
     """Match working orders of ``k`` against a trade or a quote (buys at ask, sells at bid).
@@ -338,14 +338,18 @@ def _match_tick_nb(k, ts, buy_px, buy_avail, sell_px, sell_avail, shared, cfg, t
     counters[C_WORKING] = kept
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _move_row_nb(wi, wf, src, dst):
+    # Element by element: a slice (a view) costs two atomic reference counts per array, and keeps
+    # the compiler from dropping those of the arrays around it (half the time of a fill-heavy replay).
     if src != dst:
-        wi[dst, :] = wi[src, :]
-        wf[dst, :] = wf[src, :]
+        for c in range(wi.shape[1]):
+            wi[dst, c] = wi[src, c]
+        for c in range(wf.shape[1]):
+            wf[dst, c] = wf[src, c]
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def valid_intent_nb(action, side, qty, price) -> bool:
     """Whether a step's returned ``(action, side, qty, price)`` is a legal intent.
 
@@ -365,7 +369,7 @@ def valid_intent_nb(action, side, qty, price) -> bool:
     return True
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _cancel_all_nb(k, wi, wf, counters):
     kept = 0
     for w in range(counters[C_WORKING]):
@@ -375,7 +379,7 @@ def _cancel_all_nb(k, wi, wf, counters):
     counters[C_WORKING] = kept
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def decode_action_nb(action):
     """What a valid ``action`` asks for: (cancel the instrument's working orders first, order type).
 
@@ -392,7 +396,7 @@ def decode_action_nb(action):
     return cancel_first, ORDER_STOP
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _submit_nb(ts, k, row, action, side, qty, price, ref_price, equity, cfg, lot, pos, last, wi, wf, ri, counters):
     """Cancel, size, risk-check and enqueue one intent of the step; rejections are logged."""
     cancel_first, typ = decode_action_nb(action)
@@ -430,7 +434,7 @@ def _submit_nb(ts, k, row, action, side, qty, price, ref_price, equity, cfg, lot
     counters[C_WORKING] = n + 1
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _equity_nb(cash, pos, last, n_inst):
     equity = cash
     for j in range(n_inst):
@@ -438,7 +442,7 @@ def _equity_nb(cash, pos, last, n_inst):
     return equity
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _exposed_nb(pos, n_inst) -> bool:
     for j in range(n_inst):
         if pos[j] != 0.0:
@@ -446,7 +450,7 @@ def _exposed_nb(pos, n_inst) -> bool:
     return False
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _working_count_nb(k, wi, n_working) -> float:
     working = 0
     for w in range(n_working):
@@ -455,7 +459,7 @@ def _working_count_nb(k, wi, n_working) -> float:
     return float(working)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _suspend_nb(status, i, counters, n_eq, bucket, exposed):
     counters[C_EQUITY] = n_eq
     counters[C_EQ_BUCKET] = bucket
@@ -466,6 +470,10 @@ def _suspend_nb(status, i, counters, n_eq, bucket, exposed):
 # The replay loops keep their counters in local variables (registers) and write them back to
 # ``counters`` only around the rare calls that change them (matching, submitting) and on return.
 # The per-event part is written out in each loop on purpose: calls there cost more than the work.
+# They allocate nothing, so they are compiled without numba's reference counting (``_NO_REFCOUNT``):
+# with it, every inlined call that passes an array (the step's row, the helpers' tables) can cost
+# atomic increments on every event, which refcount pruning does not always remove.
+_NO_REFCOUNT = {"cache": False, "_nrt": False}
 
 
 def make_replay_bars_nb(step, multi):
@@ -476,7 +484,7 @@ def make_replay_bars_nb(step, multi):
     timestamps and are not written (the wrapper uses ``ts``) unless an equity resolution is set.
     """
 
-    @nb.njit(cache=False)
+    @nb.njit(**_NO_REFCOUNT)
     def replay_bars_nb(
         ts, inst, o, h, lo, c, v, start, n_inst, cfg, tick, lot, state, params,
         pos, last, acct, wi, wf, fi, ff, ri, counters, eq_ts, eq_val,
@@ -560,10 +568,27 @@ def make_replay_bars_nb(step, multi):
     return replay_bars_nb
 
 
-def make_replay_trades_nb(step, multi):
-    """A kernel replaying trades through ``step``; fills are bounded by each trade's size."""
+@nb.njit(cache=True, inline="always")
+def _equity_point_nb(t, equity, res, n_eq, bucket, lo, hi, eq_ts, eq_val):
+    """Write the equity at ``t``: a new point per event, or per ``res`` bucket ``[lo, hi)`` (no division per event)."""
+    if res <= 0 or n_eq == 0 or t < lo or t >= hi:
+        n_eq += 1
+        if res > 0:
+            bucket = t // res
+            lo = bucket * res
+            hi = lo + res
+    eq_ts[n_eq - 1] = t
+    eq_val[n_eq - 1] = equity
+    return n_eq, bucket, lo, hi
 
-    @nb.njit(cache=False)
+
+def make_replay_trades_nb(step, multi):
+    """A kernel replaying trades through ``step``; fills are bounded by each trade's size.
+
+    Counters live in registers as in the bars loop, synchronised around matching and submitting.
+    """
+
+    @nb.njit(**_NO_REFCOUNT)
     def replay_trades_nb(
         ts, inst, price, size, side, start, n_inst, cfg, tick, lot, state, params,
         pos, last, acct, wi, wf, fi, ff, ri, counters, eq_ts, eq_val,
@@ -571,7 +596,12 @@ def make_replay_trades_nb(step, multi):
         res = cfg.equity_resolution_ns
         n_eq = counters[C_EQUITY]
         bucket = counters[C_EQ_BUCKET]
+        lo = bucket * res if res > 0 and n_eq > 0 else 0
+        hi = lo + res
         exposed = counters[C_EXPOSED]
+        n_working = counters[C_WORKING]
+        fill_room = fi.shape[0] - counters[C_FILLS]
+        reject_room = ri.shape[0] - counters[C_REJECTS]
         guard = _guard_nb(cfg, counters)
         row = state[0]
         k = 0
@@ -580,32 +610,30 @@ def make_replay_trades_nb(step, multi):
             if multi:
                 k = inst[i]
                 row = state[k]
-            if counters[C_FILLS] + counters[C_WORKING] >= fi.shape[0] or counters[C_REJECTS] >= ri.shape[0]:
+            if n_working >= fill_room or reject_room <= 0:
                 return _suspend_nb(STATUS_NEED_SPACE, i, counters, n_eq, bucket, exposed)
-            if counters[C_WORKING] > 0:
+            if n_working > 0:
                 _match_tick_nb(k, t, price[i], size[i], price[i], size[i], True, cfg, tick[k], wi, wf, pos, acct,
                                fi, ff, counters)
+                n_working = counters[C_WORKING]
+                fill_room = fi.shape[0] - counters[C_FILLS]
             mark = price[i]
             last[k] = mark
             cash = acct[A_CASH]
-            equity = _equity_nb(cash, pos, last, n_inst) if multi else cash + pos[0] * last[0]
+            equity = _equity_nb(cash, pos, last, n_inst) if multi else cash + pos[0] * mark
             if _exposed_nb(pos, n_inst) if multi else pos[0] != 0.0:
                 exposed += 1
-            if res <= 0 or n_eq == 0 or t // res != bucket:
-                n_eq += 1
-                if res > 0:
-                    bucket = t // res
-            eq_ts[n_eq - 1] = t
-            eq_val[n_eq - 1] = equity
+            n_eq, bucket, lo, hi = _equity_point_nb(t, equity, res, n_eq, bucket, lo, hi, eq_ts, eq_val)
             row[SLOT_POSITION] = pos[k]
             row[SLOT_CASH] = cash
             row[SLOT_EQUITY] = equity
-            row[SLOT_WORKING] = 0.0 if counters[C_WORKING] == 0 else _working_count_nb(k, wi, counters[C_WORKING])
+            row[SLOT_WORKING] = 0.0 if n_working == 0 else _working_count_nb(k, wi, n_working)
             if guard != GUARD_OFF:
                 if guard == GUARD_WATCHING:
                     code = kill_switch_nb(t, equity, cfg, counters, acct)
                     if code != 0:
                         _trip_nb(t, code, equity, cfg, pos, wi, wf, counters, acct)
+                        n_working = counters[C_WORKING]
                         guard = GUARD_HALTED
                 if guard == GUARD_HALTED:
                     continue
@@ -616,15 +644,17 @@ def make_replay_trades_nb(step, multi):
                     return _suspend_nb(STATUS_BAD_INTENT, i, counters, n_eq, bucket, exposed)
                 _submit_nb(t, k, row, action, o_side, qty, level, mark, equity, cfg, lot[k], pos, last, wi, wf,
                            ri, counters)
+                n_working = counters[C_WORKING]
+                reject_room = ri.shape[0] - counters[C_REJECTS]
         return _suspend_nb(STATUS_DONE, ts.shape[0], counters, n_eq, bucket, exposed)
 
     return replay_trades_nb
 
 
 def make_replay_quotes_nb(step, multi):
-    """A kernel replaying quotes through ``step``; buys take the ask, sells the bid."""
+    """A kernel replaying quotes through ``step``; buys take the ask, sells the bid (counters as for trades)."""
 
-    @nb.njit(cache=False)
+    @nb.njit(**_NO_REFCOUNT)
     def replay_quotes_nb(
         ts, inst, bid, bid_size, ask, ask_size, start, n_inst, cfg, tick, lot, state, params,
         pos, last, acct, wi, wf, fi, ff, ri, counters, eq_ts, eq_val,
@@ -632,7 +662,12 @@ def make_replay_quotes_nb(step, multi):
         res = cfg.equity_resolution_ns
         n_eq = counters[C_EQUITY]
         bucket = counters[C_EQ_BUCKET]
+        lo = bucket * res if res > 0 and n_eq > 0 else 0
+        hi = lo + res
         exposed = counters[C_EXPOSED]
+        n_working = counters[C_WORKING]
+        fill_room = fi.shape[0] - counters[C_FILLS]
+        reject_room = ri.shape[0] - counters[C_REJECTS]
         guard = _guard_nb(cfg, counters)
         row = state[0]
         k = 0
@@ -641,32 +676,30 @@ def make_replay_quotes_nb(step, multi):
             if multi:
                 k = inst[i]
                 row = state[k]
-            if counters[C_FILLS] + counters[C_WORKING] >= fi.shape[0] or counters[C_REJECTS] >= ri.shape[0]:
+            if n_working >= fill_room or reject_room <= 0:
                 return _suspend_nb(STATUS_NEED_SPACE, i, counters, n_eq, bucket, exposed)
-            if counters[C_WORKING] > 0:
+            if n_working > 0:
                 _match_tick_nb(k, t, ask[i], ask_size[i], bid[i], bid_size[i], False, cfg, tick[k], wi, wf, pos,
                                acct, fi, ff, counters)
+                n_working = counters[C_WORKING]
+                fill_room = fi.shape[0] - counters[C_FILLS]
             mark = (bid[i] + ask[i]) / 2.0
             last[k] = mark
             cash = acct[A_CASH]
-            equity = _equity_nb(cash, pos, last, n_inst) if multi else cash + pos[0] * last[0]
+            equity = _equity_nb(cash, pos, last, n_inst) if multi else cash + pos[0] * mark
             if _exposed_nb(pos, n_inst) if multi else pos[0] != 0.0:
                 exposed += 1
-            if res <= 0 or n_eq == 0 or t // res != bucket:
-                n_eq += 1
-                if res > 0:
-                    bucket = t // res
-            eq_ts[n_eq - 1] = t
-            eq_val[n_eq - 1] = equity
+            n_eq, bucket, lo, hi = _equity_point_nb(t, equity, res, n_eq, bucket, lo, hi, eq_ts, eq_val)
             row[SLOT_POSITION] = pos[k]
             row[SLOT_CASH] = cash
             row[SLOT_EQUITY] = equity
-            row[SLOT_WORKING] = 0.0 if counters[C_WORKING] == 0 else _working_count_nb(k, wi, counters[C_WORKING])
+            row[SLOT_WORKING] = 0.0 if n_working == 0 else _working_count_nb(k, wi, n_working)
             if guard != GUARD_OFF:
                 if guard == GUARD_WATCHING:
                     code = kill_switch_nb(t, equity, cfg, counters, acct)
                     if code != 0:
                         _trip_nb(t, code, equity, cfg, pos, wi, wf, counters, acct)
+                        n_working = counters[C_WORKING]
                         guard = GUARD_HALTED
                 if guard == GUARD_HALTED:
                     continue
@@ -677,6 +710,8 @@ def make_replay_quotes_nb(step, multi):
                     return _suspend_nb(STATUS_BAD_INTENT, i, counters, n_eq, bucket, exposed)
                 _submit_nb(t, k, row, action, o_side, qty, level, mark, equity, cfg, lot[k], pos, last, wi, wf,
                            ri, counters)
+                n_working = counters[C_WORKING]
+                reject_room = ri.shape[0] - counters[C_REJECTS]
         return _suspend_nb(STATUS_DONE, ts.shape[0], counters, n_eq, bucket, exposed)
 
     return replay_quotes_nb

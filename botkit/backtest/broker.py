@@ -56,6 +56,8 @@ class SimulatedBroker:
         self._rejects: list[tuple[int, int, int, int]] = []
         self.reject_texts: list[str] = []
         """The rejections' messages, in the order of the rejection log."""
+        self.orders: list[Order] = []
+        """Every order accepted (the strategy's and the kill switch's), in submission order, as submitted."""
         self._next_id = 1
 
     # --- PortfolioView -------------------------------------------------------------------------
@@ -144,6 +146,7 @@ class SimulatedBroker:
 
     def _enqueue(self, order: Order, k: int, submit_ts: int) -> None:
         self._next_id += 1
+        self.orders.append(order)
         eligible = submit_ts + self.config.latency_ns
         self.working.append(Working(order, int(order.order_id), k, eligible, self.config.instruments[k].tick_size))
 

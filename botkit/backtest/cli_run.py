@@ -25,7 +25,7 @@ def apply_overrides(
     if data is not None:
         if not data.is_file():
             raise ConfigError(f"--data {str(data)!r} does not exist")
-        changes["data"].update(file=data, archive=None)
+        changes["data"].update(file=data, archive=None, recording=None, session=None)
     for flag, value in (("--from", start), ("--to", end)):
         if value is not None:
             try:

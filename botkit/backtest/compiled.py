@@ -116,11 +116,11 @@ class CompiledReplay:
         trip = self._kill_switch_trip()
         return ReplayOutcome(
             symbols=self.config.symbols,
-            fill_ints=self._fi[: counters[C_FILLS]].copy(),
-            fill_floats=self._ff[: counters[C_FILLS]].copy(),
-            reject_ints=self._ri[: counters[C_REJECTS]].copy(),
-            equity_ts=np.concatenate(eq_ts) if eq_ts else np.zeros(0, np.int64),
-            equity=np.concatenate(eq_val) if eq_val else np.zeros(0),
+            fill_ints=self._fi[: counters[C_FILLS]],  # views: a replay runs once, its buffers are the outcome's
+            fill_floats=self._ff[: counters[C_FILLS]],
+            reject_ints=self._ri[: counters[C_REJECTS]],
+            equity_ts=_joined(eq_ts, np.int64),
+            equity=_joined(eq_val, np.float64),
             cash=float(self._acct[A_CASH]),
             fees=float(self._acct[A_FEES]),
             positions=self._pos.copy(),
@@ -189,6 +189,20 @@ class CompiledReplay:
 
     def _grow(self) -> None:
         # grow 4x: tick data can make millions of partial fills, so few and large steps
-        self._fi = np.concatenate([self._fi, np.zeros((3 * len(self._fi), self._fi.shape[1]), np.int64)])
-        self._ff = np.concatenate([self._ff, np.zeros((3 * len(self._ff), self._ff.shape[1]), np.float64)])
-        self._ri = np.concatenate([self._ri, np.zeros_like(self._ri)])
+        self._fi = _grown(self._fi, 4 * len(self._fi))
+        self._ff = _grown(self._ff, 4 * len(self._ff))
+        self._ri = _grown(self._ri, 2 * len(self._ri))
+
+
+def _joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    """The chunks' equity parts as one array (no copy for a single chunk)."""
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype)
+
+
+def _grown(buffer: np.ndarray, rows: int) -> np.ndarray:
+    """``buffer`` with room for ``rows`` rows; the new rows are zero pages the kernel touches only as it fills them."""
+    out = np.zeros((rows, buffer.shape[1]), dtype=buffer.dtype)
+    out[: len(buffer)] = buffer
+    return out

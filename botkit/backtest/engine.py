@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -17,6 +18,7 @@ from botkit.backtest.outcome import ReplayOutcome
 from botkit.backtest.replay import PythonReplay
 from botkit.backtest.result import BacktestResult
 from botkit.backtest.run_config import RunConfig
+from botkit.backtest.session_replay import SessionReplay
 from botkit.backtest.spec import BacktestSpec, load_spec_document, validate_spec
 from botkit.backtest.strategy_host import StrategyHost
 from botkit.book.keeper import BookKeeper
@@ -24,11 +26,14 @@ from botkit.core.clock import to_ns
 from botkit.core.errors import ConfigError, DataError
 from botkit.core.yaml_document import YamlDocument
 from botkit.data.archive import iter_archive
+from botkit.data.arrived import read_arrived
 from botkit.data.book_events import read_book_events
+from botkit.data.event_columns import Events, as_records
 from botkit.data.files import read_file
-from botkit.data.frames import from_frame
+from botkit.data.frames import frame_events
 from botkit.data.kinds import interval_to_ns
 from botkit.data.merge import merge_arrays, merge_chunks
+from botkit.data.sessions import SessionWindow, find_session, recorded_sessions, session_window
 from botkit.risk.collar import book_sync_guard
 from botkit.risk.engine import RiskEngine
 from botkit.risk.rules import limit_or_inf, rules_from_limits
@@ -61,6 +66,8 @@ def backtest(
     params = build_params(cls, spec.params, source, document)
     if spec.data.kind == "book":
         return _backtest_book(spec, cls, params, data, progress)
+    if spec.data.kind == "bars" and spec.data.recording is not None and data is None:
+        return _backtest_bars_session(spec, cls, params, progress)
     chunks = _chunks(spec, data)
     first = next(chunks, None)
     if first is None:
@@ -70,7 +77,9 @@ def backtest(
     if progress is not None:
         stream = _slices(stream, PROGRESS_EVERY)
     config = _run_config(spec, first)
-    compiled = cls.compiled_step(params) if spec.engine != "python" else None
+    # a recorded session replays on the event-driven path by default: it logs the orders a parity check compares
+    wants_compiled = spec.engine == "compiled" or (spec.engine == "auto" and spec.data.recording is None)
+    compiled = cls.compiled_step(params) if wants_compiled else None
     if spec.engine == "compiled" and compiled is None:
         raise ConfigError(f"strategy {spec.strategy!r} has no compiled_step; use engine: python or auto")
     outcome: ReplayOutcome
@@ -82,7 +91,8 @@ def backtest(
         host = StrategyHost(cls, params, broker)
         outcome = PythonReplay(config, host, broker).run(stream, progress)
     path = "compiled" if compiled is not None else "python"
-    return BacktestResult.from_outcome(spec, outcome, prices.series(spec.data.symbols), path)
+    return _with_session(BacktestResult.from_outcome(spec, outcome, functools.partial(prices.series, spec.data.symbols),
+                                                    path))
 
 
 def _backtest_book(spec: BacktestSpec, cls: type[Strategy[Any]], params: StrategyParams, data: DataInput | None,
@@ -94,9 +104,11 @@ def _backtest_book(spec: BacktestSpec, cls: type[Strategy[Any]], params: Strateg
     if spec.engine == "compiled":
         raise ConfigError(f"backtest {spec.name!r}: data.kind book runs on the Python path (on_book); "
                           "use engine: python or auto")
-    if ds.archive is None:
+    root = ds.archive if ds.archive is not None else ds.recording
+    if root is None:
         raise ConfigError(f"backtest {spec.name!r}: data.kind book needs data.archive (where the book was recorded)")
-    events = read_book_events(ds.archive, ds.venue, ds.symbols, ds.start, ds.end)
+    start, end = _time_range(spec)
+    events = read_book_events(root, ds.venue, ds.symbols, start, end)
     first = next(events, None)
     if first is None:
         raise DataError(f"backtest {spec.name!r}: no recorded book of {ds.symbols} in the requested range")
@@ -107,7 +119,60 @@ def _backtest_book(spec: BacktestSpec, cls: type[Strategy[Any]], params: Strateg
     broker = SimulatedBroker(config, risk)
     replay = BookReplay(config, StrategyHost(cls, params, broker), broker, books)
     outcome = replay.run_events(itertools.chain([first], events), progress)
-    return BacktestResult.from_outcome(spec, outcome, replay.prices(), "python")
+    return _with_session(BacktestResult.from_outcome(spec, outcome, replay.prices, "python"))
+
+
+def _backtest_bars_session(spec: BacktestSpec, cls: type[Strategy[Any]], params: StrategyParams,
+                           progress: Callable[[int], None] | None) -> BacktestResult:
+    """A recorded bars session: its quotes, trades and bars in arrival order, filled on the quotes (as paper)."""
+    ds = spec.data
+    assert ds.recording is not None
+    if spec.engine == "compiled":
+        raise ConfigError(f"backtest {spec.name!r}: a recorded bars session runs on the Python path (its orders fill "
+                          "on quotes between the bars); use engine: python or auto")
+    start, end = _time_range(spec)
+    events = read_arrived(ds.recording, ds.venue, ds.symbols, ds.archive_kind,
+                          start if start is not None else 0, end)
+    risk = RiskEngine(rules_from_limits(spec.risk), reduce_only=spec.risk.reduce_only)
+    config = _run_config(spec, None)
+    broker = SimulatedBroker(config, risk)
+    replay = SessionReplay(config, StrategyHost(cls, params, broker), broker)
+    outcome = replay.run_events(events, progress)
+    if outcome.events == 0:
+        raise DataError(f"backtest {spec.name!r}: the recorded session holds no quotes, trades or bars of {ds.symbols}")
+    return _with_session(BacktestResult.from_outcome(spec, outcome, replay.price_trail, "python"))
+
+
+def replayed_session(spec: BacktestSpec) -> SessionWindow | None:
+    """The recorded session ``spec.data`` names and the time range of its events (None without data.recording)."""
+    ds = spec.data
+    if ds.recording is None:
+        return None
+    sessions = recorded_sessions(ds.recording, ds.venue, ds.symbols[0])
+    chosen = find_session(sessions, ds.session if ds.session is not None else "last",
+                          f"data.session of backtest {spec.name!r}")
+    return session_window(sessions, chosen)
+
+
+def _time_range(spec: BacktestSpec) -> tuple[int | None, int | None]:
+    """``data.start``/``data.end`` in ns, narrowed to the recorded session's events with data.recording."""
+    ds = spec.data
+    start = to_ns(ds.start) if ds.start is not None else None
+    end = to_ns(ds.end) if ds.end is not None else None
+    window = replayed_session(spec)
+    if window is not None:
+        start = window.start_ns if start is None else max(start, window.start_ns)
+        if window.end_ns is not None:
+            end = window.end_ns if end is None else min(end, window.end_ns)
+    return start, end
+
+
+def _with_session(result: BacktestResult) -> BacktestResult:
+    """Name the replayed session in the stats (and so in the summary, stats.json and the report)."""
+    window = replayed_session(result.spec)
+    if window is not None:
+        result.stats["recording"] = f"{window.session.describe()} of {result.spec.data.recording}"
+    return result
 
 
 def _as_spec(
@@ -124,12 +189,15 @@ def _as_spec(
 def _run_config(spec: BacktestSpec, first: Chunk | None) -> RunConfig:
     sizing, sizing_value = spec.sizing.rule()
     interval = 0
-    if spec.data.kind == "bars":
+    ticks = spec.data.kind != "bars" or spec.data.recording is not None  # a recorded bars session fills on quotes
+    if spec.data.kind == "bars" and spec.data.recording is not None:
+        interval = interval_to_ns(spec.data.bar_interval or "1m")
+    elif spec.data.kind == "bars":
         assert first is not None, "bars need their first chunk to infer the interval"
         interval = (
             interval_to_ns(spec.data.bar_interval) if spec.data.bar_interval else _infer_interval(*first)
         )
-    resolution = spec.equity_resolution or ("1s" if spec.data.kind != "bars" else None)
+    resolution = spec.equity_resolution or ("1s" if ticks else None)
     return RunConfig(
         kind=spec.data.kind,
         instruments=spec.model_instruments(spec.data.venue),
@@ -165,27 +233,33 @@ def _infer_interval(inst: np.ndarray, records: np.ndarray) -> int:
     gaps = gaps[gaps > 0]
     if len(gaps) == 0:
         raise DataError("cannot infer the bar interval from fewer than two bars; set data.bar_interval")
+    if gaps.min() == gaps.max():  # regular bars: no need to count (a sort of 100k gaps)
+        return int(gaps[0])
     values, counts = np.unique(gaps, return_counts=True)
     return int(values[np.argmax(counts)])
 
 
 def _chunks(spec: BacktestSpec, data: DataInput | None) -> Iterator[Chunk]:
     ds = spec.data
-    start = to_ns(ds.start) if ds.start is not None else None
-    end = to_ns(ds.end) if ds.end is not None else None
+    start, end = _time_range(spec) if data is None else (
+        to_ns(ds.start) if ds.start is not None else None, to_ns(ds.end) if ds.end is not None else None)
     if data is not None:
         missing = [s for s in ds.symbols if s not in data]
         if missing:
             raise ConfigError(f"data= has no entry for symbols {missing} (has {sorted(data)})")
         arrays = [_window(_records(data[s], ds.kind, f"data[{s!r}]"), start, end) for s in ds.symbols]
-        return _single(merge_arrays(arrays) if len(arrays) > 1 else (_NO_INSTRUMENTS, arrays[0]))
+        if len(arrays) > 1:
+            return _single(merge_arrays([as_records(a) for a in arrays]))
+        return _single((_NO_INSTRUMENTS, arrays[0]))
     if ds.file is not None:
         records = _records(read_file(ds.file, ds.kind), ds.kind, str(ds.file))
         return _single((_NO_INSTRUMENTS, _window(records, start, end)))
-    if ds.archive is None:
-        raise ConfigError(f"backtest {spec.name!r}: data needs an archive or a file (or pass data= in Python)")
+    root = ds.archive if ds.archive is not None else ds.recording
+    if root is None:
+        raise ConfigError(f"backtest {spec.name!r}: data needs an archive, a file or a recording "
+                          "(or pass data= in Python)")
     sources = [
-        iter_archive(ds.archive, ds.venue, s, ds.archive_kind, start, end, chunk_rows=ds.chunk_rows)
+        iter_archive(root, ds.venue, s, ds.archive_kind, start, end, chunk_rows=ds.chunk_rows)
         for s in ds.symbols
     ]
     return merge_chunks(sources, ds.chunk_rows)
@@ -203,15 +277,16 @@ def _single(chunk: Chunk) -> Iterator[Chunk]:
         yield chunk
 
 
-def _records(value: pd.DataFrame | np.ndarray, kind: str, source: str) -> np.ndarray:
-    records = from_frame(value, kind, source) if isinstance(value, pd.DataFrame) else value
+def _records(value: pd.DataFrame | np.ndarray, kind: str, source: str) -> Events:
+    """The events of one symbol of ``data=``: a DataFrame's own columns where possible (no copy)."""
+    records = frame_events(value, kind, source) if isinstance(value, pd.DataFrame) else value
     expected = {"bars": "open", "trades": "price", "quotes": "bid"}[kind]
     if records.dtype.names is None or expected not in records.dtype.names:
         raise DataError(f"{source}: expected {kind} records, got fields {records.dtype.names}")
     return records
 
 
-def _window(records: np.ndarray, start: int | None, end: int | None) -> np.ndarray:
+def _window(records: Events, start: int | None, end: int | None) -> Events:
     ts = records["ts"]
     lo = 0 if start is None else int(np.searchsorted(ts, start, "left"))
     hi = len(ts) if end is None else int(np.searchsorted(ts, end, "left"))

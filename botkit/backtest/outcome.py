@@ -38,6 +38,8 @@ from botkit.backtest._enums import (
     REJECT_REDUCE_ONLY,
     REJECT_TOO_MANY_ORDERS,
 )
+from botkit.model.orders import Order
+from botkit.portfolio.round_trips import FillWalk, walk_fill_arrays
 from botkit.risk.rejection import RejectCode, Rejection
 
 LIQUIDITY_NAMES = ["maker", "taker"]  # indexed by the kernels' liquidity codes
@@ -113,6 +115,8 @@ class ReplayOutcome:
     """Why the kill switch fired (DAILY_LOSS or MAX_DRAWDOWN), None if it did not."""
     kill_switch_ts: int | None = None
     """When it fired (ns): the time the strategy saw the event whose equity tripped it."""
+    orders: list[Order] | None = None
+    """The orders accepted, in submission order (the Python paths log them; the compiled path does not)."""
 
     @property
     def kill_switch_trip(self) -> KillSwitchTrip | None:
@@ -125,6 +129,12 @@ class ReplayOutcome:
     def final_equity(self) -> float:
         """Cash plus open positions marked at their last prices."""
         return float(self.cash + float(np.dot(self.positions, self.last_prices)))
+
+    def fill_walk(self) -> FillWalk:
+        """The fill log walked into round trips (``botkit.portfolio.round_trips``), from the arrays."""
+        ints, floats = self.fill_ints, self.fill_floats
+        return walk_fill_arrays(list(self.symbols), ints[:, F_TS], ints[:, F_INST], ints[:, F_SIDE], floats[:, F_QTY],
+                                floats[:, F_PRICE], floats[:, F_FEE])
 
     def fills_frame(self) -> pd.DataFrame:
         """The fill log: ts (ns), symbol (categorical), side (+1/-1), qty, price, fee, liquidity, order_id."""
@@ -139,6 +149,32 @@ class ReplayOutcome:
                 "fee": floats[:, F_FEE],
                 "liquidity": pd.Categorical.from_codes(ints[:, F_LIQUIDITY], categories=LIQUIDITY_NAMES),
                 "order_id": ints[:, F_ORDER].astype(np.int64),
+            }
+        )
+
+    def orders_frame(self) -> pd.DataFrame | None:
+        """The order log, None if not logged.
+
+        Columns: ts (ns, when submitted), order_id, client_order_id, symbol, side (+1/-1), qty,
+        order_type (market, limit, stop), limit_price and stop_price (NaN when absent), tag.
+        """
+        if self.orders is None:
+            return None
+        nan = float("nan")
+        return pd.DataFrame(
+            {
+                "ts": np.array([o.ts_created for o in self.orders], dtype=np.int64),
+                "order_id": np.array([int(o.order_id) for o in self.orders], dtype=np.int64),
+                "client_order_id": [o.client_order_id for o in self.orders],
+                "symbol": pd.Categorical([o.symbol for o in self.orders], categories=list(self.symbols)),
+                "side": np.array([int(o.side) for o in self.orders], dtype=np.int64),
+                "qty": np.array([o.qty for o in self.orders], dtype=np.float64),
+                "order_type": [o.order_type.name.lower() for o in self.orders],
+                "limit_price": np.array([nan if o.limit_price is None else o.limit_price for o in self.orders],
+                                        dtype=np.float64),
+                "stop_price": np.array([nan if o.stop_price is None else o.stop_price for o in self.orders],
+                                       dtype=np.float64),
+                "tag": [o.tag for o in self.orders],
             }
         )
 

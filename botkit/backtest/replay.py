@@ -78,6 +78,7 @@ class PythonReplay:
             reject_texts=broker.reject_texts,
             kill_switch=self.kill_switch.tripped,
             kill_switch_ts=self.kill_switch.tripped_ns,
+            orders=list(broker.orders),
         )
 
     def _observe(self, now: int, equity: float) -> None:

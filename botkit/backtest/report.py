@@ -1,7 +1,9 @@
-"""The self-contained HTML report of a backtest run: stats, charts as inline SVG, trades.
+"""The self-contained HTML report of a backtest run: stats, interactive charts, trades, parameters.
 
-The file opens offline: styles are inline, charts are SVG drawn here, there is no JavaScript and
-no reference to anything outside the file. Every piece of text is HTML-escaped.
+The file opens offline: styles are inline, the charts are Bokeh's with its JavaScript inlined
+(``report_plots``), the trades table is a small inline script over the rows as JSON
+(``report_table``), and nothing refers to anything outside the file. Every piece of text that
+comes from the run (title, parameters, notes, the kill switch's message) is HTML-escaped.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from botkit.backtest._svg import Line, Marker, line_chart, series_arrays
 from botkit.backtest.outcome import KillSwitchTrip
+from botkit.backtest.report_series import BUCKETS
+from botkit.backtest.report_table import TABLE_CSS, trades_table
 
 DEFAULT_CONVENTIONS_NOTE = (
     "Trades count closed round trips: a round trip runs from flat to flat on one symbol, and a "
@@ -26,11 +29,12 @@ DEFAULT_CONVENTIONS_NOTE = (
 )
 """The conventions paragraph printed at the end of every report unless the caller gives one."""
 
-TABLE_EDGE_ROWS = 500
-"""A trades table longer than twice this shows its first and last this-many rows."""
-
-MARKER_EDGE_TRADES = 500
-"""A price chart with more trades than twice this marks only the first and last this-many."""
+CHARTS_NOTE = (
+    f"Times are UTC. Lines keep the lowest and highest point of each of at most {BUCKETS:,} buckets, "
+    "so no spike is lost; every trade's entry (▲) and exit (▼) is drawn at its own time and price, "
+    "joined by a line (green: a win, red: a loss). Drawdown is measured on every equity point."
+)
+"""What the page says about how its charts are drawn."""
 
 PERCENT_STATS = frozenset(
     {"total_return", "cagr", "volatility", "max_drawdown", "win_rate", "exposure"}
@@ -40,26 +44,23 @@ PERCENT_STATS = frozenset(
 SECONDS_STATS = frozenset({"duration", "max_drawdown_duration"})
 """Statistics, in seconds, that the report prints as '3d 04:05:06'."""
 
+STATS_PER_COLUMN = 9
+"""Statistics per column of the statistics block."""
+
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px auto;
-max-width:1000px;padding:0 16px;color:#1d2430;background:#fff}
+max-width:1400px;padding:0 16px;color:#1d2430;background:#fff}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
-.sub{color:#5b6575;margin:0 0 16px}
+.sub{color:#5b6575;margin:0 0 12px}
 table{border-collapse:collapse;font-variant-numeric:tabular-nums}
 td,th{padding:3px 10px;border-bottom:1px solid #e3e7ee;text-align:right;white-space:nowrap}
 th{background:#f4f6f9;position:sticky;top:0}td:first-child,th:first-child{text-align:left}
-.stats td:first-child{color:#5b6575}
-.scroll{max-height:520px;overflow:auto;border:1px solid #e3e7ee}
-.gap td{text-align:center;color:#5b6575;font-style:italic}
-svg.chart{width:100%;height:auto;display:block}
-.axes line{stroke:#e3e7ee}.axes text,.empty{font-size:11px;fill:#5b6575}
-.frame{fill:none;stroke:#c9d0db}
-.equity,.price,.drawdown{fill:none;stroke-width:1.2}
-.equity{stroke:#2f6fdf}.price{stroke:#3b4252}.drawdown{stroke:#c0392b}
-.drawdown.area{fill:#c0392b;fill-opacity:.18;stroke:none}
-.marker.entry{fill:#1e9e55}.marker.exit{fill:#d0342c}.marker.kill{fill:#111;stroke:#fff;stroke-width:1}
+.stats-grid{display:flex;flex-wrap:wrap;gap:8px 28px;align-items:flex-start}
+.stats td:first-child,.params td:first-child{color:#5b6575}
+.params td:last-child{text-align:left;white-space:normal;word-break:break-word}
 .alert{color:#8a1c14;background:#fdecea;border-left:3px solid #c0392b;padding:6px 10px}
 .note{color:#3b4252;border-left:3px solid #c9d0db;padding-left:10px}
+#charts-plot{min-height:400px}
 """
 
 
@@ -71,6 +72,8 @@ def write_report(
     equity: pd.Series,
     trades: pd.DataFrame,
     prices: Mapping[str, pd.Series],
+    volumes: Mapping[str, pd.Series] | None = None,
+    parameters: Mapping[str, object] | None = None,
     conventions_note: str = DEFAULT_CONVENTIONS_NOTE,
     kill_switch: KillSwitchTrip | None = None,
 ) -> Path:
@@ -78,19 +81,16 @@ def write_report(
 
     ``stats`` is :func:`botkit.backtest.stats.compute_stats`'s result, ``equity`` the equity
     curve with a UTC DatetimeIndex, ``trades`` the closed round trips, ``prices`` symbol -> last
-    prices (a time-indexed series) to draw with the trades' entries (▲) and exits (▼),
-    ``kill_switch`` the kill switch's trip, if it fired (a notice, and ◆ on the equity chart).
+    prices (a time-indexed series) to draw with every trade's entry (▲) and exit (▼),
+    ``volumes`` symbol -> traded volume per event (drawn summed per time bucket), ``parameters``
+    the run's settings (nested mappings are shown with dotted keys), ``kill_switch`` the kill
+    switch's trip, if it fired (a notice, a ◆ on the equity chart, a dashed line on every chart).
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     text = render_report(
-        title=title,
-        stats=stats,
-        equity=equity,
-        trades=trades,
-        prices=prices,
-        conventions_note=conventions_note,
-        kill_switch=kill_switch,
+        title=title, stats=stats, equity=equity, trades=trades, prices=prices, volumes=volumes,
+        parameters=parameters, conventions_note=conventions_note, kill_switch=kill_switch,
     )
     target.write_text(text, encoding="utf-8")
     return target
@@ -103,36 +103,38 @@ def render_report(
     equity: pd.Series,
     trades: pd.DataFrame,
     prices: Mapping[str, pd.Series],
+    volumes: Mapping[str, pd.Series] | None = None,
+    parameters: Mapping[str, object] | None = None,
     conventions_note: str = DEFAULT_CONVENTIONS_NOTE,
     kill_switch: KillSwitchTrip | None = None,
 ) -> str:
     """The text of the report that :func:`write_report` writes, for notebooks and tests."""
+    # Bokeh takes ~0.6 s to import: loaded when a report is drawn, not when botkit.backtest is.
+    from botkit.backtest.report_plots import build_charts, chart_html
+
     esc = html.escape
-    x, y = series_arrays(equity)
+    layout = build_charts(equity=equity, prices=prices, trades=trades, volumes=volumes, kill_switch=kill_switch)
+    bokeh_js, chart_script, chart_div = chart_html(layout)
     period = f"{stats.get('start', '')} → {stats.get('end', '')}"
     parts = [
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{esc(title)}</title><style>{_CSS}</style></head><body>",
+        f"<title>{esc(title)}</title><style>{_CSS}{TABLE_CSS}</style></head><body>",
         f'<header><h1>{esc(title)}</h1><p class="sub">{esc(period)}</p>{_kill_switch_notice(kill_switch)}</header>',
-        "<section><h2>Statistics</h2>",
-        _stats_table(stats),
-        "</section><section><h2>Equity</h2>",
-        line_chart([Line(x, y, "equity")], label="equity curve", y_format=_axis_number,
-                   markers=_kill_switch_marker(kill_switch, x, y)),
-        "</section><section><h2>Drawdown</h2>",
-        line_chart(
-            [Line(x, _drawdown(y), "drawdown", fill_to_zero=True)],
-            label="drawdown",
-            y_format=_axis_percent,
-        ),
-        "</section>",
-        *(_price_section(symbol, series, trades) for symbol, series in prices.items()),
-        f"<section><h2>Trades ({len(trades):,})</h2>",
-        _trades_table(trades),
-        "</section><section><h2>Conventions</h2>",
+        '<section id="statistics"><h2>Statistics</h2>',
+        _stats_tables(stats),
+        f'</section><section id="charts"><h2>Charts</h2><p class="sub">{esc(CHARTS_NOTE)}</p>',
+        f'<div id="charts-plot">{chart_div}</div>',
+        f'</section><section id="trades"><h2>Trades ({len(trades):,})</h2>',
+        trades_table(trades),
+        '</section><section id="parameters"><h2>Parameters</h2>',
+        _parameters_table(parameters or {}),
+        '</section><section id="conventions"><h2>Conventions</h2>',
         *(f'<p class="note">{esc(p)}</p>' for p in conventions_note.split("\n\n") if p.strip()),
-        "</section></body></html>\n",
+        "</section>",
+        bokeh_js,
+        chart_script,
+        "</body></html>\n",
     ]
     return "\n".join(parts)
 
@@ -155,6 +157,24 @@ def format_stat(key: str, value: object) -> str:
     return _plain_number(number)
 
 
+def flatten_parameters(parameters: Mapping[str, object], prefix: str = "") -> list[tuple[str, str]]:
+    """``parameters`` as (dotted key, text) rows in their order; unset (None) and empty entries are left out."""
+    rows: list[tuple[str, str]] = []
+    for key, value in parameters.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            rows.extend(flatten_parameters(value, f"{name}."))
+        elif value is None or (isinstance(value, list | tuple) and not value):
+            continue
+        elif isinstance(value, list | tuple):
+            rows.append((name, ", ".join(str(v) for v in value)))
+        elif isinstance(value, float):
+            rows.append((name, _plain_number(value)))
+        else:
+            rows.append((name, str(value)))
+    return rows
+
+
 def _kill_switch_notice(trip: KillSwitchTrip | None) -> str:
     """A line saying when and why the kill switch fired; nothing if it did not."""
     if trip is None:
@@ -163,106 +183,27 @@ def _kill_switch_notice(trip: KillSwitchTrip | None) -> str:
     return f'<p class="alert">{html.escape(text)}</p>'
 
 
-def _kill_switch_marker(trip: KillSwitchTrip | None, x: np.ndarray, y: np.ndarray) -> list[Marker]:
-    """◆ on the equity curve where the kill switch fired (at the last equity point up to then)."""
-    if trip is None or len(x) == 0:
-        return []
-    at = max(0, int(np.searchsorted(x, trip.ts, side="right")) - 1)
-    return [Marker(trip.ts, float(y[at]), "kill", f"kill switch ({trip.code.value}), {trip.time.isoformat()}")]
-
-
-def _stats_table(stats: Mapping[str, float | int | str]) -> str:
-    """The statistics as a two-column table, in the order given."""
-    rows = "".join(
-        f"<tr><td>{html.escape(key.replace('_', ' '))}</td>"
-        f"<td>{html.escape(format_stat(key, value))}</td></tr>"
-        for key, value in stats.items()
-    )
-    return f'<table class="stats"><tbody>{rows}</tbody></table>'
-
-
-def _price_section(symbol: str, series: pd.Series, trades: pd.DataFrame) -> str:
-    """A price chart of ``symbol`` with ▲ at each round trip's entry and ▼ at its exit."""
-    x, y = series_arrays(series)
-    own = _symbol_trades(trades, symbol)
-    note = ""
-    if len(own) > 2 * MARKER_EDGE_TRADES:
-        note = (
-            f'<p class="sub">Markers of the first and last {MARKER_EDGE_TRADES:,} of '
-            f"{len(own):,} trades.</p>"
+def _stats_tables(stats: Mapping[str, float | int | str]) -> str:
+    """The statistics as two-column tables of ``STATS_PER_COLUMN`` rows side by side, in order."""
+    items = list(stats.items())
+    tables = []
+    for lo in range(0, len(items), STATS_PER_COLUMN):
+        rows = "".join(
+            f"<tr><td>{html.escape(key.replace('_', ' '))}</td>"
+            f"<td>{html.escape(format_stat(key, value))}</td></tr>"
+            for key, value in items[lo : lo + STATS_PER_COLUMN]
         )
-        own = pd.concat([own.head(MARKER_EDGE_TRADES), own.tail(MARKER_EDGE_TRADES)])
-    markers: list[Marker] = []
-    for kind in ("entry", "exit"):
-        times = pd.DatetimeIndex(own[f"{kind}_ts"]).as_unit("ns").asi8 if len(own) else []
-        for t, price, side in zip(times, own[f"{kind}_price"], own["side"], strict=True):
-            if not math.isfinite(float(price)):
-                continue
-            when = pd.Timestamp(int(t), unit="ns", tz="UTC").isoformat()
-            label = f"{side} {kind} {symbol} at {_plain_number(float(price))}, {when}"
-            markers.append(Marker(int(t), float(price), kind, label))
-    chart = line_chart(
-        [Line(x, y, "price")], label=f"{symbol} price", y_format=_axis_number, markers=markers
-    )
-    return f"<section><h2>{html.escape(symbol)}</h2>{note}{chart}</section>"
+        tables.append(f'<table class="stats"><tbody>{rows}</tbody></table>')
+    return f'<div class="stats-grid">{"".join(tables)}</div>'
 
 
-def _symbol_trades(trades: pd.DataFrame, symbol: str) -> pd.DataFrame:
-    """The round trips of ``symbol``; none when ``trades`` lacks the columns markers need."""
-    needed = {"symbol", "side", "entry_ts", "exit_ts", "entry_price", "exit_price"}
-    if len(trades) == 0 or not needed <= set(trades.columns):
-        return trades.iloc[0:0]
-    return trades[trades["symbol"].astype(str) == symbol]
-
-
-def _trades_table(trades: pd.DataFrame) -> str:
-    """The round trips as a table; a long one shows its first and last ``TABLE_EDGE_ROWS``."""
-    if len(trades) == 0:
-        return '<p class="sub">No closed round trips.</p>'
-    columns = [str(c) for c in trades.columns]
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in ["#", *columns])
-    if len(trades) > 2 * TABLE_EDGE_ROWS:
-        chunks = [
-            (0, trades.head(TABLE_EDGE_ROWS)),
-            (len(trades) - TABLE_EDGE_ROWS, trades.tail(TABLE_EDGE_ROWS)),
-        ]
-    else:
-        chunks = [(0, trades)]
-    body: list[str] = []
-    for i, (start, chunk) in enumerate(chunks):
-        if i:
-            omitted = len(trades) - 2 * TABLE_EDGE_ROWS
-            body.append(
-                f'<tr class="gap"><td colspan="{len(columns) + 1}">'
-                f"… {omitted:,} trades not shown …</td></tr>"
-            )
-        cells = [chunk[c].map(_format_cell).tolist() for c in chunk.columns]
-        for row, values in enumerate(zip(*cells, strict=True), start=start + 1):
-            tds = "".join(f"<td>{html.escape(v)}</td>" for v in values)
-            body.append(f"<tr><td>{row:,}</td>{tds}</tr>")
-    return (
-        f'<div class="scroll"><table class="trades"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table></div>"
-    )
-
-
-def _format_cell(value: object) -> str:
-    """One trades-table cell: times in ISO UTC, durations as text, floats to 8 digits."""
-    if isinstance(value, pd.Timestamp):
-        return str(value.isoformat())
-    if isinstance(value, pd.Timedelta):
-        return str(value)
-    if isinstance(value, float | np.floating):
-        return "n/a" if math.isnan(value) else f"{float(value):.8g}"
-    return str(value)
-
-
-def _drawdown(values: np.ndarray) -> np.ndarray:
-    """Equity over its running maximum, minus one (<= 0), at every point."""
-    if len(values) == 0:
-        return values
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return values / np.maximum.accumulate(values) - 1.0
+def _parameters_table(parameters: Mapping[str, object]) -> str:
+    """The run's parameters as a key/value table; a line saying none were given otherwise."""
+    rows = flatten_parameters(parameters)
+    if not rows:
+        return '<p class="sub">No parameters were given to the report.</p>'
+    body = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>" for k, v in rows)
+    return f'<table class="params"><tbody>{body}</tbody></table>'
 
 
 def _plain_number(value: float) -> str:
@@ -280,13 +221,3 @@ def _format_seconds(seconds: float) -> str:
     minutes, secs = divmod(rest, 60)
     clock = f"{hours:02d}:{minutes:02d}:{secs:02d}"
     return f"{days}d {clock}" if days else clock
-
-
-def _axis_number(value: float) -> str:
-    """A y-axis tick label for prices and equity."""
-    return _plain_number(value)
-
-
-def _axis_percent(value: float) -> str:
-    """A y-axis tick label for drawdowns."""
-    return f"{_plain_number(value * 100.0)}%"

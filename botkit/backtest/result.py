@@ -3,49 +3,49 @@
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from botkit.backtest.outcome import KillSwitchTrip, ReplayOutcome
-from botkit.backtest.report import write_report
 from botkit.backtest.spec import BacktestSpec
-from botkit.backtest.stats import compute_stats, stats_to_json
+from botkit.backtest.stats import stats_from_arrays, stats_to_json
 from botkit.data.atomic import atomic_write
-from botkit.portfolio.round_trips import round_trips
+
+if TYPE_CHECKING:  # pandas and the report are imported when first needed (start-up time)
+    import pandas as pd
 
 
-@dataclass
+PricesSource = Mapping[str, "pd.Series"] | Callable[[], Mapping[str, "pd.Series"]]
+"""Mark prices per symbol, or a function that builds them on first use."""
+
+
 class BacktestResult:
     """The outcome of ``botkit.backtest``: ``stats`` (dict), ``trades``, ``fills``, ``equity`` (pandas).
 
     ``rejections`` has one row per refused intent (``code`` is a ``botkit.risk.rejection.RejectCode``
-    value); ``kill_switch`` says when and why the kill switch fired, None if it did not.
+    value); ``kill_switch`` says when and why the kill switch fired, None if it did not. ``orders``
+    lists the orders accepted, in submission order (the event-driven paths; None from the compiled
+    path, which does not log them).
+
+    The statistics are computed from the replay's arrays when the result is made; each pandas
+    object (``trades``, ``fills``, ``rejections``, ``equity``, ``prices``, ``orders``) is built on
+    its first access and kept, so a run that only reads ``stats`` never pays for them.
     """
 
-    spec: BacktestSpec
-    stats: dict[str, Any]
-    trades: pd.DataFrame
-    fills: pd.DataFrame
-    rejections: pd.DataFrame
-    equity: pd.Series
-    prices: dict[str, pd.Series]
-    engine: str
-    kill_switch: KillSwitchTrip | None = None
-
-    @classmethod
-    def from_outcome(
-        cls, spec: BacktestSpec, outcome: ReplayOutcome, prices: dict[str, pd.Series], engine: str
-    ) -> BacktestResult:
-        """Derive trades and statistics from a replay's outcome."""
-        fills = outcome.fills_frame()
-        trades = round_trips(fills)
-        equity = outcome.equity_series()
+    def __init__(self, spec: BacktestSpec, outcome: ReplayOutcome, prices: PricesSource, engine: str) -> None:
+        self.spec = spec
+        self.engine = engine
+        self.outcome = outcome
+        """The replay's arrays: fill and rejection logs, equity points, final account state."""
+        self._prices = prices
+        self._walk = outcome.fill_walk()
+        self.kill_switch: KillSwitchTrip | None = outcome.kill_switch_trip
         exposure = outcome.exposed_events / outcome.events if outcome.events else 0.0
-        stats = compute_stats(
-            equity, trades, initial_capital=spec.capital, fees=outcome.fees, exposure=exposure
+        stats: dict[str, Any] = stats_from_arrays(
+            outcome.equity_ts, outcome.equity, self._walk.pnl, initial_capital=spec.capital, fees=outcome.fees,
+            exposure=exposure,
         )
         stats["final_equity"] = outcome.final_equity
         stats["total_return"] = outcome.final_equity / spec.capital - 1.0
@@ -53,10 +53,46 @@ class BacktestResult:
         stats["rejected_orders"] = len(outcome.reject_ints)
         stats["open_positions"] = int((outcome.positions != 0).sum())
         stats["engine"] = engine
-        trip = outcome.kill_switch_trip
-        if trip is not None:
-            stats["kill_switch"] = f"{trip.code.value} at {trip.time.isoformat()}"
-        return cls(spec, stats, trades, fills, outcome.rejections_frame(), equity, prices, engine, trip)
+        if self.kill_switch is not None:
+            stats["kill_switch"] = f"{self.kill_switch.code.value} at {self.kill_switch.time.isoformat()}"
+        self.stats = stats
+
+    @classmethod
+    def from_outcome(cls, spec: BacktestSpec, outcome: ReplayOutcome, prices: PricesSource,
+                     engine: str) -> BacktestResult:
+        """Derive trades and statistics from a replay's outcome (``prices`` may be built lazily)."""
+        return cls(spec, outcome, prices, engine)
+
+    @cached_property
+    def trades(self) -> pd.DataFrame:
+        """Closed round trips, one row per trip (``botkit.portfolio.round_trips``'s columns)."""
+        return self._walk.frame()
+
+    @cached_property
+    def fills(self) -> pd.DataFrame:
+        """The fill log: ts (ns), symbol, side (+1/-1), qty, price, fee, liquidity, order_id."""
+        return self.outcome.fills_frame()
+
+    @cached_property
+    def rejections(self) -> pd.DataFrame:
+        """Refused intents: ts (ns), symbol, side, code, reason."""
+        return self.outcome.rejections_frame()
+
+    @cached_property
+    def equity(self) -> pd.Series:
+        """Equity points indexed by UTC time (one per event, or per ``equity_resolution`` bucket)."""
+        return self.outcome.equity_series()
+
+    @cached_property
+    def orders(self) -> pd.DataFrame | None:
+        """The orders accepted, in submission order; None from the compiled path."""
+        return self.outcome.orders_frame()
+
+    @cached_property
+    def prices(self) -> dict[str, pd.Series]:
+        """Mark prices per symbol (thinned), indexed by UTC time, for the report's price chart."""
+        source = self._prices
+        return dict(source() if callable(source) else source)
 
     @property
     def title(self) -> str:
@@ -77,7 +113,7 @@ class BacktestResult:
         with atomic_write(paths["stats"]) as handle:
             handle.write(stats_to_json(self.stats).encode())
         for key in ("trades", "fills"):
-            frame: pd.DataFrame = getattr(self, key)
+            frame = self.trades if key == "trades" else self.fills
             with atomic_write(paths[key]) as handle:
                 frame.to_parquet(handle, index=False)
         self.plot(paths["report"])
@@ -88,10 +124,12 @@ class BacktestResult:
 
         In Jupyter the report is also shown inline.
         """
+        from botkit.backtest.report import write_report  # lazy: the report's plotting code (start-up time)
+
         target = Path(path) if path is not None else Path(tempfile.mkdtemp(prefix="botkit-")) / "report.html"
         write_report(
             target, title=self.title, stats=self.stats, equity=self.equity, trades=self.trades,
-            prices=self.prices, kill_switch=self.kill_switch,
+            prices=self.prices, parameters=self.spec.model_dump(mode="json"), kill_switch=self.kill_switch,
         )
         _show_in_notebook(target)
         return target

@@ -12,6 +12,7 @@ from botkit.core.config_problems import config_error_from
 from botkit.core.errors import ConfigError, DataError
 from botkit.core.yaml_document import YamlDocument, load_yaml_document
 from botkit.data.kinds import interval_to_ns
+from botkit.data.sessions import SessionRef
 from botkit.model.instruments import Instrument
 from botkit.risk.rules import RiskLimits
 
@@ -23,7 +24,7 @@ DEFAULT_BOOK_DEPTH = 10
 
 
 class DataSpec(BaseModel):
-    """Where the events come from: an archive (root + venue + symbols) or one file."""
+    """Where the events come from: an archive (root + venue + symbols), one file, or a recorded session."""
 
     model_config = _FROZEN
 
@@ -32,6 +33,12 @@ class DataSpec(BaseModel):
     archive: Path | None = None
     venue: str = "synthetic"
     file: Path | None = None
+    recording: Path | None = Field(
+        None, description="archive root a live session was recorded into (relative: to the spec file's folder); "
+                          "the backtest replays that session's events (docs/backtesting.md, Replay parity)")
+    session: SessionRef | None = Field(
+        None, description="with recording: which session, first, last (default), its number (-1: the last) "
+                          "or a time inside it")
     bar_interval: str | None = None
     book_depth: int | None = Field(None, ge=1, le=1000)
     start: datetime | date | None = None
@@ -54,8 +61,11 @@ class DataSpec(BaseModel):
 
     @model_validator(mode="after")
     def _one_source(self) -> DataSpec:
-        if self.archive is not None and self.file is not None:
-            raise ValueError("give either data.archive or data.file, not both")
+        sources = [name for name in ("archive", "file", "recording") if getattr(self, name) is not None]
+        if len(sources) > 1:
+            raise ValueError(f"give one of data.archive, data.file and data.recording, got {' and '.join(sources)}")
+        if self.session is not None and self.recording is None:
+            raise ValueError(f"data.session {self.session!r} needs data.recording (the archive it was recorded into)")
         if self.file is not None and len(self.symbols) != 1:
             raise ValueError("data.file holds one symbol; list exactly one in data.symbols")
         if self.kind == "book" and self.file is not None:
@@ -68,6 +78,11 @@ class DataSpec(BaseModel):
     def book_levels(self) -> int:
         """Levels per side of the book view ``on_book`` gets (``book_depth``, default 10)."""
         return self.book_depth or DEFAULT_BOOK_DEPTH
+
+    @property
+    def fill_price(self) -> str:
+        """What orders fill against: as ``FILL_PRICES``, but a recorded bars session fills on its quotes, as paper."""
+        return "quote" if self.recording is not None and self.kind == "bars" else FILL_PRICES[self.kind]
 
     @property
     def archive_kind(self) -> str:
@@ -166,7 +181,7 @@ class BacktestSpec(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> BacktestSpec:
-        expected = FILL_PRICES[self.data.kind]
+        expected = self.data.fill_price
         if self.fill_price is not None and self.fill_price != expected:
             raise ValueError(
                 f"fill_price {self.fill_price!r} does not fit data.kind {self.data.kind!r} (use {expected!r})"
@@ -222,15 +237,25 @@ def validate_spec(values: Any, source: str, document: YamlDocument | None = None
     if not isinstance(values, dict):
         raise ConfigError(f"{source}: a backtest spec must be a mapping of keys, got {type(values).__name__}")
     try:
-        return BacktestSpec.model_validate(values)
+        spec = BacktestSpec.model_validate(values)
     except ValidationError as error:
         raise config_error_from(
             error, source=source, model=BacktestSpec, what="backtest spec", document=document,
         ) from None
+    recording = spec.data.recording
+    if document is not None and recording is not None and not recording.is_absolute():
+        # a spec beside its recording keeps working from any working directory
+        data = spec.data.model_copy(update={"recording": Path(document.source).parent / recording})
+        spec = spec.model_copy(update={"data": data})
+    return spec
 
 
 def load_spec(path: str | Path) -> BacktestSpec:
-    """Read and validate a backtest spec file; relative data paths stay relative to the working directory."""
+    """Read and validate a backtest spec file.
+
+    A relative ``data.recording`` is taken from the spec file's folder; other relative data paths
+    stay relative to the working directory.
+    """
     document = load_spec_document(path)
     return validate_spec(document.data, document.source, document)
 

@@ -20,11 +20,15 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-import pandas as pd
 
-from botkit.core.clock import NS_PER_SECOND, ns_to_iso
+from botkit.backtest._stats_nb import drawdown_nb
+from botkit.core.clock import NS_PER_DAY, NS_PER_SECOND, ns_to_iso
+
+if TYPE_CHECKING:  # pandas is imported only when a caller hands in pandas objects (start-up time)
+    import pandas as pd
 
 DAYS_PER_YEAR = 365
 """Trading days per year for annualising daily statistics (crypto trades every day)."""
@@ -82,7 +86,24 @@ def compute_stats(
     equity or a single point.
     """
     times, values = _equity_arrays(equity)
-    pnl = _trade_pnl(trades)
+    return stats_from_arrays(times, values, _trade_pnl(trades), initial_capital=initial_capital, fees=fees,
+                             exposure=exposure)
+
+
+def stats_from_arrays(
+    times: np.ndarray,
+    values: np.ndarray,
+    pnl: np.ndarray,
+    *,
+    initial_capital: float,
+    fees: float,
+    exposure: float,
+) -> Stats:
+    """``compute_stats`` on arrays: equity ``times`` (int64 ns UTC, ascending), ``values`` and trade ``pnl``.
+
+    What ``botkit.backtest()`` calls: no pandas, one compiled pass over the equity curve.
+    """
+    curve = _equity_pass(times, values)
     stats: Stats = {
         "start": ns_to_iso(int(times[0])) if len(times) else _NAN,
         "end": ns_to_iso(int(times[-1])) if len(times) else _NAN,
@@ -94,15 +115,63 @@ def compute_stats(
     stats["total_return"] = _ratio(final, initial_capital) - 1.0
     cagr = _cagr(final / initial_capital if initial_capital else _NAN, times)
     stats["cagr"] = cagr
-    stats.update(_return_stats(_daily_returns(times, values)))
-    max_dd, max_dd_seconds = _drawdown(times, values)
-    stats["calmar"] = _ratio(cagr, abs(max_dd))
-    stats["max_drawdown"] = max_dd
-    stats["max_drawdown_duration"] = max_dd_seconds
+    stats.update(_return_stats(_daily_returns(curve.daily) if len(values) >= 2 else np.empty(0)))
+    stats["calmar"] = _ratio(cagr, abs(curve.max_drawdown))
+    stats["max_drawdown"] = curve.max_drawdown
+    stats["max_drawdown_duration"] = curve.max_drawdown_seconds
     stats.update(_trade_stats(pnl))
     stats["exposure"] = float(exposure)
     stats["fees"] = float(fees)
     return {key: stats[key] for key in STATS_KEYS}
+
+
+class _Curve(NamedTuple):
+    """What the equity pass gives: the daily values and the drawdown figures."""
+
+    daily: np.ndarray
+    max_drawdown: float
+    max_drawdown_seconds: float
+
+
+def _equity_pass(times: np.ndarray, values: np.ndarray) -> _Curve:
+    """Daily values (last of each UTC day, carried over empty days) and the drawdown (one compiled pass).
+
+    The drawdown's maximum is <= 0; its duration is the longest peak-to-recovery time in seconds.
+    """
+    if len(values) == 0:
+        return _Curve(np.empty(0, dtype=np.float64), _NAN, _NAN)
+    if len(times) != len(values):
+        raise ValueError(f"equity needs one time per value, got {len(times)} times for {len(values)} values")
+    values = np.asarray(values, dtype=np.float64)
+    times = np.asarray(times, dtype=np.int64)
+    max_dd, longest_ns, has_peak, has_spell = drawdown_nb(times, values)
+    seconds = float(longest_ns) / NS_PER_SECOND if has_spell else 0.0
+    if not has_peak:
+        seconds = _NAN
+    return _Curve(_daily_values(times, values), float(max_dd), seconds)
+
+
+def _daily_values(times: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The last non-NaN value of each UTC day from the first point's day to the last's, carried forward.
+
+    Equal to pandas' ``resample("1D").last().ffill()``, with one binary search per day.
+    """
+    first_day = int(times[0]) // NS_PER_DAY
+    n_days = int(times[-1]) // NS_PER_DAY - first_day + 1
+    ends = (first_day + 1 + np.arange(n_days, dtype=np.int64)) * NS_PER_DAY
+    hi = np.searchsorted(times, ends)  # each day's end: the first point of a later day
+    lo = np.concatenate(([0], hi[:-1]))
+    has_points = hi > lo
+    daily = np.full(n_days, np.nan)
+    daily[has_points] = values[hi[has_points] - 1]
+    for day in np.flatnonzero(has_points & np.isnan(daily)):  # the day's last point is NaN (rare)
+        numbers = np.flatnonzero(~np.isnan(values[lo[day] : hi[day]]))
+        if len(numbers):
+            daily[day] = values[lo[day] + numbers[-1]]
+    filled = np.where(np.isnan(daily), -1, np.arange(n_days))
+    np.maximum.accumulate(filled, out=filled)  # index of the last day with a value, for each day
+    carried: np.ndarray = np.where(filled >= 0, daily[np.maximum(filled, 0)], np.nan)
+    return carried
 
 
 def stats_to_json(stats: Mapping[str, float | int | str]) -> str:
@@ -127,6 +196,8 @@ def _json_value(value: object) -> object:
 
 def _equity_arrays(equity: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Equity times as int64 ns UTC and values as float64, after checking the index."""
+    import pandas as pd  # lazy: only the pandas form of compute_stats needs it
+
     index = equity.index
     if not isinstance(index, pd.DatetimeIndex):
         raise ValueError(f"equity needs a DatetimeIndex (UTC), got {type(index).__name__}")
@@ -164,12 +235,8 @@ def _cagr(growth: float, times: np.ndarray) -> float:
         return float(np.power(np.float64(growth), CAGR_YEAR_DAYS / span_days)) - 1.0
 
 
-def _daily_returns(times: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Simple returns between the last equity values of consecutive UTC days."""
-    if len(values) < 2:
-        return np.empty(0, dtype=np.float64)
-    series = pd.Series(values, index=pd.to_datetime(times, unit="ns", utc=True))
-    daily: np.ndarray = series.resample("1D").last().ffill().to_numpy(dtype=np.float64)
+def _daily_returns(daily: np.ndarray) -> np.ndarray:
+    """Simple returns between the daily values of consecutive UTC days."""
     with np.errstate(divide="ignore", invalid="ignore"):
         returns: np.ndarray = daily[1:] / daily[:-1] - 1.0
     return returns
@@ -188,27 +255,6 @@ def _return_stats(returns: np.ndarray) -> dict[str, float]:
         "sharpe": _ratio(mean, std) * scale,
         "sortino": _ratio(mean, downside) * scale,
     }
-
-
-def _drawdown(times: np.ndarray, values: np.ndarray) -> tuple[float, float]:
-    """Maximum drawdown (<= 0) and the longest peak-to-recovery time in seconds."""
-    if len(values) == 0:
-        return _NAN, _NAN
-    peak = np.maximum.accumulate(values)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        drawdown = values / peak - 1.0
-    max_dd = float(np.nanmin(drawdown)) if np.isfinite(drawdown).any() else _NAN
-    at_peak = values >= peak
-    peak_pos = np.flatnonzero(at_peak)
-    if len(peak_pos) == 0:
-        return max_dd, _NAN
-    # Underwater spells lie between consecutive peak points (regained at the later one) and after
-    # the last peak point (never regained: they run to the end of the data).
-    spell_start = times[peak_pos]
-    spell_end = np.append(times[peak_pos[1:]], times[-1])
-    underwater = np.append(np.diff(peak_pos) > 1, peak_pos[-1] < len(values) - 1)
-    longest = (spell_end - spell_start)[underwater]
-    return max_dd, (float(longest.max()) / NS_PER_SECOND if len(longest) else 0.0)
 
 
 def _trade_stats(pnl: np.ndarray) -> dict[str, float | int]:

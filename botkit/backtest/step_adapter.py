@@ -28,6 +28,7 @@ This is the seam a later redesign of steps (declared indicators) keeps: ``prepar
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -54,7 +55,8 @@ from botkit.backtest._enums import (
     QuoteRecord,
     TradeRecord,
 )
-from botkit.core.errors import StrategyError
+from botkit.backtest._kernel_cache import enable_step_cache
+from botkit.core.errors import ConfigError, StrategyError
 from botkit.model.enums import OrderType, Side
 from botkit.model.events import Bar, Quote, Trade
 from botkit.model.order_events import OrderRejected
@@ -113,6 +115,8 @@ def prepare_step(step: Any, kind: str, strategy_name: str) -> StepEntry:
 
 def _compile(step: Any, kind: str, strategy_name: str) -> StepEntry:
     _check_kind(kind)
+    if getattr(step, "botkit_source", None) is not None:  # a declared step: botkit's wrapper, cached on the user's
+        enable_step_cache(step, step, variant="declared")
     args = (_ROW, typeof(_SAMPLES[kind]), _ROW)
     try:
         call = step.compile(args)
@@ -219,6 +223,30 @@ def _record(event: StepEvent, k: int) -> tuple[Any, ...]:
 
 
 _new = tuple.__new__
+
+
+def has_compiled_form(cls: type[Strategy[Any]]) -> bool:
+    """Whether ``cls`` has a compiled step: a declared ``step`` or its own ``compiled_step``."""
+    return cls.step is not None or getattr(cls.compiled_step, "__func__", None) is not Strategy.compiled_step.__func__
+
+
+def python_form(cls: type[Strategy[Any]], kind: str) -> type[Strategy[Any]]:
+    """The class an engine calling hooks from Python runs for ``kind`` events.
+
+    ``cls`` itself when it has Python market hooks (or no compiled step, or ``kind`` is one no step
+    reads); a strategy written only as a compiled step runs that step through ``CompiledStepStrategy``.
+    """
+    if cls.has_hooks() or not has_compiled_form(cls):
+        return cls
+    if kind not in _EVENT_TYPES:
+        raise ConfigError(f"strategy {cls.__name__} is written only as a compiled step, which reads "
+                          f"{', '.join(KINDS)}; it cannot run on {kind}")
+    return _adapter_class(cls, (kind,))
+
+
+@functools.cache
+def _adapter_class(cls: type[Strategy[Any]], kinds: tuple[str, ...]) -> type[CompiledStepStrategy]:
+    return CompiledStepStrategy.of(cls, kinds)
 
 
 class CompiledStepStrategy(Strategy[StrategyParams]):

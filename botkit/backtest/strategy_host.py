@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from botkit.backtest.broker import SimulatedBroker, Working
+from botkit.backtest.step_adapter import python_form
 from botkit.core.errors import StrategyError
 from botkit.model.enums import OrderType, Side
 from botkit.model.order_events import OrderCanceled, OrderFilled
@@ -28,7 +29,7 @@ class StrategyHost:
 
     def __init__(self, cls: type[Strategy[Any]], params: StrategyParams, broker: SimulatedBroker) -> None:
         self.broker = broker
-        self.strategy = cls(params, self)
+        self.strategy = python_form(cls, broker.config.kind)(params, self)  # a compiled-only strategy: its step
         self.name = self.strategy.name
         self._symbols = broker.config.symbols
         self.now_ns = 0

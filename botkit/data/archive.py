@@ -19,7 +19,8 @@ from botkit.core.errors import ConfigError
 from botkit.data.batches import iter_day_files
 from botkit.data.chunks import check_chunk_rows, concat_records, rechunk
 from botkit.data.kinds import DTYPES, base_kind
-from botkit.data.layout import day_files, day_start_ns, kind_dir, list_days
+from botkit.data.layout import day_files, day_start_ns, kind_dir, list_days, parse_day_file
+from botkit.data.scan import scan_day_files
 from botkit.data.validate import file_error
 
 TimeLike = int | np.integer | str | date | datetime
@@ -96,10 +97,9 @@ def _iter_files(
         end_ns = last if end is None else time_to_ns(end)
     else:
         start_ns, end_ns = time_to_ns(start), time_to_ns(end)
-    yield from iter_day_files(
-        day_files(root, venue, symbol, kind, start_ns, end_ns),
-        base_kind(kind),
-        start_ns=start_ns,
-        end_ns=end_ns,
-        chunk_rows=chunk_rows,
-    )
+    paths = day_files(root, venue, symbol, kind, start_ns, end_ns)
+    days = [parse_day_file(p) for p in paths]
+    whole_days = (None not in days and start_ns <= day_start_ns(days[0])  # type: ignore[arg-type]
+                  and end_ns >= day_start_ns(days[-1]) + NS_PER_DAY)  # type: ignore[arg-type]
+    read = scan_day_files if whole_days else iter_day_files  # whole days: one Arrow scan (botkit.data.scan)
+    yield from read(paths, base_kind(kind), start_ns=start_ns, end_ns=end_ns, chunk_rows=chunk_rows)

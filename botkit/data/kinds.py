@@ -7,7 +7,8 @@ such as ``bars_1m`` or ``bars_1h``. Intervals are a positive integer and a unit:
 The recorder (``botkit.data.recorder``) also stores **event kinds**, whose columns are listed in
 ``EVENT_COLUMNS`` and which are read as Arrow tables (``botkit.data.recorded.read_recorded``):
 book deltas and snapshots with their sequence numbers, gaps (book gaps and resyncs, and the
-recorder's own notes), reference prices, and a bot's order events and fills.
+recorder's own notes), reference prices, a bot's order events and fills, and the arrival order of
+a symbol's quotes, trades and bars (``arrivals``: runs of ``count`` rows of one ``kind``).
 """
 
 from __future__ import annotations
@@ -33,9 +34,11 @@ COLUMNS: dict[BaseKind, tuple[str, ...]] = {
 }
 """The columns of each base kind, in archive order; ``ts`` first."""
 
-EventKind = Literal["book_deltas", "book_snapshots", "gaps", "prices", "order_events", "fills"]
+EventKind = Literal["book_deltas", "book_snapshots", "gaps", "prices", "order_events", "fills", "arrivals"]
 
-EVENT_KINDS: tuple[EventKind, ...] = ("book_deltas", "book_snapshots", "gaps", "prices", "order_events", "fills")
+EVENT_KINDS: tuple[EventKind, ...] = (
+    "book_deltas", "book_snapshots", "gaps", "prices", "order_events", "fills", "arrivals",
+)
 
 EVENT_COLUMNS: dict[EventKind, tuple[tuple[str, str], ...]] = {
     "book_deltas": (("ts", "ts"), ("sequence", "i8"), ("side", "i1"), ("price", "f8"), ("size", "f8")),
@@ -54,6 +57,7 @@ EVENT_COLUMNS: dict[EventKind, tuple[tuple[str, str], ...]] = {
         ("ts", "ts"), ("bot", "str"), ("client_order_id", "str"), ("order_id", "str"), ("fill_id", "str"),
         ("side", "i1"), ("qty", "f8"), ("price", "f8"), ("fee", "f8"), ("liquidity", "str"),
     ),
+    "arrivals": (("ts", "ts"), ("kind", "str"), ("count", "i8")),
 }
 """The columns of each event kind and their types, ``ts`` first: ``ts`` is timestamp[ns, UTC],
 ``i8``/``i4``/``i1`` integers of 64/32/8 bits, ``f8`` float64 (NaN where a value is absent), ``str`` text."""

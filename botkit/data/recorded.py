@@ -127,6 +127,36 @@ def tables_of(
     return RecordedTables(tables, invalid, problems)
 
 
+def arrival_tables(
+    events: Iterable[object], *, venue: str, bar_kind: str, latest: dict[tuple[str, str], int]
+) -> dict[TableKey, pa.Table]:
+    """The ``arrivals`` of a batch (in arrival order): per symbol, runs of consecutive quotes, trades or bars.
+
+    The archive keeps each kind sorted by its own timestamps; these runs say how they interleaved
+    as they arrived, so a replay can feed a strategy quotes, trades and bars in the order a bot
+    got them. A run's ``ts`` is the latest venue timestamp the symbol had received by the run's
+    end, so rows never go back in time; ``latest`` carries it from batch to batch (updated here).
+    """
+    runs: dict[str, list[list[Any]]] = defaultdict(list)
+    for event in events:
+        kind = _ARRIVAL_KINDS.get(type(event))
+        if kind is None:
+            continue
+        symbol: str = event.symbol  # type: ignore[attr-defined]
+        now = max(latest.get((venue, symbol), 0), event.ts)  # type: ignore[attr-defined]
+        latest[(venue, symbol)] = now
+        kind = bar_kind if kind == "bars" else kind
+        symbol_runs = runs[symbol]
+        if symbol_runs and symbol_runs[-1][1] == kind:
+            symbol_runs[-1][0] = now
+            symbol_runs[-1][2] += 1
+        else:
+            symbol_runs.append([now, kind, 1])
+    return {TableKey(venue, symbol, "arrivals"): _table("arrivals", {
+        "ts": [r[0] for r in rows], "kind": [r[1] for r in rows], "count": [r[2] for r in rows],
+    }) for symbol, rows in runs.items()}
+
+
 def place_of(event: object, *, venue: str, price_venue: str, bar_kind: str) -> TableKey | None:
     """Where ``event`` is archived (see the module), or None if it is not something botkit records."""
     route = _ROUTES.get(type(event))
@@ -203,6 +233,8 @@ def _order_event(event: Any, venue: str, _price_venue: str, _bar_kind: str) -> T
     symbol = event.intent.symbol if isinstance(event, OrderRejected) else event.order.symbol
     return TableKey(venue, symbol, "order_events")
 
+
+_ARRIVAL_KINDS: dict[type, str] = {Quote: "quotes", Trade: "trades", Bar: "bars"}
 
 _ROUTES: dict[type, Route] = {
     Trade: _market("trades"), Quote: _market("quotes"), Bar: _bar, Price: _price,

@@ -41,6 +41,7 @@ from botkit.data.recorded import (
     OrderEventTypes,
     RecordingMark,
     TableKey,
+    arrival_tables,
     place_of,
     tables_of,
 )
@@ -74,6 +75,8 @@ class RecordSpec(BaseModel):
     max_buffer_rows: int = Field(1_000_000, ge=1, description="events kept waiting at most; beyond, dropped")
     compact_interval_s: float = Field(300.0, gt=0, description="merge today's parts into its day file this often")
     compact_rows: int = Field(1_000_000, ge=1, description="or when a day's parts hold this many rows")
+    arrivals: bool = Field(False, description="also note how quotes, trades and bars interleaved as they arrived "
+                                              "(arrivals): a replay of bars needs it; on for bots on market_data bars")
 
     @field_validator("kinds")
     @classmethod
@@ -157,6 +160,7 @@ class ArchiveRecorder:
         self._dropped: dict[tuple[str, str], list[int]] = {}
         self._retry: list[tuple[TableKey, pa.Table]] = []
         self._lost: list[RecordingMark] = []
+        self._latest_arrival: dict[tuple[str, str], int] = {}
         self._last_compaction_ns = self.clock.now_ns()
 
     # --- event side (the event loop's thread) -------------------------------------------------------
@@ -212,8 +216,12 @@ class ArchiveRecorder:
         A part that cannot be written (OSError, Arrow error) is logged and kept to be tried with
         the next batch; nothing is raised for it.
         """
-        converted = tables_of(list(batch) + self._lost, venue=self.venue, price_venue=self.price_venue,
+        batch = list(batch)
+        converted = tables_of(batch + self._lost, venue=self.venue, price_venue=self.price_venue,
                               bot=self.bot, bar_kind=self.spec.bar_kind)
+        if self.spec.arrivals:
+            converted.tables.update(arrival_tables(batch, venue=self.venue, bar_kind=self.spec.bar_kind,
+                                                   latest=self._latest_arrival))
         self._lost = []
         if converted.invalid_rows:
             self.stats.invalid += converted.invalid_rows

@@ -14,6 +14,7 @@ import numpy as np
 
 from botkit.core.clock import NS_PER_DAY, NS_PER_SECOND
 from botkit.core.errors import DataError
+from botkit.data._validate_nb import bars_ok_nb, quotes_ok_nb, trades_ok_nb
 from botkit.data.kinds import BaseKind, kind_of_dtype
 from botkit.data.layout import day_start_ns
 
@@ -40,6 +41,15 @@ _ORDERED = {
     "trades": (),
     "quotes": (("ask", "bid"),),
 }
+
+
+_CHECKED = {
+    "bars": ("open", "high", "low", "close", "volume"),
+    "trades": ("price", "size", "side"),
+    "quotes": ("bid", "bid_size", "ask", "ask_size"),
+}
+"""The columns the compiled check takes after ``ts``, in its order."""
+_VALID_NB = {"bars": bars_ok_nb, "trades": trades_ok_nb, "quotes": quotes_ok_nb}
 
 
 def format_ts(ts_ns: int) -> str:
@@ -86,6 +96,21 @@ def validate_records(
     if len(records) == 0:
         return
     columns = {name: records[name] for name in records.dtype.names or ()}
+    validate_columns(columns, kind, source, first_row=first_row, prev_ts=prev_ts, day=day)
+
+
+def validate_columns(
+    columns: Mapping[str, np.ndarray],
+    kind: BaseKind,
+    source: str,
+    *,
+    first_row: int = 1,
+    prev_ts: int | None = None,
+    day: date | None = None,
+) -> None:
+    """``validate_records`` for records held as columns (``kind``'s fields, equal lengths, record types)."""
+    if len(columns["ts"]) == 0:
+        return
     fresh = np.zeros(1 if prev_ts is None else 0, dtype=np.intp)
     found = _first_problem(columns, kind, fresh, day, first_row=first_row, prev_ts=prev_ts)
     if found is not None:
@@ -135,6 +160,21 @@ def _first_problem(
     ``fresh`` holds the indices of rows not compared with the row before them (the first row of
     each piece); ``day`` is the UTC day every row must fall in, if any.
     """
+    if _all_valid(columns, kind, fresh, day, prev_ts):
+        return None
+    return _detailed_problem(columns, kind, fresh, day, first_row=first_row, prev_ts=prev_ts)
+
+
+def _detailed_problem(
+    columns: Mapping[str, np.ndarray],
+    kind: BaseKind,
+    fresh: np.ndarray,
+    day: date | None,
+    *,
+    first_row: int,
+    prev_ts: int | None,
+) -> tuple[int, str] | None:
+    """``_first_problem`` by the vectorised checks, which name the problem (run only when there is one)."""
     ts = columns["ts"]
     problems: list[tuple[int, str]] = []  # (row index, problem), in check order
 
@@ -171,6 +211,24 @@ def _first_problem(
     if problems:
         return min(problems, key=lambda item: item[0])  # min keeps check order on ties
     return None
+
+
+_INT64 = np.iinfo(np.int64)
+
+
+def _all_valid(
+    columns: Mapping[str, np.ndarray], kind: BaseKind, fresh: np.ndarray, day: date | None, prev_ts: int | None,
+) -> bool:
+    """Whether the rows pass every check of ``_first_problem``, in one compiled pass (no message)."""
+    ts = columns["ts"]
+    if ts.dtype != np.int64:
+        return False  # let the vectorised checks judge it
+    marks = np.zeros(len(ts), dtype=np.bool_)
+    marks[fresh] = True
+    lo, hi = (_INT64.min, _INT64.max) if day is None else (day_start_ns(day), day_start_ns(day) + NS_PER_DAY)
+    before = 0 if prev_ts is None else int(prev_ts)
+    fields = [columns[name] for name in _CHECKED[kind]]
+    return bool(_VALID_NB[kind](ts, *fields, marks, before, lo, hi))
 
 
 def _first(bad: np.ndarray) -> int | None:

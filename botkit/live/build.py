@@ -29,17 +29,25 @@ log = structlog.get_logger("botkit.live.build")
 
 def syncron_settings(config: BotConfig) -> SyncronSettings:
     """The Syncron client settings for the bot: its endpoint, credentials from ``BOTKIT_SYNCRON__*``."""
+    return venue_settings(config.venue.endpoint, needs_credentials=config.mode == "live")
+
+
+def venue_settings(endpoint: str, *, needs_credentials: bool) -> SyncronSettings:
+    """Syncron settings for ``endpoint``; credentials from the environment are masked in every log line.
+
+    ConfigError when ``needs_credentials`` (trading live) and none are set.
+    """
     try:
-        settings = SyncronSettings(endpoint=config.venue.endpoint)
+        settings = SyncronSettings(endpoint=endpoint)
         credentials = settings.credentials()
     except ValueError as error:
         raise ConfigError(f"syncron settings: {error}") from None
     if credentials is not None:
         register_secret(credentials[0])
         register_secret(credentials[1].get_secret_value())
-    elif config.mode == "live":
+    elif needs_credentials:
         raise ConfigError(
-            f"mode live on {config.venue.endpoint} needs credentials: set BOTKIT_SYNCRON__API_KEY and "
+            f"mode live on {endpoint} needs credentials: set BOTKIT_SYNCRON__API_KEY and "
             "BOTKIT_SYNCRON__API_SECRET in the environment"
         )
     return settings
@@ -78,7 +86,8 @@ async def build_engine(
         fees, slippage = config.paper.fees, config.paper.slippage
         execution = PaperExecutionClient(
             maker_bps=fees.maker_bps, taker_bps=fees.taker_bps, slippage_bps=slippage.bps,
-            match_on=_paper_match_on(config), cash=config.capital,
+            slippage_ticks=slippage.ticks, tick_sizes={s: i.tick_size for s, i in instruments.items()},
+            latency_ns=config.paper.latency_ns, match_on=_paper_match_on(config), cash=config.capital,
             clock=clock, queue_fills=False,
         )
     market: MarketDataClient = _ClosingData(data, rest, book_batches=config.engine.market_data == "book")  # type: ignore[assignment]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +25,8 @@ from botkit.data.kinds import interval_to_ns
 from botkit.data.recorded import TableKey
 from botkit.data.recorder import ArchiveRecorder, RecorderStats
 from botkit.live.bars import BarBuilder
-from botkit.live.cli_run import maybe_simulator
+from botkit.live.build import venue_settings
+from botkit.live.cli_run import maybe_simulator, stop_on_signals
 from botkit.live.recording import SessionRecording
 from botkit.logging import register_secret
 from botkit.model.events import MarketEvent, Trade
@@ -167,21 +167,13 @@ async def _pump_until_stopped(
             for bar in builder.on_clock(clock.now_ns()):
                 append(bar)
 
-    loop = asyncio.get_running_loop()
-    handled = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
-            handled.append(sig)
     tasks = [asyncio.create_task(pump(s)) for s in streams]
     if bars is not None:
         tasks.append(asyncio.create_task(close_bars(bars)))
     try:
-        with contextlib.suppress(TimeoutError):
+        with stop_on_signals(stop.set), contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), duration_s)
     finally:
-        for sig in handled:
-            loop.remove_signal_handler(sig)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -199,15 +191,7 @@ async def _check_listed(data: SyncronDataClient, config: RecorderConfig) -> None
 
 def _syncron_settings(config: RecorderConfig) -> SyncronSettings:
     """Public data needs no credentials; any in the environment are masked in the logs all the same."""
-    try:
-        settings = SyncronSettings(endpoint=config.venue.endpoint)
-        credentials = settings.credentials()
-    except ValueError as error:
-        raise ConfigError(f"syncron settings: {error}") from None
-    if credentials is not None:
-        register_secret(credentials[0])
-        register_secret(credentials[1].get_secret_value())
-    return settings
+    return venue_settings(config.venue.endpoint, needs_credentials=False)
 
 
 def _price_client(config: RecorderConfig) -> SintraDataClient | None:

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import signal
 import socket
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -26,6 +26,22 @@ log = structlog.get_logger("botkit.live.cli")
 
 EXIT_OK = 0
 EXIT_HALTED = 3
+
+
+@contextlib.contextmanager
+def stop_on_signals(stop: Callable[[], object]) -> Iterator[None]:
+    """SIGINT and SIGTERM call ``stop`` (a graceful stop) while the block runs, where the loop allows it."""
+    loop = asyncio.get_running_loop()
+    handled = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop)
+            handled.append(sig)
+    try:
+        yield
+    finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)
 
 
 def run_bot_command(config_path: Path | str, duration_s: float | None = None, embedded_sim: bool = True) -> int:
@@ -53,17 +69,8 @@ async def run_bot(config: BotConfig, *, duration_s: float | None = None, embedde
         # an embedded simulator is a brand-new venue: state saved against an earlier one does not apply
         engine = await build_engine(config, source=source, settings=settings, restore_state=not embedded,
                                     document=document)
-        loop = asyncio.get_running_loop()
-        handled = []
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(sig, engine.request_stop)
-                handled.append(sig)
-        try:
+        with stop_on_signals(engine.request_stop):
             return await engine.run(duration_s)
-        finally:
-            for sig in handled:
-                loop.remove_signal_handler(sig)
 
 
 @contextlib.asynccontextmanager

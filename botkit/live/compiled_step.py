@@ -6,7 +6,8 @@ the adapter the backtester shares (``botkit.backtest.step_adapter``): the live h
 ``CompiledStepStrategy`` whose market hooks call the step once per event with the same state row,
 records, params and intent codes as a backtest, and whose orders go through ``ctx`` like any
 hook's (sizing, risk, OMS, executor). ``auto`` (the default) is ``compiled`` when the strategy has a
-compiled step and the engine delivers events a step can read, else ``python``.
+compiled step and the engine delivers events a step can read, else ``python``. A strategy written
+only as a compiled step (no Python market hooks) has no Python form: ``python`` runs its step too.
 
 The step is compiled here, for every record kind ``engine.market_data`` delivers (``quotes``,
 ``trades``, both, or ``bars``; ``book`` views have no record), or loaded from numba's cache, when
@@ -22,7 +23,7 @@ from typing import Any, Literal
 
 import structlog
 
-from botkit.backtest.step_adapter import CompiledStepStrategy, prepare_step
+from botkit.backtest.step_adapter import CompiledStepStrategy, has_compiled_form, prepare_step
 from botkit.core.errors import ConfigError, StrategyError
 from botkit.settings import EngineConfig
 from botkit.strategy.base import Strategy, StrategyParams
@@ -54,10 +55,16 @@ def live_strategy_form(cls: type[Strategy[Any]], params: StrategyParams, engine:
     """Choose the form by ``engine.strategy_path`` and compile the step now if it is the compiled one."""
     wanted = engine.strategy_path
     if wanted == "python":
-        return LiveStrategyForm(cls, "python")
+        if cls.has_hooks() or not has_compiled_form(cls):
+            return LiveStrategyForm(cls, "python")
+        log.info("strategy.no_python_form", strategy=cls.__name__, path="compiled", reason="no python hooks")
     compiled = cls.compiled_step(params)
     kinds = STEP_KINDS.get(engine.market_data, ())
     if compiled is None or not kinds:
+        if compiled is not None and not cls.has_hooks():
+            raise ConfigError(f"strategy {cls.__name__} is written only as a compiled step, which reads "
+                              f"{', '.join(STEP_KINDS)}; engine.market_data {engine.market_data!r} delivers none "
+                              "of them")
         if wanted == "compiled":
             why = f"strategy {cls.__name__} has no compiled_step" if compiled is None else \
                 f"engine.market_data {engine.market_data!r} delivers no events a compiled step reads " \

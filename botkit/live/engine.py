@@ -73,7 +73,7 @@ _STOP_GRACE_S = 0.3
 _BOOK_EVENTS = frozenset((BookSnapshot, BookDeltaBatch, BookDelta))
 _TIMER_TICK_S = 0.05
 _PAPER_TURNS = 2
-"""Event-loop turns that carry a paper submit or cancel from a hook into the paper book: the dispatcher starts it, it runs."""
+"""Event-loop turns that carry a paper submit or cancel from a hook into the paper book (dispatch, then run)."""
 _PAPER_MAX_TURNS = 20
 _HOUSEKEEPING_TICK_S = 0.5
 _FINISHED_IN_MEMORY = 10_000

@@ -9,7 +9,15 @@ event that made the strategy place it, and the prices follow docs/backtesting.md
 - trades: at the trade price (limits at P once the price crosses it), at most the trade's size;
 - book (``match_on="book"``): as quotes, against the top of the engine's book after each of its
   updates (``match_top``), which is where the backtester's book replay fills;
-- fees: ``qty × price × bps / 10⁴``, maker rate for limit orders, taker rate for market and stop.
+- fees: ``qty × price × bps / 10⁴``, maker rate for limit orders, taker rate for market and stop;
+- slippage in bps and/or ticks (``tick_sizes``), applied as the backtester's ``slipped_price_nb``.
+
+Latency, as the backtester counts it (docs/live.md, "Replay parity"): an order that arrives after
+the paper book was handed a quote (trade, book top: whatever it matches on) stamped ``T`` becomes
+eligible at ``T + latency_ns`` and fills on the first later one stamped at or after that. The
+engine lets the orders and cancels decided on a market event reach this client before it hands
+over the next event, so ``T`` is the venue time of the event the strategy decided on, as
+``submit_ts`` is in a backtest.
 
 A paper trade that disagrees with a backtest on the same data is a bug.
 """
@@ -20,7 +28,7 @@ import asyncio
 import itertools
 import math
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Literal
 
 import structlog
@@ -39,12 +47,14 @@ MatchOn = Literal["quotes", "trades", "book"]
 
 
 class _Working:
-    """A paper order that can still fill (mutable, private)."""
+    """A paper order that can still fill (mutable, private): from ``eligible_ts`` on (venue time)."""
 
-    __slots__ = ("order", "triggered")
+    __slots__ = ("eligible_ts", "order", "tick", "triggered")
 
-    def __init__(self, order: Order) -> None:
+    def __init__(self, order: Order, eligible_ts: int, tick: float) -> None:
         self.order = order
+        self.eligible_ts = eligible_ts
+        self.tick = tick
         self.triggered = False
 
 
@@ -63,6 +73,9 @@ class PaperExecutionClient:
         maker_bps: float = 0.0,
         taker_bps: float = 0.0,
         slippage_bps: float = 0.0,
+        slippage_ticks: float = 0.0,
+        tick_sizes: Mapping[str, float] | None = None,
+        latency_ns: int = 0,
         match_on: MatchOn = "quotes",
         cash: float = 0.0,
         quote_asset: str = "USD",
@@ -71,8 +84,17 @@ class PaperExecutionClient:
     ) -> None:
         self.maker_bps = maker_bps
         self.taker_bps = taker_bps
+        if slippage_ticks and not tick_sizes:
+            raise ValueError("slippage_ticks needs the symbols' tick_sizes")
+        if latency_ns < 0:
+            raise ValueError(f"latency_ns must be >= 0, got {latency_ns}")
         self.slippage_bps = slippage_bps
+        self.slippage_ticks = slippage_ticks
+        self.tick_sizes = dict(tick_sizes or {})
+        self.latency_ns = latency_ns
         self.match_on: MatchOn = match_on
+        self.last_ts: int | None = None
+        """Venue time of the last quote, trade or top matched against (None before the first)."""
         self.clock = clock or LiveClock()
         self._orders: dict[str, Order] = {}
         self._working: list[_Working] = []
@@ -100,7 +122,8 @@ class PaperExecutionClient:
             tag=intent.tag,
         )
         self._orders[client_order_id] = order
-        self._working.append(_Working(order))
+        eligible = 0 if self.last_ts is None else self.last_ts + self.latency_ns
+        self._working.append(_Working(order, eligible, self.tick_sizes.get(intent.symbol, 0.0)))
         return order
 
     async def cancel(self, client_order_id: str) -> Order:
@@ -163,11 +186,14 @@ class PaperExecutionClient:
 
     def _match(self, symbol: str, ts: int, buy_px: float, buy_avail: float, sell_px: float, sell_avail: float,
                *, shared: bool) -> list[OrderFilled]:
+        self.last_ts = ts
+        if not self._working:
+            return []
         out: list[OrderFilled] = []
         kept: list[_Working] = []
         for w in self._working:
             order = w.order
-            if order.symbol != symbol:
+            if order.symbol != symbol or w.eligible_ts > ts:
                 kept.append(w)
                 continue
             side = int(order.side)
@@ -195,7 +221,11 @@ class PaperExecutionClient:
             level = order.stop_price or 0.0
             w.triggered = (side > 0 and ref >= level) or (side < 0 and ref <= level)
         if order.order_type is OrderType.MARKET or (order.order_type is OrderType.STOP and w.triggered):
-            return ref * (1.0 + side * self.slippage_bps / 10_000.0) if self.slippage_bps != 0.0 else ref
+            if self.slippage_bps != 0.0:  # the backtester's slipped_price_nb, operation for operation
+                ref = ref * (1.0 + side * self.slippage_bps / 10_000.0)
+            if self.slippage_ticks != 0.0:
+                ref = ref + side * self.slippage_ticks * w.tick
+            return ref
         level = order.limit_price or 0.0
         if order.order_type is OrderType.LIMIT and ((side > 0 and ref <= level) or (side < 0 and ref >= level)):
             return level

@@ -51,13 +51,15 @@ class SessionRecording:
                 clock: Clock | None = None) -> SessionRecording | None:
         """The recording of a bot whose config has a ``record:`` section (else None).
 
-        Bars built live (``engine.market_data: bars``) are archived with the engine's interval.
+        Bars built live (``engine.market_data: bars``) are archived with the engine's interval, and
+        with them the order in which quotes, trades and bars arrived (``arrivals``), which a replay
+        of the session needs.
         """
         spec = config.record
         if spec is None:
             return None
         if config.engine.market_data == "bars":
-            spec = spec.model_copy(update={"bar_interval": config.engine.bar_interval or "1m"})
+            spec = spec.model_copy(update={"bar_interval": config.engine.bar_interval or "1m", "arrivals": True})
         sink = ArchiveRecorder(
             spec, venue=venue, symbols=config.symbols, price_venue=price_venue or "sintra",
             price_symbols=[config.reference.pair.upper()] if config.reference is not None else [],

@@ -48,7 +48,8 @@ class RunSummary:
         """The summary as lines of text for the terminal."""
         statuses = ", ".join(f"{k} {v}" for k, v in sorted(self.orders_by_status.items())) or "none"
         out = [
-            f"bot {self.name} ({self.mode} on {self.venue}) ran {self.duration_s:.1f} s, final state: {self.state}",
+            f"bot {self.name} ({self.venue if self.venue.startswith(self.mode) else f'{self.mode} on {self.venue}'}) "
+            f"ran {self.duration_s:.1f} s, final state: {self.state}",
             f"orders placed: {self.orders_placed} ({statuses}); refused by risk: {self.risk_rejections}",
             f"fills: {self.fills}, fees: {self.fees:.4f}",
         ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numba as nb
-import numpy as np
 
 # Columns of the float64 trip table.
 T_ENTRY_QTY = 0
@@ -22,32 +21,57 @@ I_EXIT_TS = 3
 I_COLS = 4
 
 
-@nb.njit(cache=True)
-def _book_nb(row, sign, qty, price, fee, entering):
+@nb.njit(cache=True, inline="always")
+def _book_nb(trips, k, sign, qty, price, fee, entering):
+    """Book a fill (or its part) into row ``k`` of the float trip table."""
     if entering:
-        row[T_ENTRY_QTY] += qty
-        row[T_ENTRY_NOTIONAL] += qty * price
-        row[T_CASH] -= sign * qty * price
+        trips[k, T_ENTRY_QTY] += qty
+        trips[k, T_ENTRY_NOTIONAL] += qty * price
+        trips[k, T_CASH] -= sign * qty * price
     else:
-        row[T_EXIT_QTY] += qty
-        row[T_EXIT_NOTIONAL] += qty * price
-        row[T_CASH] += sign * qty * price
-    row[T_FEES] += fee
+        trips[k, T_EXIT_QTY] += qty
+        trips[k, T_EXIT_NOTIONAL] += qty * price
+        trips[k, T_CASH] += sign * qty * price
+    trips[k, T_FEES] += fee
+
+
+@nb.njit(cache=True, inline="always")
+def _close_nb(open_i, open_f, k, exit_ts, closed_i, closed_f, n_closed):
+    """Copy the open trip of ``k`` into closed row ``n_closed``, with its exit time."""
+    for c in range(I_COLS):
+        closed_i[n_closed, c] = open_i[k, c]
+    closed_i[n_closed, I_EXIT_TS] = exit_ts
+    for c in range(T_COLS):
+        closed_f[n_closed, c] = open_f[k, c]
+
+
+@nb.njit(cache=True, inline="always")
+def _open_nb(open_i, open_f, k, sign, entry_ts):
+    """Start a new trip of ``k`` (side ``sign``) at ``entry_ts``."""
+    for c in range(T_COLS):
+        open_f[k, c] = 0.0
+    open_i[k, I_INST] = k
+    open_i[k, I_SIGN] = sign
+    open_i[k, I_ENTRY_TS] = entry_ts
 
 
 @nb.njit(cache=True)
-def walk_fills_nb(ts, inst, sides, qtys, prices, fees, tolerance, n_inst):
-    """Closed trips (in closing order) and the open trip of each instrument.
+def walk_fills_nb(ts, inst, sides, qtys, prices, fees, flat_tolerance, tolerance, closed_i, closed_f, open_i, open_f,
+                  is_open):
+    """Walk the fills into closed trips (in closing order) and the open trip of each instrument; the count closed.
 
-    Returns (closed_ints, closed_floats, open_ints, open_floats, open_mask); a trip's float row
-    holds entry qty/notional, exit qty/notional, cash, fees and (open trips) the position.
+    A position below ``flat_tolerance`` times its instrument's largest fill quantity is flat. The
+    caller gives the tables, zeroed where noted: ``tolerance`` (zeros, one per instrument),
+    ``closed_i``/``closed_f`` (one row per fill; every closed row is written whole), ``open_i``/
+    ``open_f``/``is_open`` (zeros, one row per instrument). A trip's float row holds entry
+    qty/notional, exit qty/notional, cash, fees and (open trips) the position. The tables are made
+    by the caller so that nothing here allocates: one function to compile.
     """
     n = ts.shape[0]
-    closed_i = np.zeros((n, I_COLS), dtype=np.int64)
-    closed_f = np.zeros((n, T_COLS), dtype=np.float64)
-    open_i = np.zeros((n_inst, I_COLS), dtype=np.int64)
-    open_f = np.zeros((n_inst, T_COLS), dtype=np.float64)
-    is_open = np.zeros(n_inst, dtype=np.bool_)
+    for j in range(n):
+        tolerance[inst[j]] = max(tolerance[inst[j]], qtys[j])
+    for k in range(tolerance.shape[0]):
+        tolerance[k] *= flat_tolerance
     n_closed = 0
     for j in range(n):
         k = inst[j]
@@ -56,43 +80,33 @@ def walk_fills_nb(ts, inst, sides, qtys, prices, fees, tolerance, n_inst):
         price = prices[j]
         fee = fees[j]
         tol = tolerance[k]
-        row = open_f[k]
         if not is_open[k]:
-            row[:] = 0.0
-            open_i[k, I_INST] = k
-            open_i[k, I_SIGN] = sign
-            open_i[k, I_ENTRY_TS] = ts[j]
-            _book_nb(row, sign, qty, price, fee, True)
-            row[T_POSITION] = sign * qty
+            _open_nb(open_i, open_f, k, sign, ts[j])
+            _book_nb(open_f, k, sign, qty, price, fee, True)
+            open_f[k, T_POSITION] = sign * qty
             is_open[k] = True
             continue
-        position = row[T_POSITION]
+        position = open_f[k, T_POSITION]
         if sign == open_i[k, I_SIGN]:
-            _book_nb(row, sign, qty, price, fee, True)
-            row[T_POSITION] = position + sign * qty
+            _book_nb(open_f, k, sign, qty, price, fee, True)
+            open_f[k, T_POSITION] = position + sign * qty
             continue
         held = abs(position)
         if qty <= held + tol:
-            _book_nb(row, open_i[k, I_SIGN], qty, price, fee, False)
+            _book_nb(open_f, k, open_i[k, I_SIGN], qty, price, fee, False)
             position += sign * qty
-            row[T_POSITION] = position
+            open_f[k, T_POSITION] = position
             if abs(position) < tol:
-                closed_i[n_closed] = open_i[k]
-                closed_i[n_closed, I_EXIT_TS] = ts[j]
-                closed_f[n_closed] = row
+                _close_nb(open_i, open_f, k, ts[j], closed_i, closed_f, n_closed)
                 n_closed += 1
                 is_open[k] = False
             continue
         closing_fee = fee * held / qty
-        _book_nb(row, open_i[k, I_SIGN], held, price, closing_fee, False)
-        closed_i[n_closed] = open_i[k]
-        closed_i[n_closed, I_EXIT_TS] = ts[j]
-        closed_f[n_closed] = row
+        _book_nb(open_f, k, open_i[k, I_SIGN], held, price, closing_fee, False)
+        _close_nb(open_i, open_f, k, ts[j], closed_i, closed_f, n_closed)
         n_closed += 1
         rest = qty - held
-        row[:] = 0.0
-        open_i[k, I_SIGN] = sign
-        open_i[k, I_ENTRY_TS] = ts[j]
-        _book_nb(row, sign, rest, price, fee - closing_fee, True)
-        row[T_POSITION] = sign * rest
-    return closed_i[:n_closed], closed_f[:n_closed], open_i, open_f, is_open
+        _open_nb(open_i, open_f, k, sign, ts[j])
+        _book_nb(open_f, k, sign, rest, price, fee - closing_fee, True)
+        open_f[k, T_POSITION] = sign * rest
+    return n_closed

@@ -18,11 +18,13 @@ import numpy as np
 import pandas as pd
 
 from botkit.portfolio._nb import (
+    I_COLS,
     I_ENTRY_TS,
     I_EXIT_TS,
     I_INST,
     I_SIGN,
     T_CASH,
+    T_COLS,
     T_ENTRY_NOTIONAL,
     T_ENTRY_QTY,
     T_EXIT_NOTIONAL,
@@ -71,7 +73,7 @@ OPEN_POSITION_COLUMNS = (
 
 
 @dataclass(frozen=True, slots=True)
-class _Walk:
+class FillWalk:
     """A walked fill log: closed trips in closing order and the open trip of each symbol."""
 
     symbols: list[str]
@@ -80,6 +82,59 @@ class _Walk:
     open_ints: np.ndarray
     open_floats: np.ndarray
     is_open: np.ndarray
+
+    @property
+    def pnl(self) -> np.ndarray:
+        """The closed trips' PnL (sells - buys - fees), in closing order: all the statistics need."""
+        pnl: np.ndarray = self.closed_floats[:, T_CASH] - self.closed_floats[:, T_FEES]
+        return pnl
+
+    def frame(self) -> pd.DataFrame:
+        """The closed trips as the frame :func:`round_trips` returns."""
+        ints, floats = self.closed_ints, self.closed_floats
+        entry_qty = floats[:, T_ENTRY_QTY]
+        entry_notional = floats[:, T_ENTRY_NOTIONAL]
+        exit_qty = floats[:, T_EXIT_QTY]
+        fees = floats[:, T_FEES]
+        pnl = self.pnl
+        entry_ts = _utc(ints[:, I_ENTRY_TS])
+        exit_ts = _utc(ints[:, I_EXIT_TS])
+        entry_price = entry_notional / np.where(entry_qty > 0, entry_qty, np.nan)
+        exit_price = floats[:, T_EXIT_NOTIONAL] / np.where(exit_qty > 0, exit_qty, np.nan)
+        symbols = np.array(self.symbols, dtype=object)
+        return pd.DataFrame(
+            {
+                "symbol": pd.Series(symbols[ints[:, I_INST]] if len(ints) else [], dtype="str"),
+                "side": pd.Series(np.where(ints[:, I_SIGN] > 0, "long", "short"), dtype="str"),
+                "qty": entry_qty,
+                "entry_ts": entry_ts,
+                "exit_ts": exit_ts,
+                "entry_price": entry_price,
+                "exit_price": exit_price,
+                "pnl": pnl,
+                "fees": fees,
+                "return": pnl / np.where(entry_notional != 0, entry_notional, np.nan),
+                "duration": exit_ts - entry_ts,
+            },
+            columns=list(ROUND_TRIP_COLUMNS),
+        )
+
+
+def walk_fill_arrays(
+    symbols: list[str], ts: np.ndarray, inst: np.ndarray, sides: np.ndarray, qtys: np.ndarray,
+    prices: np.ndarray, fees: np.ndarray,
+) -> FillWalk:
+    """Walk a fill log given as arrays (``inst`` indexes ``symbols``); the rules of :func:`round_trips`.
+
+    For fill logs botkit made itself (the backtester's), whose values need no checking.
+    """
+    n, n_inst = len(ts), len(symbols)
+    closed_i, closed_f = np.empty((n, I_COLS), dtype=np.int64), np.empty((n, T_COLS), dtype=np.float64)
+    open_i, open_f = np.zeros((n_inst, I_COLS), dtype=np.int64), np.zeros((n_inst, T_COLS), dtype=np.float64)
+    is_open = np.zeros(n_inst, dtype=np.bool_)
+    closed = walk_fills_nb(ts, inst, sides, qtys, prices, fees, FLAT_TOLERANCE, np.zeros(n_inst), closed_i, closed_f,
+                           open_i, open_f, is_open)
+    return FillWalk(list(symbols), closed_i[:closed].copy(), closed_f[:closed].copy(), open_i, open_f, is_open)
 
 
 def round_trips(fills: pd.DataFrame) -> pd.DataFrame:
@@ -92,34 +147,7 @@ def round_trips(fills: pd.DataFrame) -> pd.DataFrame:
     the position-increasing and position-reducing fills, ``pnl`` = sells - buys - fees,
     ``return`` = pnl / (entry_price * qty), ``duration`` = exit_ts - entry_ts.
     """
-    walk = _walk(fills)
-    ints, floats = walk.closed_ints, walk.closed_floats
-    entry_qty = floats[:, T_ENTRY_QTY]
-    entry_notional = floats[:, T_ENTRY_NOTIONAL]
-    exit_qty = floats[:, T_EXIT_QTY]
-    fees = floats[:, T_FEES]
-    pnl = floats[:, T_CASH] - fees
-    entry_ts = _utc(ints[:, I_ENTRY_TS])
-    exit_ts = _utc(ints[:, I_EXIT_TS])
-    entry_price = entry_notional / np.where(entry_qty > 0, entry_qty, np.nan)
-    exit_price = floats[:, T_EXIT_NOTIONAL] / np.where(exit_qty > 0, exit_qty, np.nan)
-    symbols = np.array(walk.symbols, dtype=object)
-    return pd.DataFrame(
-        {
-            "symbol": pd.Series(symbols[ints[:, I_INST]] if len(ints) else [], dtype="str"),
-            "side": pd.Series(np.where(ints[:, I_SIGN] > 0, "long", "short"), dtype="str"),
-            "qty": entry_qty,
-            "entry_ts": entry_ts,
-            "exit_ts": exit_ts,
-            "entry_price": entry_price,
-            "exit_price": exit_price,
-            "pnl": pnl,
-            "fees": fees,
-            "return": pnl / np.where(entry_notional != 0, entry_notional, np.nan),
-            "duration": exit_ts - entry_ts,
-        },
-        columns=list(ROUND_TRIP_COLUMNS),
-    )
+    return _walk(fills).frame()
 
 
 def open_position_summary(
@@ -164,15 +192,11 @@ def open_position_summary(
     )
 
 
-def _walk(fills: pd.DataFrame) -> _Walk:
+def _walk(fills: pd.DataFrame) -> FillWalk:
     """Apply every fill in order, per symbol, cutting round trips at flat and at flips. O(n)."""
     ts, symbols, sides, qtys, prices, fees = _columns(fills)
     codes, names = pd.factorize(symbols, sort=False)
-    largest = np.zeros(len(names))
-    if len(codes):
-        np.maximum.at(largest, codes, qtys)
-    walked = walk_fills_nb(ts, codes.astype(np.int64), sides, qtys, prices, fees, FLAT_TOLERANCE * largest, len(names))
-    return _Walk([str(n) for n in np.asarray(names)], *walked)
+    return walk_fill_arrays([str(n) for n in np.asarray(names)], ts, codes, sides, qtys, prices, fees)
 
 
 def _columns(

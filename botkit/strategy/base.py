@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from botkit.model.events import Bar, BookGap, BookResynced, Price, Quote, Trade
 from botkit.model.order_events import OrderCanceled, OrderFilled, OrderRejected
+from botkit.strategy.declared import declare, declared_compiled_step
 
 if TYPE_CHECKING:
     from botkit.book.view import BookView
     from botkit.strategy.compiled import CompiledStep
     from botkit.strategy.context import StrategyContext, TimerFired
+    from botkit.strategy.indicators import Indicator
 
 
 class StrategyParams(BaseModel):
@@ -22,6 +25,7 @@ class StrategyParams(BaseModel):
 
 
 P = TypeVar("P", bound=StrategyParams)
+_MARKET_HOOKS = ("on_bar", "on_trade", "on_quote", "on_price", "on_book")
 
 
 class Strategy(Generic[P]):
@@ -32,11 +36,23 @@ class Strategy(Generic[P]):
     return None; returning an ``OrderIntent`` or a list of them also submits those intents.
     The same class runs in backtests, on paper and live.
 
-    For speed a subclass may also return a ``CompiledStep`` from ``compiled_step``: a numba
-    function the backtester calls inside its compiled replay loop.
+    ``indicators`` declares what the strategy computes (``{"fast": SMA("close", "fast"), ...}``):
+    botkit keeps them per symbol and updates them before ``on_bar``/``on_trade``/``on_quote``, where
+    ``self.indicators.fast`` is the reading after this event. For speed a subclass may set ``step``
+    to a numba function ``step(state, event, params, ind)`` that decides from those readings alone
+    (``state_size`` user slots of its own); botkit compiles it into the backtester's replay loop and
+    calls it live. Either form alone is a complete strategy (docs/strategies-fast.md). Hand-written
+    steps of the bare protocol still come from overriding ``compiled_step``.
     """
 
     Params: ClassVar[type[StrategyParams]] = StrategyParams
+    indicators: ClassVar[Mapping[str, Indicator]] = {}
+    step: ClassVar[Any] = None
+    state_size: ClassVar[int] = 0
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        declare(cls)
 
     def __init__(self, params: P, ctx: StrategyContext) -> None:
         self.params = params
@@ -49,8 +65,15 @@ class Strategy(Generic[P]):
 
     @classmethod
     def compiled_step(cls, params: P) -> CompiledStep | None:
-        """The compiled form of this strategy for ``params``, or None if it has none."""
-        return None
+        """The compiled form of this strategy for ``params`` (its declared ``step``), or None if it has none."""
+        if cls.step is None:
+            return None
+        return declared_compiled_step(cls, params)
+
+    @classmethod
+    def has_hooks(cls) -> bool:
+        """Whether the class has Python market hooks of its own (else its Python form is its compiled step)."""
+        return any(getattr(cls, hook) is not getattr(Strategy, hook) for hook in _MARKET_HOOKS)
 
     def on_start(self) -> None:
         """Called once before the first event."""

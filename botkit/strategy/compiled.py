@@ -5,7 +5,9 @@ A compiled step is ``step(state, event, params) -> (action, side, qty, price)``:
 cash, equity, rejection count and working-order count into the first slots before each call),
 ``event`` is a ``BarRecord``/``TradeRecord``/``QuoteRecord``, ``params`` a float64 array. Each
 instrument gets its own state row, so a step is written for one instrument.
-The helpers below build the returned tuple; use them inside ``@numba.njit`` code.
+A strategy that declares its indicators writes ``step(state, event, params, ind)`` instead, with
+named params and readings (``botkit.strategy.declared`` wraps it in this protocol); either way the
+helpers below build the returned tuple; use them inside ``@numba.njit`` code.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from botkit.model.records import (
     TradeRecord,
 )
 from botkit.strategy import indicators
+from botkit.strategy.indicators import IndicatorLayout
 
 BUY = 1
 SELL = -1
@@ -47,13 +50,15 @@ class CompiledStep:
     """A strategy's compiled form for one parameter set.
 
     ``step`` is a numba dispatcher; ``params`` its float64 parameters; ``state_size`` the number
-    of user slots it needs; ``initial_state`` optional values for those slots.
+    of user slots it needs; ``initial_state`` optional values for those slots. ``indicators``: where
+    a declared strategy's indicators live in those slots and params (None for a hand-written step).
     """
 
     step: Any
     params: np.ndarray
     state_size: int
     initial_state: np.ndarray | None = None
+    indicators: IndicatorLayout | None = None
 
     def __post_init__(self) -> None:
         if not hasattr(self.step, "py_func"):

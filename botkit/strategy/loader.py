@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import importlib.util
@@ -25,11 +26,26 @@ def available_strategies() -> dict[str, str]:
     return {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
 
 
+@functools.cache
+def _installed_entry_points() -> dict[str, Any]:
+    """The installed entry points by name, scanned once per process (a scan reads every package's metadata)."""
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def _strategy_entry_points(name: str) -> dict[str, Any]:
+    """The cached entry points, scanned again when ``name`` is not among them (a plugin installed since)."""
+    points = _installed_entry_points()
+    if name not in points:
+        _installed_entry_points.cache_clear()
+        points = _installed_entry_points()
+    return points
+
+
 def load_strategy_class(ref: str) -> type[Strategy[Any]]:
     """The Strategy subclass named by ``ref``; ConfigError says what was tried and what exists."""
     ref = ref.strip()
     if ":" not in ref:
-        points = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+        points = _strategy_entry_points(ref)
         if ref not in points:
             known = ", ".join(sorted(points)) or "none installed"
             raise ConfigError(

@@ -5,7 +5,10 @@ drive ``botkit.backtest`` with ``engine="compiled"`` and ``engine="python"`` and
 reference in tests/backtest/reference. Every fill (ts, symbol, side, qty, price, fee, liquidity),
 every rejection (ts, symbol, side, code), the kill switch's trip (ts, code), the number of closed
 round trips, the equity per event and the final equity must agree (floats to 1e-9 relative), as
-docs/backtesting.md requires.
+docs/backtesting.md requires. The strategies are the examples (both forms of the SMA crossover,
+the compiled-only Bollinger and Donchian ones, the hooks-only momentum) and tests/backtest/indicator_zoo.py,
+which decides on every kind of declared indicator; their indicators are exact in botkit and in the
+reference alike (math.fsum means), so the decisions agree on every trade.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ sys.path.insert(1, os.path.dirname(os.path.dirname(HERE)))  # the repo root, for
 
 import pandas as pd  # noqa: E402
 from reference import Bar, Quote, Trade, config_from_spec, make_strategy, run_backtest  # noqa: E402
+from reference.strategies import IndicatorZoo  # noqa: E402
+
+ZOO = f"{os.path.join(HERE, 'indicator_zoo.py')}:IndicatorZoo"
 
 try:
     import botkit
@@ -178,13 +184,14 @@ def diff_fills(ref: list[tuple], eng: list[tuple], engine: str) -> str | None:
     return None
 
 
-def compare(spec: dict[str, Any], data: dict[str, list[Any]], reference_strategy: Any = None) -> list[Any]:
-    """Run the reference and both engines; fail unless they agree. Returns the engines' results."""
+def compare(spec: dict[str, Any], data: dict[str, list[Any]], reference_strategy: Any = None,
+            engines: tuple[str, ...] = ENGINES) -> list[Any]:
+    """Run the reference and the engines; fail unless they agree. Returns the engines' results."""
     ref = run_reference(spec, data, reference_strategy)
     rf = ref_fills(ref)
     problems = []
     results = []
-    for engine in ENGINES:
+    for engine in engines:
         res = run_engine(spec, data, engine)
         results.append(res)
         ef = engine_fills(res)
@@ -351,6 +358,24 @@ def test_donchian_breakout_equivalence(data, spec, st_data):
     params = {"entry": entry, "exit": exit_, "size": size}
     interval = st_data.draw(st.integers(0, 3), label="give bar_interval") > 0
     compare(finish(spec, data, "donchian_breakout", params, interval), data)
+
+
+@HYP
+@given(data=market_data(), spec=settings_spec(), st_data=st.data())
+def test_momentum_hooks_only_equivalence(data, spec, st_data):
+    lookback = st_data.draw(st.integers(1, 30), label="lookback")
+    compare(finish(spec, data, "momentum", {"lookback": lookback}), data, engines=("python", "auto"))
+
+
+@HYP
+@given(data=market_data(), spec=settings_spec(), st_data=st.data())
+def test_every_indicator_kind_equivalence(data, spec, st_data):
+    params = {"fast": st_data.draw(st.integers(1, 12), label="fast"),
+              "slow": st_data.draw(st.integers(1, 30), label="slow"),
+              "rsi_n": st_data.draw(st.integers(1, 15), label="rsi_n"),
+              "atr_n": st_data.draw(st.integers(1, 15), label="atr_n"),
+              "size": st_data.draw(sizes(spec["instrument"]["lot_size"]), label="size")}
+    compare(finish(spec, data, ZOO, params), data, reference_strategy=IndicatorZoo(**params))
 
 
 # --------------------------------------------------------------------------------------------

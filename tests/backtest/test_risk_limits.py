@@ -314,10 +314,10 @@ def test_report_and_cli_show_the_kill_switch(tmp_path, capsys):
     assert "kill switch fired at 2024-01-01T00:05:00+00:00 (daily_loss)" in " ".join(out.split())
     html = (tmp_path / "out" / "report.html").read_text()
     assert "Kill switch fired at 2024-01-01T00:05:00+00:00 (daily_loss): kill switch: loss today 50" in html
-    assert html.count('class="marker kill"') == 1
+    assert html.count('"name":"kill_switch"') == 1  # the ◆ on the equity chart
     clean = botkit.backtest({"strategy": SCRIPTED, "params": {"script": []}}, data={"BTCUSD": frame})
     assert clean.kill_switch is None and "kill_switch" not in clean.stats
-    assert "marker kill" not in Path(clean.plot(tmp_path / "clean.html")).read_text()
+    assert '"name":"kill_switch"' not in Path(clean.plot(tmp_path / "clean.html")).read_text()
 
 
 # --------------------------------------------------------------------------------------------

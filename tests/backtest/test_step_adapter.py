@@ -19,8 +19,8 @@ import pytest
 from pydantic import Field
 
 import botkit
-from botkit.backtest.step_adapter import CompiledStepStrategy, StepAdapter, prepare_step
-from botkit.core.errors import StrategyError
+from botkit.backtest.step_adapter import CompiledStepStrategy, StepAdapter, prepare_step, python_form
+from botkit.core.errors import ConfigError, StrategyError
 from botkit.model.enums import OrderType, Side
 from botkit.model.events import Bar, Quote, Trade
 from botkit.model.records import (
@@ -231,9 +231,22 @@ def test_a_kind_that_was_not_prepared_is_refused_not_compiled():
     assert len(echo_step.overloads) == compiled
 
 
+@nb.njit(cache=True)
+def close_reader_step(state, event, params, ind):
+    """Reads the bar's close: fits bars only."""
+    return market(BUY, 1.0) if event.close > 100.0 else no_order()
+
+
+class CloseReader(Strategy[StepParams]):
+    """A declared step that reads ``event.close``."""
+
+    Params = StepParams
+    step = close_reader_step
+
+
 def test_a_step_that_cannot_read_a_kind_fails_at_prepare_with_the_reason():
     with pytest.raises(StrategyError, match=r"not fit the protocol.*Unknown attribute 'close' of type QuoteRecord"):
-        prepare_step(BollingerReversion.compiled_step(BollingerReversion.Params()).step, "quotes", "Bollinger")
+        prepare_step(CloseReader.compiled_step(CloseReader.Params()).step, "quotes", "CloseReader")
 
 
 def test_the_adapter_strategy_keeps_the_source_name_and_params():
@@ -241,3 +254,20 @@ def test_the_adapter_strategy_keeps_the_source_name_and_params():
     assert cls.Params is SmaCross.Params and cls.kinds == ("bars",)
     with pytest.raises(ValueError, match="record kind"):
         CompiledStepStrategy.of(SmaCross, ["book"])
+
+
+@pytest.mark.parametrize(("cls", "params"), STRATEGIES[1:], ids=[c.__name__ for c, _ in STRATEGIES[1:]])
+def test_a_strategy_written_only_as_a_step_runs_it_on_the_python_path(cls, params):
+    values = {"strategy": f"{cls.__module__}:{cls.__name__}", "capital": 100_000.0, "params": params,
+              "data": {"kind": "bars", "symbols": ["BTCUSD"]}, "fees": {"maker_bps": 1, "taker_bps": 5}}
+    data = {"BTCUSD": random_bars(400, seed=11)}
+    kernel = botkit.backtest({**values, "engine": "compiled"}, data=data)
+    python = botkit.backtest({**values, "engine": "python"}, data=data)
+    assert not cls.has_hooks() and python.engine == "python" and len(kernel.fills) >= 6
+    assert_same_run(kernel, python)
+
+
+def test_a_strategy_written_only_as_a_step_refuses_book_data():
+    with pytest.raises(ConfigError, match=r"written only as a compiled step.*cannot run on book"):
+        python_form(BollingerReversion, "book")
+    assert python_form(SmaCross, "bars") is SmaCross  # it has hooks: they run

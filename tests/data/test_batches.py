@@ -7,7 +7,7 @@ import pytest
 
 from botkit.core.clock import NS_PER_DAY, NS_PER_MINUTE
 from botkit.core.errors import DataError
-from botkit.data import batches, parquet
+from botkit.data import batches, parquet, scan
 from botkit.data.archive import iter_archive, read_archive
 from botkit.data.layout import day_path
 from botkit.data.synthetic import synthetic_bars, synthetic_trades
@@ -221,6 +221,7 @@ def test_file_that_cannot_be_opened_raises_when_reached(root, monkeypatch):
         return original(path)
 
     monkeypatch.setattr(parquet, "_open", vanished)
+    monkeypatch.setattr(scan, "SCAN_MIN_CHUNK_ROWS", 10**9)  # the batch reader's own opening (scan: test_scan.py)
     chunks, message = chunks_until_error(iter_archive(root, *BARS, chunk_rows=100_000))
     assert message.endswith("2024-01-11.parquet: file not found")
     assert chunks == []  # one chunk would have held every row

@@ -1,17 +1,18 @@
 """The compiled step live: the same orders as the strategy's Python hooks on the same events.
 
-Each example strategy with both forms runs twice on a paper engine fed the same scripted events,
-once with ``engine.strategy_path: python`` and once with ``compiled`` (the numba step the backtester
-calls, through the shared adapter); the orders (side, quantity, type, price, in order) and fills
-must be the same. The per-kind variants feed what each step reads: bars (with quotes between them,
-which fill the paper orders), quotes, trades, or quotes and trades together.
+The example strategy with both forms (the SMA crossover) runs twice on a paper engine fed the same
+scripted events, once with ``engine.strategy_path: python`` and once with ``compiled`` (the numba
+step the backtester calls, through the shared adapter); the orders (side, quantity, type, price, in
+order) and fills must be the same. The per-kind variants feed what each step reads: bars (with
+quotes between them, which fill the paper orders), quotes, trades, or quotes and trades together.
+Strategies written in one form only run in that form whatever the setting, and trade.
 """
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numba as nb
 import numpy as np
@@ -29,6 +30,7 @@ from botkit.model.records import FIRST_USER_SLOT, SLOT_REJECTED
 from botkit.settings import EngineConfig
 from botkit.strategy.base import Strategy, StrategyParams
 from botkit.strategy.compiled import BUY, CompiledStep, market, no_order
+from botkit.strategy.indicators import SMA
 from strategies.bollinger_reversion import BollingerReversion
 from strategies.donchian_breakout import DonchianBreakout
 from strategies.momentum import Momentum
@@ -120,20 +122,37 @@ async def both_paths(tmp_path: Path, cls: type[Strategy[Any]], params: dict[str,
     return python, compiled
 
 
-BAR_STRATEGIES = [
-    (SmaCross, {"fast": 3, "slow": 8, "size": 1.0}, {"MARKET"}),
+async def test_on_bars_the_compiled_step_places_the_python_hooks_orders(tmp_path):
+    python, compiled = await both_paths(tmp_path, SmaCross, {"fast": 3, "slow": 8, "size": 1.0},
+                                        bar_events(70, seed=4), "bars")
+    assert orders(compiled) == orders(python)
+    assert fills(compiled) == fills(python)
+    assert {o[2].name for o in orders(python)} == {"MARKET"} and len(fills(python)) >= 4
+    assert compiled.ledger.position("BTCUSD") == python.ledger.position("BTCUSD")
+
+
+COMPILED_ONLY = [
     (BollingerReversion, {"window": 6, "k": 1.0, "size": 1.0}, {"LIMIT", "MARKET"}),
     (DonchianBreakout, {"entry": 5, "exit": 3, "size": 1.0}, {"STOP", "MARKET"}),
 ]
 
 
-@pytest.mark.parametrize(("cls", "params", "types"), BAR_STRATEGIES, ids=[c.__name__ for c, _, _ in BAR_STRATEGIES])
-async def test_on_bars_the_compiled_step_places_the_python_hooks_orders(tmp_path, cls, params, types):
-    python, compiled = await both_paths(tmp_path, cls, params, bar_events(70, seed=4), "bars")
-    assert orders(compiled) == orders(python)
-    assert fills(compiled) == fills(python)
-    assert {o[2].name for o in orders(python)} == types and len(fills(python)) >= 4
-    assert compiled.ledger.position("BTCUSD") == python.ledger.position("BTCUSD")
+@pytest.mark.parametrize(("cls", "params", "types"), COMPILED_ONLY, ids=[c.__name__ for c, _, _ in COMPILED_ONLY])
+async def test_a_strategy_written_only_as_a_step_runs_it_whatever_the_path(tmp_path, cls, params, types):
+    events = bar_events(70, seed=4)
+    asked_python = await run_paper(tmp_path, cls, params, events, "python", "bars")
+    compiled = await run_paper(tmp_path, cls, params, events, "compiled", "bars")
+    assert asked_python.strategy_form.path == compiled.strategy_form.path == "compiled"
+    assert isinstance(asked_python.host.strategy, CompiledStepStrategy)
+    assert orders(asked_python) == orders(compiled) and fills(asked_python) == fills(compiled)
+    assert {o[2].name for o in orders(compiled)} == types and len(fills(compiled)) >= 4
+
+
+async def test_a_strategy_written_only_as_hooks_reads_its_declared_indicators_live(tmp_path):
+    engine = await run_paper(tmp_path, Momentum, {"lookback": 3}, bar_events(70, seed=4), "auto", "bars",
+                             sizing={"fixed_quantity": 1.0})
+    assert engine.strategy_form.path == "python" and type(engine.host.strategy) is Momentum
+    assert len(fills(engine)) >= 4
 
 
 @pytest.mark.parametrize("kinds", [("quotes",), ("trades",), ("quotes", "trades")], ids=["quotes", "trades", "both"])
@@ -209,9 +228,33 @@ def test_compiled_without_a_step_or_readable_events_is_a_config_error():
         live_strategy_form(SmaCross, SmaCross.Params(), engine_config(strategy_path="compiled", market_data="book"))
 
 
+@nb.njit(cache=True)
+def close_reader_step(state, event, params, ind):
+    """Reads the bar's close: fits bars only."""
+    return market(BUY, 1.0) if event.close > ind.mean.value else no_order()
+
+
+class CloseReader(Strategy[TinyParams]):
+    """Both forms; the step reads bars only."""
+
+    Params = TinyParams
+    indicators: ClassVar = {"mean": SMA("close", 3)}
+    step = close_reader_step
+
+    def on_bar(self, bar: Bar) -> None:
+        """Nothing to do."""
+
+
 def test_a_step_that_cannot_read_what_market_data_delivers_fails_at_start():
-    params = BollingerReversion.Params()
+    params = CloseReader.Params()
     with pytest.raises(ConfigError, match=r"cannot run on the quotes that engine.market_data 'both' delivers: .*"
                                           r"Unknown attribute 'close'.*set engine.strategy_path: python"):
-        live_strategy_form(BollingerReversion, params, engine_config())
-    assert live_strategy_form(BollingerReversion, params, engine_config(market_data="bars")).path == "compiled"
+        live_strategy_form(CloseReader, params, engine_config())
+    assert live_strategy_form(CloseReader, params, engine_config(market_data="bars")).path == "compiled"
+
+
+def test_a_compiled_only_strategy_refuses_events_no_step_reads():
+    with pytest.raises(ConfigError, match=r"BollingerReversion is written only as a compiled step.*'book'"):
+        live_strategy_form(BollingerReversion, BollingerReversion.Params(), engine_config(market_data="book"))
+    assert live_strategy_form(BollingerReversion, BollingerReversion.Params(),
+                              engine_config(strategy_path="python", market_data="bars")).path == "compiled"

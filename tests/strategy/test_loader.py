@@ -45,3 +45,23 @@ def test_params_errors_name_key_and_value():
     assert "params.fats" in str(info.value) and "spec.yaml" in str(info.value)
     with pytest.raises(ConfigError, match=re.escape("params.fast")):
         build_params(SmaCross, {"fast": "ten"}, "spec.yaml")
+
+
+def test_entry_points_are_scanned_once_per_process(monkeypatch):
+    from botkit.strategy import loader
+
+    scans = []
+    original = loader.entry_points
+
+    def counting(**kwargs):
+        scans.append(kwargs)
+        return original(**kwargs)
+
+    monkeypatch.setattr(loader, "entry_points", counting)
+    loader._installed_entry_points.cache_clear()
+    for _ in range(3):
+        assert load_strategy_class("sma_cross") is SmaCross
+    assert len(scans) == 1
+    with pytest.raises(ConfigError, match="not an installed entry point"):
+        load_strategy_class("no_such_strategy")
+    assert len(scans) == 2  # a name not found is looked for again (a plugin installed since)

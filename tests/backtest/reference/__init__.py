@@ -32,7 +32,7 @@ from .engine import (
     parse_interval,
     run_backtest,
 )
-from .strategies import BollingerReversion, DonchianBreakout, Scripted, SmaCross, make_strategy
+from .strategies import BollingerReversion, DonchianBreakout, Momentum, Scripted, SmaCross, make_strategy
 
 __all__ = [
     "Bar",
@@ -41,6 +41,7 @@ __all__ = [
     "Context",
     "DonchianBreakout",
     "Fill",
+    "Momentum",
     "Order",
     "Quote",
     "Rejection",

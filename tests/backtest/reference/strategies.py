@@ -1,8 +1,9 @@
 """Reference strategies: the exact semantics of strategies/ written as plain loops.
 
 All of them work per symbol on bars. ``size`` None means "no quantity": the spec's sizing rule
-sizes the order. Averages are plain left-to-right sums divided by n (an explicit loop, so the result
-does not depend on the Python version's ``sum``).
+sizes the order. Averages are exact: the correctly rounded sum of the window (``math.fsum``)
+divided by n, as botkit's declared indicators promise; the standard deviation is a plain loop over
+the window, oldest first, around that mean.
 """
 
 from __future__ import annotations
@@ -11,18 +12,18 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from . import indicators as ind
 from .engine import Bar, Context, Rejection
+
+CROSS_TOLERANCE = 1e-12  # docs/strategies-fast.md: "above" is above by more than one part in 1e12
 
 
 def _above(a: float, b: float) -> bool:
-    return a - b > 1e-9 * max(abs(a), abs(b))
+    return a - b > CROSS_TOLERANCE * max(abs(a), abs(b))
 
 
 def mean(xs: list[float]) -> float:
-    total = 0.0
-    for x in xs:
-        total += x
-    return total / len(xs)
+    return math.fsum(xs) / len(xs)
 
 
 def pstdev(xs: list[float]) -> float:
@@ -73,7 +74,7 @@ class SmaCross(_History):
         prev_fast = mean(c[i - self.fast : i])
         prev_slow = mean(c[i - self.slow : i])
         position = ctx.position(symbol)
-        # "above" means above by more than a relative 1e-9: equal averages never cross on rounding noise
+        # "above" means above by more than a relative 1e-12: equal averages never cross on rounding noise
         if not _above(prev_fast, prev_slow) and _above(fast, slow):
             if position == 0:
                 ctx.buy(symbol, self.size)
@@ -132,6 +133,70 @@ class DonchianBreakout(_History):
                 ctx.sell(symbol, position)
 
 
+class Momentum(_History):
+    """Long while the close is above the close ``lookback`` bars ago; flat when it is below."""
+
+    def __init__(self, lookback: int) -> None:
+        super().__init__()
+        if lookback < 1:
+            raise ValueError("lookback must be >= 1")
+        self.lookback = lookback
+
+    def on_bar(self, ctx: Context, symbol: str, bar: Bar) -> None:
+        i = self._append(symbol, bar)
+        if i < self.lookback:
+            return
+        then = self.closes[symbol][i - self.lookback]
+        position = ctx.position(symbol)
+        if bar.close > then and position == 0:
+            ctx.buy(symbol, None)
+        elif bar.close < then and position > 0:
+            ctx.sell(symbol, position)
+
+
+def _crossed_above(prev_a: float, prev_b: float, a: float, b: float) -> bool:
+    """a is above b now and was not before; a missing (NaN) earlier value is no cross."""
+    return _above(a, b) and prev_a - prev_b <= CROSS_TOLERANCE * max(abs(prev_a), abs(prev_b))
+
+
+class IndicatorZoo(_History):
+    """tests/backtest/indicator_zoo.py's decision, from the definitions of reference/indicators.py."""
+
+    def __init__(self, fast: int = 5, slow: int = 12, rsi_n: int = 6, atr_n: int = 4, size: float | None = None):
+        super().__init__()
+        self.fast, self.slow, self.rsi_n, self.atr_n, self.size = fast, slow, rsi_n, atr_n, size
+
+    def on_bar(self, ctx: Context, symbol: str, bar: Bar) -> None:
+        self._append(symbol, bar)
+        c, h, lo = self.closes[symbol], self.highs[symbol], self.lows[symbol]
+        now = self._values(c, h, lo)
+        if any(math.isnan(v) for v in now):
+            return
+        ema, trend, rsi, atr, sd, _, ago, upper = now
+        prev = self._values(c[:-1], h[:-1], lo[:-1])
+        low_before = prev[5]  # the Donchian low of the bars before this one (NaN before there are enough)
+        position = ctx.position(symbol)
+        if position == 0:
+            limit = bar.close - 0.5 * atr
+            if _crossed_above(prev[0], prev[1], ema, trend) and rsi < 70.0:
+                ctx.buy(symbol, self.size)
+            elif bar.close < ago - sd and limit > 0.0:
+                ctx.cancel_all(symbol)
+                ctx.buy(symbol, self.size, limit=limit)
+        elif position > 0 and (_crossed_above(45.0, prev[2], 45.0, rsi) or bar.close < low_before
+                               or bar.close > upper):
+            ctx.cancel_all(symbol)
+            ctx.sell(symbol, position)
+
+    def _values(self, c: list[float], h: list[float], lo: list[float]) -> list[float]:
+        """(ema, trend, rsi, atr, sd, Donchian low, close ``fast`` ago, upper band) after ``c[-1]``."""
+        if not c:
+            return [math.nan] * 8
+        return [ind.ema(c, self.fast), ind.sma(c, self.slow), ind.rsi(c, self.rsi_n), ind.atr(h, lo, c, self.atr_n),
+                ind.std(c, self.fast), ind.lowest(lo, self.slow), ind.lag(c, self.fast),
+                ind.bollinger(c, self.slow, 1.0)[1]]
+
+
 Action = Callable[[Context], Any]
 
 
@@ -165,6 +230,8 @@ STRATEGIES = {
     "sma_cross": SmaCross,
     "bollinger_reversion": BollingerReversion,
     "donchian_breakout": DonchianBreakout,
+    "momentum": Momentum,
+    "zoo": IndicatorZoo,
 }
 
 
