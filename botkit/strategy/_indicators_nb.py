@@ -9,10 +9,10 @@ history, ring). Values are NaN until the indicator is warm. Indicators over a wi
 (SMA, STD, Bollinger, Lag) read a shared history of that input (kind ``HISTORY``: [count, position
 of the newest, capacity] and a ring), updated first, so two averages of the closes keep one ring.
 
-No running state drifts: window sums are compensated (Neumaier; the rounding error of every
-addition is kept in a second float, exactly while the window's values share a binary grid, which
-prices do) and re-anchored each time the history wraps, so a window sum is the exactly rounded sum
-of the window, the ``math.fsum`` of its values. EMA, RSI and ATR are contractions (old rounding
+No running state drifts: window sums are compensated (TwoSum: the rounding error of every addition
+is kept in a second float, exactly while the window's values share a binary grid, which prices do)
+and re-anchored each time the history wraps, so a window sum is the exactly rounded sum of the
+window, the ``math.fsum`` of its values. EMA, RSI and ATR are contractions (old rounding
 errors shrink geometrically), the standard deviation is recomputed over the window at every update
 and highest/lowest are exact.
 """
@@ -25,8 +25,9 @@ import numba as nb
 from numba.extending import register_jitable
 
 # The updates are inlined into their caller (``inline="always"``), and every function that takes
-# the state row does all its work on the row itself: only scalar helpers are nested, because each
-# level of array-taking calls costs atomic reference counting on every event.
+# the state row does all its work on the row itself: only scalar helpers are nested. In code that
+# counts references (the Python hooks' entry point), each level of array-taking inlined calls can
+# cost atomic increments on every event; declared steps and the replay kernels count none.
 _INLINE = {"cache": True, "inline": "always"}
 
 SMA = 1
@@ -77,7 +78,7 @@ def array_slots(kind: int, window: int) -> int:
 
 @register_jitable
 def _add_nb(s, c, x):
-    """``s + x`` and the compensation ``c`` plus that addition's exact rounding error (TwoSum, no branch)."""
+    """``s + x`` and the compensation ``c`` plus that addition's exact rounding error (Knuth's TwoSum)."""
     t = s + x
     v = t - s
     c += (s - (t - v)) + (x - v)
@@ -88,8 +89,8 @@ def _add_nb(s, c, x):
 def _replace_nb(s, c, old, x):
     """The compensated sum with ``old`` taken out and ``x`` put in, exactly.
 
-    ``x − old`` is exact when one is within a factor of two of the other (Sterbenz), as
-    consecutive prices are: then one compensated addition does.
+    ``x − old`` is exact when one is within a factor of two of the other (Sterbenz), as prices a
+    window apart nearly always are: then one compensated addition does.
     """
     if old <= 2.0 * x and x <= 2.0 * old:
         return _add_nb(s, c, x - old)

@@ -34,7 +34,7 @@ from botkit.model.records import (
     TradeRecord,
 )
 from botkit.strategy import indicators
-from botkit.strategy.indicators import IndicatorLayout
+from botkit.strategy.indicator_layout import IndicatorLayout
 
 BUY = 1
 SELL = -1

@@ -36,11 +36,13 @@ from botkit.model.records import FIRST_USER_SLOT, BarRecord, QuoteRecord, TradeR
 from botkit.strategy import _indicators_nb as nbi
 from botkit.strategy import indicators
 from botkit.strategy.compiled import CompiledStep
-from botkit.strategy.indicators import Indicator, Reading, declared_of, layout, plan, readings
+from botkit.strategy.indicator_layout import layout, plan
+from botkit.strategy.indicators import Indicator, Reading, declared_of, readings
 
 MARKET_HOOKS = ("on_bar", "on_trade", "on_quote")
 """The hooks before which botkit updates declared indicators (the events a compiled step reads)."""
 _BOARD = "_botkit_indicator_board"
+_UPDATE = "_botkit_indicator_update"
 SOURCE_FILES = (__file__, nbi.__file__, indicators.__file__)
 """The files whose code a declared step runs (a cache of kernels built around it keys on them)."""
 
@@ -105,11 +107,12 @@ def board_of(strategy: Any) -> IndicatorBoard:
 def _with_indicators(hook: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     @functools.wraps(hook)
     def updated_first(self: Any, event: Any) -> Any:
-        board = self.__dict__.get(_BOARD)
-        if board is None:
-            board = board_of(self)
+        state = self.__dict__
+        update = state.get(_UPDATE)
+        if update is None:
+            update = state[_UPDATE] = board_of(self).update
         # the readings go in the instance's own ``indicators`` (shadowing the class's declarations)
-        self.__dict__["indicators"] = board.update(event)
+        state["indicators"] = update(event)
         return hook(self, event)
 
     updated_first.updates_indicators = True
@@ -135,25 +138,26 @@ class IndicatorBoard:
         self._n_values = 2 * self._layout.n_outputs
         self._read = _reader(cls.Indicators, _output_slots(declared, 0))
         self._update = nbi.update_indicators_nb.compile(_UPDATE_SIG)
-        self._rows: dict[str, np.ndarray] = {}
+        self._rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # symbol: (state row, its outputs' view)
         self._event: Any = None
         self._symbol: str | None = None
         self._row = self._layout.initial
-        self._current = self._read(self._row.tolist())
+        self._outputs = self._row[: self._n_values]
+        self._current = self._read(self._outputs.tolist())
 
     def update(self, event: Bar | Trade | Quote) -> Any:
         """Feed ``event`` to its symbol's indicators (a second call with the same event does nothing)."""
         if event is self._event:
             return self._current
         if event.symbol is not self._symbol:
-            row = self._rows.get(event.symbol)
-            if row is None:
-                row = self._rows[event.symbol] = self._layout.initial.copy()
-            self._symbol, self._row = event.symbol, row
-        o, h, lo, c, v = event_inputs(event)
-        self._update(self._row, self._spec, 0, self._n, o, h, lo, c, v)
+            rows = self._rows.get(event.symbol)
+            if rows is None:
+                row = self._layout.initial.copy()
+                rows = self._rows[event.symbol] = (row, row[: self._n_values])
+            self._symbol, (self._row, self._outputs) = event.symbol, rows
+        self._update(self._row, self._spec, 0, self._n, *event_inputs(event))
         self._event = event
-        self._current = current = self._read(self._row[: self._n_values].tolist())
+        self._current = current = self._read(self._outputs.tolist())
         return current
 
     def current(self) -> Any:
@@ -162,7 +166,8 @@ class IndicatorBoard:
 
     def of(self, symbol: str) -> Any:
         """The readings of ``symbol`` (all cold before its first event)."""
-        return self._read(self._rows.get(symbol, self._layout.initial).tolist())
+        rows = self._rows.get(symbol)
+        return self._read((rows[1] if rows is not None else self._layout.initial[: self._n_values]).tolist())
 
 
 def _reader(view: type, outputs: list[tuple[int, type]]) -> Callable[[list[float]], Any]:
@@ -195,6 +200,12 @@ def _output_slots(declared: Mapping[str, Indicator], base: int) -> list[tuple[in
 
 def event_inputs(event: Any) -> tuple[float, float, float, float, float]:
     """(open, high, low, close, volume) of a Bar, Trade or Quote (or their records), as the kernels read them."""
+    kind = type(event)
+    if kind is Bar:  # the hooks' hot path: exact types first, then the records and subclasses
+        return event.open, event.high, event.low, event.close, event.volume
+    if kind is Quote:
+        mid = (event.bid + event.ask) / 2.0
+        return mid, mid, mid, mid, np.nan
     if isinstance(event, Bar | BarRecord):
         return event.open, event.high, event.low, event.close, event.volume
     if isinstance(event, Trade | TradeRecord):

@@ -22,6 +22,7 @@ from botkit.model.records import BAR_DTYPE, FIRST_USER_SLOT, SLOT_POSITION
 from botkit.strategy.base import Strategy, StrategyParams
 from botkit.strategy.compiled import BUY, market, no_order
 from botkit.strategy.declared import IndicatorBoard
+from botkit.strategy.indicator_layout import indicator_series
 from botkit.strategy.indicators import (
     ATR,
     EMA,
@@ -36,7 +37,6 @@ from botkit.strategy.indicators import (
     Lag,
     Lowest,
     Reading,
-    indicator_series,
 )
 
 

@@ -23,6 +23,7 @@ from pydantic import Field
 
 from botkit.model.records import BAR_DTYPE, QUOTE_DTYPE, TRADE_DTYPE
 from botkit.strategy.base import Strategy, StrategyParams
+from botkit.strategy.indicator_layout import distinct_indicators, indicator_series
 from botkit.strategy.indicators import (
     ATR,
     CROSS_TOLERANCE,
@@ -39,8 +40,6 @@ from botkit.strategy.indicators import (
     Reading,
     crossed_above,
     crossed_below,
-    distinct_indicators,
-    indicator_series,
 )
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "backtest"))

@@ -10,7 +10,7 @@ import pandas as pd
 
 import botkit
 from botkit.data.synthetic import synthetic_bars
-from botkit.strategy.indicators import distinct_indicators, indicator_series
+from botkit.strategy.indicator_layout import distinct_indicators, indicator_series
 from botkit.strategy.loader import load_strategy_class
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "strategies-fast.md"
