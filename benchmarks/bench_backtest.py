@@ -10,7 +10,6 @@ final equity of every botkit row must equal the floor's (asserted).
 from __future__ import annotations
 
 import argparse
-import gc
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -20,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 import botkit
+from benchmarks.bench_paths import interleaved
 from benchmarks.floor import run_floor
 from botkit.data.frames import to_frame
 from botkit.data.synthetic import synthetic_bars
@@ -100,13 +100,7 @@ def measure(records: np.ndarray, repeat: int = 7) -> list[Row]:
     for name, final in finals.items():
         if not name.startswith("vectorbt"):
             assert final == finals[floor_name], f"{name}: final equity {final!r} != the floor's {finals[floor_name]!r}"
-    times: dict[str, list[float]] = {name: [] for name in cases}
-    for _ in range(repeat):
-        for name, run in cases.items():
-            gc.collect()
-            t = time.perf_counter()
-            run()
-            times[name].append(time.perf_counter() - t)
+    times = interleaved(cases, repeat)
     floor_s = min(times[floor_name])
     rows = []
     for name in cases:

@@ -19,9 +19,9 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from botkit.backtest.spec import FeesSpec, SizingSpec, SlippageSpec
 from botkit.core.config_problems import config_error_from, format_key_path, looks_secret
-from botkit.core.errors import ConfigError, DataError
+from botkit.core.errors import ConfigError
 from botkit.core.yaml_document import KeyPath, YamlDocument, load_yaml_document
-from botkit.data.kinds import interval_to_ns
+from botkit.data.kinds import checked_interval, interval_to_ns
 from botkit.data.recorder import RecordKind, RecordSpec
 from botkit.risk.rules import RiskLimits
 
@@ -129,12 +129,7 @@ class EngineConfig(BaseModel):
     @field_validator("bar_interval")
     @classmethod
     def _bar_interval(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                interval_to_ns(value)
-            except DataError as error:
-                raise ValueError(str(error)) from None
-        return value
+        return checked_interval(value) if value is not None else None
 
     @model_validator(mode="after")
     def _bars_only(self) -> EngineConfig:
@@ -153,6 +148,14 @@ class EngineConfig(BaseModel):
     def book_levels(self) -> int:
         """Levels per side of the book view ``on_book`` gets (``book_depth``, default 10)."""
         return self.book_depth or DEFAULT_BOOK_DEPTH
+
+
+def unique_symbols(symbols: list[str]) -> list[str]:
+    """Symbols stripped and upper-cased; ValueError if one repeats."""
+    symbols = [s.strip().upper() for s in symbols]
+    if len(set(symbols)) != len(symbols):
+        raise ValueError(f"symbols must be unique, got {symbols}")
+    return symbols
 
 
 class _EnvironmentOverYaml(BaseSettings):
@@ -197,10 +200,7 @@ class BotConfig(_EnvironmentOverYaml):
     @field_validator("symbols")
     @classmethod
     def _symbols(cls, value: list[str]) -> list[str]:
-        value = [s.strip().upper() for s in value]
-        if len(set(value)) != len(value):
-            raise ValueError(f"symbols must be unique, got {value}")
-        return value
+        return unique_symbols(value)
 
     @model_validator(mode="after")
     def _reference_symbol(self) -> BotConfig:
@@ -346,10 +346,7 @@ class RecorderConfig(_EnvironmentOverYaml):
     @field_validator("symbols")
     @classmethod
     def _symbols(cls, value: list[str]) -> list[str]:
-        value = [s.strip().upper() for s in value]
-        if len(set(value)) != len(value):
-            raise ValueError(f"symbols must be unique, got {value}")
-        return value
+        return unique_symbols(value)
 
     @model_validator(mode="after")
     def _kinds_it_can_record(self) -> RecorderConfig:

@@ -84,6 +84,15 @@ def interval_to_ns(interval: str) -> int:
     return int(match.group(1)) * _UNIT_NS[match.group(2)]
 
 
+def checked_interval(interval: str) -> str:
+    """``interval`` if it is a bar interval ``interval_to_ns`` reads; ValueError (for pydantic validators) if not."""
+    try:
+        interval_to_ns(interval)
+    except DataError as error:
+        raise ValueError(str(error)) from None
+    return interval
+
+
 def ns_to_interval(interval_ns: int) -> str:
     """The shortest interval text for ``interval_ns`` (``60_000_000_000`` → ``"1m"``)."""
     if interval_ns <= 0 or interval_ns % _UNIT_NS["ms"]:

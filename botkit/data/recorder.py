@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from botkit.core.clock import Clock, LiveClock
 from botkit.core.errors import DataError
-from botkit.data.kinds import interval_to_ns
+from botkit.data.kinds import checked_interval
 from botkit.data.layout import check_name, day_of
 from botkit.data.parts import DayParts, PartStore, new_session_id, split_by_day
 from botkit.data.recorded import (
@@ -88,11 +88,7 @@ class RecordSpec(BaseModel):
     @field_validator("bar_interval")
     @classmethod
     def _interval(cls, value: str) -> str:
-        try:
-            interval_to_ns(value)
-        except DataError as error:
-            raise ValueError(str(error)) from None
-        return value
+        return checked_interval(value)
 
     @model_validator(mode="after")
     def _buffer_holds_a_batch(self) -> RecordSpec:
