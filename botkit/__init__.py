@@ -14,15 +14,20 @@ if TYPE_CHECKING:
     from botkit import backtest
     from botkit.backtest.result import BacktestResult
     from botkit.backtest.spec import BacktestSpec
+    from botkit.optimize.engine import optimize
+    from botkit.optimize.result import OptimizeResult
     from botkit.strategy.base import Strategy, StrategyParams
     from botkit.strategy.context import StrategyContext
 
-__all__ = ["BacktestResult", "BacktestSpec", "Strategy", "StrategyContext", "StrategyParams", "backtest"]
+__all__ = ["BacktestResult", "BacktestSpec", "OptimizeResult", "Strategy", "StrategyContext", "StrategyParams",
+           "backtest", "optimize"]
 __version__ = "0.1.0"
 
 _HOMES = {
     "BacktestResult": "botkit.backtest.result",
     "BacktestSpec": "botkit.backtest.spec",
+    "OptimizeResult": "botkit.optimize.result",
+    "optimize": "botkit.optimize.engine",
     "Strategy": "botkit.strategy.base",
     "StrategyContext": "botkit.strategy.context",
     "StrategyParams": "botkit.strategy.base",

@@ -48,6 +48,37 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--no-progress", action="store_true", help="no progress bar")
     bt.set_defaults(run=_cmd_backtest)
 
+    opt = sub.add_parser("optimize", help="sweep a backtest spec's parameters: grid or random search, walk-forward, "
+                                          "locally or on a Dask cluster")
+    opt.add_argument("spec", type=Path, help="backtest spec (YAML), e.g. backtests/sma_cross.yaml")
+    opt.add_argument("--grid", action="append", default=None, metavar="NAME=RANGE",
+                     help="a parameter's values: start:end:step (end included), a,b,c, or start:end for random search "
+                          "(repeatable; default: the spec's optimize.grid)")
+    opt.add_argument("--where", action="append", default=[], metavar="EXPR",
+                     help="a constraint every combination must meet, e.g. 'fast < slow' (repeatable)")
+    opt.add_argument("--random", type=int, metavar="N", help="sample N combinations instead of the whole grid")
+    opt.add_argument("--seed", type=int, help="random search seed (default: the spec's, else 0)")
+    opt.add_argument("--metric", help="statistic to rank by (default sharpe): sharpe, sortino, total_return, "
+                                      "cagr, calmar, max_drawdown, profit_factor, …")
+    opt.add_argument("--top", type=int, default=10, help="how many of the best to print (default 10)")
+    opt.add_argument("--walk-forward", metavar="train=SPAN,test=SPAN",
+                     help="walk-forward analysis on the calendar, e.g. train=90d,test=30d")
+    opt.add_argument("--anchored", action="store_true", help="walk-forward training windows keep their start")
+    opt.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask scheduler, e.g. tcp://127.0.0.1:8786")
+    opt.add_argument("--workers", type=int, metavar="N", help="run on a local Dask cluster of N worker processes")
+    opt.add_argument("--threads", type=int, metavar="N", help="cores the compiled sweep uses here (default: all)")
+    opt.add_argument("--chunk-size", type=int, metavar="N", help="combinations per chunk (one Dask task each)")
+    opt.add_argument("--param", type=_param, action="append", default=[], metavar="KEY=VALUE",
+                     help="fix a strategy parameter for the whole sweep (repeatable)")
+    opt.add_argument("--data", type=Path, help="replay this CSV or Parquet file instead of the spec's data")
+    opt.add_argument("--from", dest="start", help="first timestamp to replay (ISO date or time, UTC)")
+    opt.add_argument("--to", dest="end", help="replay up to, not including, this timestamp")
+    opt.add_argument("--out", type=Path, help="output folder (default reports/<name>-optimize)")
+    opt.add_argument("--no-resume", action="store_true", help="start over instead of resuming the folder's sweep")
+    opt.add_argument("--no-report", action="store_true", help="write the tables only, no report.html")
+    opt.add_argument("--no-progress", action="store_true", help="no progress bar")
+    opt.set_defaults(run=_cmd_optimize)
+
     data_parser = sub.add_parser("data", help="work with the market-data archive")
     data = data_parser.add_subparsers(dest="data_command", required=True)
     gen = data.add_parser("generate", help="write a seeded synthetic archive so everything works offline")
@@ -154,6 +185,20 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         args.spec, data=args.data, params=dict(args.param), start=args.start, end=args.end,
         out=args.out, engine=args.engine, progress=not args.no_progress,
     )
+
+
+def _cmd_optimize(args: argparse.Namespace) -> int:
+    from botkit.optimize.cli_run import run_optimize_command
+
+    options = {"grid": args.grid, "where": args.where, "random": args.random, "seed": args.seed,
+               "metric": args.metric, "walk_forward": args.walk_forward, "anchored": args.anchored or None,
+               "scheduler": args.scheduler, "workers": args.workers, "threads": args.threads,
+               "chunk_size": args.chunk_size, "resume": not args.no_resume}
+    overrides = {"data": args.data, "params": dict(args.param), "start": args.start, "end": args.end, "engine": None}
+    if args.top < 1:
+        raise ConfigError(f"--top must be >= 1, got {args.top}")
+    return run_optimize_command(args.spec, options=options, overrides=overrides, out=args.out, top=args.top,
+                                progress=not args.no_progress, report=not args.no_report)
 
 
 def _cmd_data_generate(args: argparse.Namespace) -> int:

@@ -21,7 +21,8 @@ def test_import_contracts_hold():
 
 def test_public_api_is_exactly_all():
     assert sorted(botkit.__all__) == [
-        "BacktestResult", "BacktestSpec", "Strategy", "StrategyContext", "StrategyParams", "backtest",
+        "BacktestResult", "BacktestSpec", "OptimizeResult", "Strategy", "StrategyContext", "StrategyParams",
+        "backtest", "optimize",
     ]
     for name in botkit.__all__:
         assert getattr(botkit, name) is not None

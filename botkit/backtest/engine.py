@@ -95,6 +95,21 @@ def backtest(
                                                     path))
 
 
+def market_records(spec: BacktestSpec, data: DataInput | None = None) -> tuple[RunConfig, np.ndarray, Events]:
+    """A spec's run settings and all its events in memory as ``(config, instrument index, records)``.
+
+    What a sweep replays many times: the data is read once, as ``backtest`` reads it.
+    """
+    chunks = list(_chunks(spec, data))
+    if not chunks:
+        raise DataError(f"backtest {spec.name!r}: no {spec.data.kind} in the requested range")
+    config = _run_config(spec, chunks[0])
+    if len(chunks) == 1:
+        return config, chunks[0][0], chunks[0][1]
+    inst = np.concatenate([chunk[0] for chunk in chunks]) if len(chunks[0][0]) else _NO_INSTRUMENTS
+    return config, inst, np.concatenate([chunk[1] for chunk in chunks])
+
+
 def _backtest_book(spec: BacktestSpec, cls: type[Strategy[Any]], params: StrategyParams, data: DataInput | None,
                    progress: Callable[[int], None] | None) -> BacktestResult:
     """``data.kind: book``: recorded books replayed through ``on_book`` (the Python path only)."""

@@ -156,6 +156,38 @@ class OutputSpec(BaseModel):
     dir: Path | None = None
 
 
+class WalkForwardSpec(BaseModel):
+    """Walk-forward windows on the calendar: optimize over ``train``, then trade the best over ``test``."""
+
+    model_config = _FROZEN
+
+    train: str
+    test: str
+    anchored: bool = False
+
+    @model_validator(mode="after")
+    def _intervals(self) -> WalkForwardSpec:
+        _check_interval(self.train)
+        _check_interval(self.test)
+        return self
+
+
+class OptimizeSpec(BaseModel):
+    """What ``botkit optimize`` sweeps when the command line gives no ``--grid``."""
+
+    model_config = _FROZEN
+
+    grid: dict[str, str | list[Any] | int | float] = Field(default_factory=dict)
+    """Parameter -> range text (``"5:50:5"``, end inclusive) or a list of values."""
+    constraints: list[str] = Field(default_factory=list)
+    """Expressions every combination must satisfy, e.g. ``"fast < slow"``."""
+    metric: str = "sharpe"
+    random: int | None = Field(None, gt=0, le=10_000_000)
+    """Sample this many combinations instead of the whole grid."""
+    seed: int = 0
+    walk_forward: WalkForwardSpec | None = None
+
+
 class BacktestSpec(BaseModel):
     """One backtest: data, strategy and parameters, money, costs, fill model and risk limits."""
 
@@ -178,6 +210,7 @@ class BacktestSpec(BaseModel):
     equity_resolution: str | None = None
     max_working_orders: int = Field(1024, gt=0, le=1_000_000)
     output: OutputSpec = Field(default_factory=OutputSpec)
+    optimize: OptimizeSpec | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> BacktestSpec:

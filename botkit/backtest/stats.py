@@ -148,10 +148,10 @@ def _equity_pass(times: np.ndarray, values: np.ndarray) -> _Curve:
     seconds = float(longest_ns) / NS_PER_SECOND if has_spell else 0.0
     if not has_peak:
         seconds = _NAN
-    return _Curve(_daily_values(times, values), float(max_dd), seconds)
+    return _Curve(daily_values(times, values), float(max_dd), seconds)
 
 
-def _daily_values(times: np.ndarray, values: np.ndarray) -> np.ndarray:
+def daily_values(times: np.ndarray, values: np.ndarray) -> np.ndarray:
     """The last non-NaN value of each UTC day from the first point's day to the last's, carried forward.
 
     Equal to pandas' ``resample("1D").last().ffill()``, with one binary search per day.

@@ -352,3 +352,91 @@ def indicator_series_nb(row, spec, n_rows, n_out, o, h, lo, c, v, values):
         update_indicators_nb(row, spec, 0, n_rows, o[i], h[i], lo[i], c[i], v[i])
         for j in range(n_out):
             values[i, j] = row[2 * j]
+
+
+@nb.njit(cache=True, nogil=True)
+def sma_series_nb(x, w, cap, out):
+    """The SMA of ``w`` inputs after each of ``x``, as ``window_nb`` computes it over a history of ``cap`` (> w).
+
+    The same compensated sum, replacement and re-anchoring, for one window alone (a sweep's hot
+    start: every distinct average of a grid, at a few nanoseconds an event).
+    """
+    s = 0.0
+    c = 0.0
+    pos = cap - 1
+    for i in range(x.shape[0]):
+        pos += 1
+        if pos == cap:
+            pos = 0
+        if i >= w:
+            s, c = _replace_nb(s, c, x[i - w], x[i])
+        else:
+            s, c = _add_nb(s, c, x[i])
+        if pos == 0:
+            s, c = _anchor_nb(s, c)
+        out[i] = (s + c) / w if i + 1 >= w else math.nan
+
+
+@nb.njit(cache=True, nogil=True)
+def indicator_series_nogil_nb(row, spec, n_rows, n_out, o, h, lo, c, v, values):
+    """``indicator_series_nb`` without the GIL, so threads compute several indicators at once."""
+    for i in range(o.shape[0]):
+        update_indicators_nb(row, spec, 0, n_rows, o[i], h[i], lo[i], c[i], v[i])
+        for j in range(n_out):
+            values[i, j] = row[2 * j]
+
+
+SERIES_SMA = 0
+"""``series_block_nb``'s kinds: an SMA by its own loop, or any kind through the general update."""
+SERIES_GENERAL = 1
+# Columns of a key's float state in ``series_block_nb`` (the SMA's compensated sum and history position).
+K_SUM = 0
+K_COMP = 1
+K_POS = 2
+K_COLS = 3
+
+
+@nb.njit(cache=True, nogil=True)
+def series_block_nb(k, b0, b1, o, h, lo, c, v, mode, window, source, first, n_out, kstate, rows, specs, n_spec,
+                    values):
+    """Key ``k``'s outputs for events ``[b0, b1)`` into columns ``1..`` of its rows of ``values``.
+
+    Column 0 receives the output before ``b0`` (the previous block's last, NaN at the start), so a
+    reader of event ``i`` finds its value at column ``i - b0 + 1`` and the value before at the
+    column left of it. An SMA (``mode`` SERIES_SMA) runs ``sma_series_nb``'s arithmetic over a
+    history of ``window + 1`` and reads the inputs ``window`` events back from the data; any other
+    key keeps a state row (``rows[k]``) and spec (``specs[k]``, ``n_spec[k]`` rows) for the general update.
+    """
+    r0 = first[k]
+    w = window[k]
+    last = values.shape[1] - 1
+    for j in range(n_out[k]):
+        values[r0 + j, 0] = values[r0 + j, last] if b0 > 0 else math.nan
+    if mode[k] == SERIES_SMA:
+        x = o if source[k] == OPEN else h if source[k] == HIGH else lo if source[k] == LOW else c if (
+            source[k] == CLOSE) else v
+        s = kstate[k, K_SUM]
+        comp = kstate[k, K_COMP]
+        pos = int(kstate[k, K_POS])
+        cap = w + 1
+        for i in range(b0, b1):
+            pos += 1
+            if pos == cap:
+                pos = 0
+            if i >= w:
+                s, comp = _replace_nb(s, comp, x[i - w], x[i])
+            else:
+                s, comp = _add_nb(s, comp, x[i])
+            if pos == 0:
+                s, comp = _anchor_nb(s, comp)
+            values[r0, i - b0 + 1] = (s + comp) / w if i + 1 >= w else math.nan
+        kstate[k, K_SUM] = s
+        kstate[k, K_COMP] = comp
+        kstate[k, K_POS] = pos
+        return
+    row = rows[k]
+    spec = specs[k]
+    for i in range(b0, b1):
+        update_indicators_nb(row, spec, 0, n_spec[k], o[i], h[i], lo[i], c[i], v[i])
+        for j in range(n_out[k]):
+            values[r0 + j, i - b0 + 1] = row[2 * j]

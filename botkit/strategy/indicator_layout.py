@@ -4,11 +4,13 @@
 slots of their state. ``distinct_indicators`` and ``indicator_series`` are for sweeps: the distinct
 indicators a grid of params needs, each computed once over the data with the very update a step
 sees event by event (``_indicators_nb``), so that a sweep decides as single backtests do.
+``output_pairs`` runs a layout over a chunk of events at once, for the backtester's Python path.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -135,6 +137,88 @@ def distinct_indicators(strategy: Any, param_sets: Iterable[Any]) -> tuple[list[
     return list(keys), uses
 
 
+def series_matrix(keys: Sequence[IndicatorKey], records: np.ndarray, threads: int = 1) -> tuple[np.ndarray, list[int]]:
+    """Every key's outputs over ``records`` as rows of one (rows, events) matrix, and each key's first row.
+
+    Row ``first[k] + j`` is output ``j`` of ``keys[k]`` after each event; ``threads`` compute keys at once.
+    """
+    first, rows = [], 0
+    for key in keys:
+        first.append(rows)
+        rows += key.outputs
+    matrix = np.empty((rows, len(records)))
+    inputs = record_inputs(records)
+
+    def fill(k: int) -> None:
+        fill_series(keys[k], inputs, matrix[first[k] : first[k] + keys[k].outputs].T)
+
+    if threads <= 1 or len(keys) <= 1:
+        for k in range(len(keys)):
+            fill(k)
+    else:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            list(pool.map(fill, range(len(keys))))
+    return matrix, first
+
+
+@dataclass(frozen=True)
+class SeriesPlan:
+    """The distinct indicators of a sweep, ready for ``_indicators_nb.series_block_nb`` block by block.
+
+    Arrays are per key: ``mode`` (an SMA's own loop or the general update), ``window``, ``source``,
+    ``first`` (its first row in the values), ``n_out``, and the resumable state: ``kstate`` (an
+    SMA's sums), ``rows``/``specs``/``n_spec`` (any other kind's state row and spec, padded).
+    """
+
+    keys: tuple[IndicatorKey, ...]
+    mode: np.ndarray
+    window: np.ndarray
+    source: np.ndarray
+    first: np.ndarray
+    n_out: np.ndarray
+    kstate: np.ndarray
+    rows: np.ndarray
+    specs: np.ndarray
+    n_spec: np.ndarray
+
+    @property
+    def n_rows(self) -> int:
+        """Rows of the values matrix: every key's outputs."""
+        return int(self.n_out.sum())
+
+    def values(self, block: int) -> np.ndarray:
+        """A values buffer for blocks of ``block`` events (one column more: the value before the block)."""
+        return np.full((self.n_rows, block + 1), np.nan)
+
+
+def series_plan(keys: Sequence[IndicatorKey]) -> SeriesPlan:
+    """The plan computing ``keys`` block by block (fresh state: before the first event)."""
+    n = len(keys)
+    layouts = [layout({"x": _KeyIndicator(key)}, None, 0) for key in keys]
+    width = max([len(one.initial) for one in layouts] + [1])
+    spec_width = max([len(one.spec) for one in layouts] + [1])
+    rows = np.zeros((n, width))
+    specs = np.zeros((n, spec_width))
+    kstate = np.zeros((n, nbi.K_COLS))
+    for k, (key, one) in enumerate(zip(keys, layouts, strict=True)):
+        rows[k, : len(one.initial)] = one.initial
+        specs[k, : len(one.spec)] = one.spec
+        kstate[k, nbi.K_POS] = key.window  # a history of window + 1 starts at its last position
+    n_out = np.array([key.outputs for key in keys], dtype=np.int64)
+    return SeriesPlan(
+        keys=tuple(keys),
+        mode=np.array([nbi.SERIES_SMA if key.kind == "sma" else nbi.SERIES_GENERAL for key in keys], dtype=np.int64),
+        window=np.array([key.window for key in keys], dtype=np.int64),
+        source=np.array([SOURCES.get(key.source, nbi.CLOSE) for key in keys], dtype=np.int64),
+        first=np.concatenate(([0], np.cumsum(n_out)[:-1])).astype(np.int64) if n else np.zeros(0, np.int64),
+        n_out=n_out,
+        kstate=kstate,
+        rows=rows,
+        specs=specs,
+        n_spec=np.array([one.n_rows for one in layouts], dtype=np.int64),
+    )
+
+
 def record_inputs(records: np.ndarray) -> tuple[np.ndarray, ...]:
     """(open, high, low, close, volume) arrays of bar, trade or quote records, as the kernels read each event."""
     names = records.dtype.names or ()
@@ -148,13 +232,46 @@ def record_inputs(records: np.ndarray) -> tuple[np.ndarray, ...]:
     return mid, mid, mid, mid, np.full(len(records), np.nan)
 
 
+def output_pairs(where: IndicatorLayout, row: np.ndarray, inputs: Sequence[np.ndarray]) -> np.ndarray:
+    """The (value, previous) pairs of ``where``'s outputs after each event of ``inputs``, as ``row`` holds them.
+
+    ``where`` has its outputs from slot 0 (an ``IndicatorBoard``'s layout), ``row`` is one instrument's
+    state, advanced in place past the events, and ``inputs`` their ``record_inputs``: the very update
+    the events would get one at a time. Shape (events, 2·outputs); every update moves an output's
+    value to its previous, so the previous of an event is the value after the one before it.
+    """
+    n_events, n_out = len(inputs[0]), where.n_outputs
+    pairs = np.empty((n_events, 2 * n_out))
+    if n_events == 0:
+        return pairs
+    pairs[0, 1::2] = row[: 2 * n_out : 2]
+    values = np.empty((n_events, n_out))
+    nbi.indicator_series_nb(row, where.spec, where.n_rows, n_out, *inputs, values)
+    pairs[:, 0::2] = values
+    pairs[1:, 1::2] = values[:-1]
+    return pairs
+
+
 def indicator_series(key: IndicatorKey, records: np.ndarray) -> np.ndarray:
     """``key``'s outputs after each of one instrument's ``records``: shape (events, outputs), NaN while cold."""
-    one = layout({"x": _KeyIndicator(key)}, None, 0)
-    row = one.initial.copy()
     values = np.empty((len(records), key.outputs))
-    nbi.indicator_series_nb(row, one.spec, one.n_rows, key.outputs, *record_inputs(records), values)
+    fill_series(key, record_inputs(records), values)
     return values
+
+
+def fill_series(key: IndicatorKey, inputs: tuple[np.ndarray, ...], values: np.ndarray) -> None:
+    """Write ``key``'s outputs over ``inputs`` (``record_inputs``) into ``values`` (events, outputs); no GIL held.
+
+    ``values`` may be a transposed view of rows of a larger matrix. An SMA takes a kernel of its
+    own with the very arithmetic of the general update (``sma_series_nb``), several times faster.
+    """
+    one = layout({"x": _KeyIndicator(key)}, None, 0)
+    if key.kind == "sma":
+        source = SOURCES.get(key.source, nbi.CLOSE)
+        nbi.sma_series_nb(inputs[source], key.window, key.window + 1, values[:, 0])
+        return
+    row = one.initial.copy()
+    nbi.indicator_series_nogil_nb(row, one.spec, one.n_rows, key.outputs, *inputs, values)
 
 
 @dataclass(frozen=True)

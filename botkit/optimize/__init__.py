@@ -1,0 +1,1 @@
+"""Parameter optimisation: grids, sweeps, walk-forward and robustness checks."""

@@ -1,0 +1,110 @@
+"""``botkit optimize``: validate the space, sweep it with a progress bar, print the best, write the outputs."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from rich.text import Text
+
+from botkit.backtest.cli_run import apply_overrides
+from botkit.backtest.report import format_stat
+from botkit.backtest.spec import load_spec_document, validate_spec
+from botkit.optimize.engine import optimize
+from botkit.optimize.result import OptimizeResult
+
+SHOWN_STATS = ("sharpe", "sortino", "total_return", "max_drawdown", "trades", "win_rate", "profit_factor")
+
+
+class RateColumn(ProgressColumn):
+    """Combinations per second, once known."""
+
+    def render(self, task: Task) -> Text:
+        """The task's speed in combinations per second."""
+        return Text(f"{task.speed:,.0f}/s" if task.speed else "", style="progress.data.speed")
+
+
+def run_optimize_command(spec_path: Path, *, options: dict[str, Any], overrides: dict[str, Any], out: Path | None,
+                         top: int, progress: bool, report: bool) -> int:
+    """Run ``botkit optimize`` as the CLI does; returns the exit code."""
+    document = load_spec_document(spec_path)
+    spec = apply_overrides(validate_spec(document.data, document.source, document), **overrides)
+    out_dir = out or Path("reports") / f"{spec.name}-optimize"
+    console = Console()
+    started = time.perf_counter()
+    with _Progress(console, progress) as (bar, task_id, plain):
+        def on_progress(done: int, total: int) -> None:
+            bar.update(task_id, completed=done, total=total)
+            plain(done, total)
+
+        result = optimize(spec, out=out_dir / "sweep", progress=on_progress, **options)
+    elapsed = time.perf_counter() - started
+    _print_top(console, result, top)
+    paths = result.save(out_dir) if report else result.save_tables(out_dir)
+    rate = len(result.table) / elapsed if elapsed > 0 else float("nan")
+    console.print(f"{len(result.table):,} combinations in {elapsed:.1f} s ({rate:,.0f}/s), {result.engine}",
+                  highlight=False)
+    if result.note:
+        console.print(result.note, highlight=False)
+    if result.walk_forward is not None:
+        summary = result.walk_forward.summary()
+        console.print(f"walk-forward: {summary['windows']} windows, mean in-sample {result.metric} "
+                      f"{_number(summary['mean_in_sample'])}, out-of-sample {_number(summary['mean_out_of_sample'])}, "
+                      f"out-of-sample return {_number(summary['out_of_sample_return'], percent=True)}",
+                      highlight=False)
+    for name, path in paths.items():
+        console.print(f"{name:8} {path}", highlight=False)
+    return 0
+
+
+class _Progress:
+    """A rich progress bar on a terminal; a plain line per 10% elsewhere (CI logs, pipes)."""
+
+    def __init__(self, console: Console, enabled: bool) -> None:
+        self.console = console
+        self.live = enabled and console.is_terminal
+        self.lines = enabled and not console.is_terminal
+        self.bar = Progress(TextColumn("[bold]optimize"), BarColumn(), MofNCompleteColumn(), RateColumn(),
+                            TimeRemainingColumn(), console=console, disable=not self.live, transient=True)
+        self._next = 0.0
+        self._start = time.perf_counter()
+
+    def __enter__(self) -> tuple[Progress, Any, Any]:
+        self.bar.__enter__()
+        return self.bar, self.bar.add_task("optimize", total=None), self._line
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(None, None, None)
+
+    def _line(self, done: int, total: int) -> None:
+        if not self.lines or total == 0 or done / total < self._next:
+            return
+        elapsed = time.perf_counter() - self._start
+        rate = done / elapsed if elapsed > 0 else 0.0
+        print(f"optimize: {done:,}/{total:,} combinations ({rate:,.0f}/s)", flush=True)
+        self._next = done / total + 0.1
+
+
+def _print_top(console: Console, result: OptimizeResult, top: int) -> None:
+    table = Table(title=f"{result.title}: top {min(top, len(result.table))} by {result.metric}")
+    table.add_column("#", justify="right")
+    for name in result.params:
+        table.add_column(name, justify="right")
+    for name in SHOWN_STATS:
+        table.add_column(name, justify="right")
+    for combination, row in result.top(top).iterrows():
+        table.add_row(str(combination), *[str(row[name]) for name in result.params],
+                      *[format_stat(name, row[name]) for name in SHOWN_STATS])
+    if not console.is_terminal:
+        console.width = max(console.width, 200)  # a log line per row, not a table wrapped at 80 columns
+    console.print(table)
+
+
+def _number(value: float | None, percent: bool = False) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.2%}" if percent else f"{value:.3f}"
