@@ -95,3 +95,80 @@ def run_floor(records: np.ndarray, fast: int = 10, slow: int = 50, size: float =
     final, fills = sma_cross_floor_nb(records["open"], records["close"], records["ts"], fast, slow, size, capital,
                                       equity, fill_ts, fill_side, fill_price)
     return float(final), int(fills), equity
+
+
+EXACT_TOLERANCE = 1e-12
+"""botkit's cross tolerance for its exactly rounded averages (``botkit.strategy.indicators.CROSS_TOLERANCE``)."""
+
+
+@nb.njit(cache=True, inline="always")
+def _two_sum(s, c, x):
+    t = s + x
+    v = t - s
+    return t, c + ((s - (t - v)) + (x - v))
+
+
+@nb.njit(cache=True, inline="always")
+def _replace(s, c, old, x):
+    if old <= 2.0 * x and x <= 2.0 * old:
+        return _two_sum(s, c, x - old)
+    s, c = _two_sum(s, c, -old)
+    return _two_sum(s, c, x)
+
+
+@nb.njit(cache=True, inline="always")
+def _crossed_above(prev_a, prev_b, a, b):
+    """botkit's cross test: above now, and before not above but comparable (NaN before is no cross)."""
+    if not a - b > EXACT_TOLERANCE * max(abs(a), abs(b)):
+        return False
+    return prev_a - prev_b <= EXACT_TOLERANCE * max(abs(prev_a), abs(prev_b))
+
+
+@nb.njit(cache=True)
+def sma_cross_exact_floor_nb(open_, close, ts, fast, slow, size, capital, equity, fill_ts, fill_side, fill_price):
+    """``sma_cross_floor_nb`` with botkit's numerics: exactly rounded averages and a 1e-12 cross tolerance.
+
+    The averages are compensated running sums (TwoSum), re-anchored each time the shared history of
+    ``slow + 1`` closes wraps, as botkit's declared SMAs are: the same strategy to the last bit, so
+    its final equity equals ``botkit.backtest``'s exactly. Written out here (no botkit import).
+    """
+    cap = slow + 1
+    fs, fc, ss, sc = 0.0, 0.0, 0.0, 0.0
+    pos = cap - 1
+    prev_f = math.nan
+    prev_s = math.nan
+    cash = capital
+    position = 0.0
+    pending = 0.0
+    fills = 0
+    for i in range(close.shape[0]):
+        if pending != 0.0:
+            price = open_[i]
+            cash -= pending * price
+            position += pending
+            fill_ts[fills] = ts[i]
+            fill_side[fills] = 1 if pending > 0.0 else -1
+            fill_price[fills] = price
+            fills += 1
+            pending = 0.0
+        c = close[i]
+        equity[i] = cash + position * c
+        pos = pos + 1 if pos + 1 < cap else 0
+        fs, fc = _replace(fs, fc, close[i - fast], c) if i >= fast else _two_sum(fs, fc, c)
+        ss, sc = _replace(ss, sc, close[i - slow], c) if i >= slow else _two_sum(ss, sc, c)
+        if pos == 0:
+            total = fs + fc
+            v = total - fs
+            fs, fc = total, (fs - (total - v)) + (fc - v)
+            total = ss + sc
+            v = total - ss
+            ss, sc = total, (ss - (total - v)) + (sc - v)
+        f = (fs + fc) / fast if i + 1 >= fast else math.nan
+        s = (ss + sc) / slow if i + 1 >= slow else math.nan
+        if position == 0.0 and _crossed_above(prev_f, prev_s, f, s):
+            pending = size
+        elif position > 0.0 and _crossed_above(prev_s, prev_f, s, f):
+            pending = -position
+        prev_f = f
+        prev_s = s
+    return cash + position * close[close.shape[0] - 1], fills

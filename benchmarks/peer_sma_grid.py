@@ -44,6 +44,15 @@ def botkit_runs(records: np.ndarray) -> dict[tuple[int, int], tuple[float, int, 
     return out
 
 
+def sweep_runs(records: np.ndarray) -> dict[tuple[int, int], tuple[float, int]]:
+    """(final equity, round trips) of every combination through ``botkit.optimize`` (the compiled sweep)."""
+    from botkit.optimize.engine import optimize
+
+    result = optimize({"strategy": "sma_cross", "params": {"size": 1.0}, "capital": CAPITAL},
+                      grid={"fast": "5:50:5", "slow": "20:200:10"}, where=["fast < slow"], data={"BTCUSD": records})
+    return {(int(r.fast), int(r.slow)): (float(r.final_equity), int(r.trades)) for r in result.table.itertuples()}
+
+
 def vectorbt_runs(records: np.ndarray) -> dict[tuple[int, int], tuple[float, int, np.ndarray]] | None:
     """The same through vectorbt, one combination at a time (its whole-grid run needs gigabytes)."""
     try:
@@ -99,6 +108,11 @@ def main() -> None:
     t = time.perf_counter()
     ours = botkit_runs(records)
     print(f"botkit: {len(GRID)} combinations in {time.perf_counter() - t:.1f} s")
+    t = time.perf_counter()
+    swept = sweep_runs(records)
+    print(f"botkit sweep: {len(GRID)} combinations in {time.perf_counter() - t:.1f} s")
+    unequal = [c for c in GRID if swept[c] != ours[c][:2]]
+    print(f"sweep vs single backtests: {len(unequal)} of {len(GRID)} differ in final equity or trades {unequal[:5]}")
     t = time.perf_counter()
     peer = vectorbt_runs(records)
     if peer is None:

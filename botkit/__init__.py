@@ -11,10 +11,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from botkit import backtest
+    from botkit import backtest, optimize
     from botkit.backtest.result import BacktestResult
     from botkit.backtest.spec import BacktestSpec
-    from botkit.optimize.engine import optimize
     from botkit.optimize.result import OptimizeResult
     from botkit.strategy.base import Strategy, StrategyParams
     from botkit.strategy.context import StrategyContext
@@ -27,7 +26,6 @@ _HOMES = {
     "BacktestResult": "botkit.backtest.result",
     "BacktestSpec": "botkit.backtest.spec",
     "OptimizeResult": "botkit.optimize.result",
-    "optimize": "botkit.optimize.engine",
     "Strategy": "botkit.strategy.base",
     "StrategyContext": "botkit.strategy.context",
     "StrategyParams": "botkit.strategy.base",
@@ -36,8 +34,8 @@ _HOMES = {
 
 def __getattr__(name: str) -> Any:
     """The public names, imported when first asked for."""
-    if name == "backtest":
-        return importlib.import_module("botkit.backtest")
+    if name in ("backtest", "optimize"):
+        return importlib.import_module(f"botkit.{name}")
     if name in _HOMES:
         value = getattr(importlib.import_module(_HOMES[name]), name)
         globals()[name] = value

@@ -207,9 +207,11 @@ def make_sweep_bars_nb(step, prepare):
 
     ``step(row, event, params, values, cols, column)`` and ``prepare(params, cols)`` are
     ``declared_sweep.sweep_step``'s pair: a combination's params and rows are prepared once per run.
-    Block by block, threads first compute the block's indicator values for every distinct key
-    (``series_block_nb``), then run the combinations over it. Per-combination arrays have the
-    combination first. Compiled without the GIL (numba's own threads run the blocks).
+    The combinations come in groups (contiguous ranges, ``group_combos``), each with the keys its
+    combinations read (``group_keys[group_key_at[g]:group_key_at[g + 1]]``) and its own indicator
+    state and values (``kstate[g]``, ``rows[g]``, ``values[g]``). Block by block, a group first
+    computes its keys' values for the block (``series_block_nb``), then runs its combinations over
+    it. Groups run on numba's threads. Per-combination arrays have the combination first.
 
     A combination spends most events "quiet": no working order and no kill switch to watch, so
     its cash and position cannot change. ``quiet_nb`` runs those events in a loop of their own
@@ -332,30 +334,34 @@ def make_sweep_bars_nb(step, prepare):
     @nb.njit(cache=False, nogil=True, parallel=True)
     def sweep_bars_nb(
         ts, day, o, h, lo, c, v, mode, window, source, first, n_out, kstate, rows, specs, n_spec, values,
-        cols, params, cfg, tick, lot, flat_tolerance, block,
+        group_combos, group_key_at, group_keys, cols, params, cfg, tick, lot, flat_tolerance, block,
         states, accts, poss, lasts, wi, wf, fi, ff, ri, counters, trips, ddf, ddi, daily,
     ):
         n = ts.shape[0]
-        n_keys = mode.shape[0]
-        n_combos = cols.shape[0]
-        for b0 in range(0, n, block):
-            b1 = min(n, b0 + block)
-            for k in nb.prange(n_keys):
-                series_block_nb(k, b0, b1, o, h, lo, c, v, mode, window, source, first, n_out, kstate, rows, specs,
-                                n_spec, values)
-            for q in nb.prange(n_combos):
-                combo_block_nb(q, b0, b1, ts, day, o, h, lo, c, v, values, cols, params, cfg, tick[0], lot[0],
-                               flat_tolerance, states, accts, poss, lasts, wi, wf, fi, ff, ri, counters, trips, ddf,
-                               ddi, daily)
-        for q in nb.prange(n_combos):
-            _walk_fills_nb(fi[q], ff[q], counters[q, C_FILLS], flat_tolerance, trips[q])
-            counters[q, C_FILLS] = 0
-            ddi[q, I_REJECTS] += counters[q, C_REJECTS]
-            counters[q, C_REJECTS] = 0
-            if ddi[q, I_DAY] >= 0:
-                daily[q, ddi[q, I_DAY]] = ddf[q, D_LAST_EQUITY]
-            if n > 0:
-                lasts[q, 0] = c[n - 1]
+        # Each group of combinations walks the blocks on its own with its own indicator values: no
+        # barrier between blocks, so a thread the machine delays holds up only its own groups.
+        for g in nb.prange(group_combos.shape[0] - 1):
+            kstate_g = kstate[g]
+            rows_g = rows[g]
+            values_g = values[g]
+            for b0 in range(0, n, block):
+                b1 = min(n, b0 + block)
+                for at in range(group_key_at[g], group_key_at[g + 1]):
+                    series_block_nb(group_keys[at], b0, b1, o, h, lo, c, v, mode, window, source, first, n_out,
+                                    kstate_g, rows_g, specs, n_spec, values_g)
+                for q in range(group_combos[g], group_combos[g + 1]):
+                    combo_block_nb(q, b0, b1, ts, day, o, h, lo, c, v, values_g, cols, params, cfg, tick[0], lot[0],
+                                   flat_tolerance, states, accts, poss, lasts, wi, wf, fi, ff, ri, counters, trips,
+                                   ddf, ddi, daily)
+            for q in range(group_combos[g], group_combos[g + 1]):
+                _walk_fills_nb(fi[q], ff[q], counters[q, C_FILLS], flat_tolerance, trips[q])
+                counters[q, C_FILLS] = 0
+                ddi[q, I_REJECTS] += counters[q, C_REJECTS]
+                counters[q, C_REJECTS] = 0
+                if ddi[q, I_DAY] >= 0:
+                    daily[q, ddi[q, I_DAY]] = ddf[q, D_LAST_EQUITY]
+                if n > 0:
+                    lasts[q, 0] = c[n - 1]
         return 0
 
     return sweep_bars_nb

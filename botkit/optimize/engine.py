@@ -69,16 +69,21 @@ def optimize(
     market = load_market(spec, data)
     job = plan_job(spec, market, threads)
     runner = _runner(job, scheduler, workers)
-    frame = run_sweep(spec, market, job, combos, space.names, out=out, resume=resume, chunk_size=chunk_size,
-                      runner=runner, progress=progress)
-    result = OptimizeResult(spec=spec, table=frame, params=list(space.names), metric=metric,
-                            space=space.describe(fixed=fixed), engine=_engine_name(job, scheduler, workers),
-                            note=getattr(combos, "note", None), document=document)
-    if windows is not None:
-        train, test, is_anchored = windows
-        result.walk_forward = run_walk_forward(
-            spec, market, job, combos, space.names, metric, runner, train=train, test=test,
-            anchored=is_anchored, hindsight=result.best_params)
+    try:
+        frame = run_sweep(spec, market, job, combos, space.names, out=out, resume=resume, chunk_size=chunk_size,
+                          runner=runner, progress=progress)
+        result = OptimizeResult(spec=spec, table=frame, params=list(space.names), metric=metric,
+                                space=space.describe(fixed=fixed), engine=_engine_name(job, scheduler, workers),
+                                note=getattr(combos, "note", None), document=document)
+        if windows is not None:
+            train, test, is_anchored = windows
+            result.walk_forward = run_walk_forward(
+                spec, market, job, combos, space.names, metric, runner, train=train, test=test,
+                anchored=is_anchored, hindsight=result.best_params)
+    finally:
+        close = getattr(runner, "close", None)
+        if close is not None:
+            close()
     return result
 
 

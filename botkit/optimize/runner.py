@@ -91,7 +91,8 @@ def run_sweep(spec: BacktestSpec, market: MarketData, job: SweepJob, combos: Seq
     store = None
     frames: list[pd.DataFrame] = []
     if out is not None:
-        store = ResultStore(Path(out), sweep_digest(spec.model_dump_json(), combos, size), resume=resume)
+        digest = sweep_digest(spec.model_dump_json(), combos, size, market.records)
+        store = ResultStore(Path(out), digest, resume=resume)
         finished = store.finished() & {k for k, _ in chunks}
         frames = store.read(finished)
         chunks = [chunk for chunk in chunks if chunk[0] not in finished]

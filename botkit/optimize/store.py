@@ -24,11 +24,16 @@ MANIFEST = "sweep.json"
 CHUNKS = "chunks"
 
 
-def sweep_digest(spec_json: str, combos: Sequence[Mapping[str, Any]], chunk_size: int) -> str:
-    """A fingerprint of a sweep: the spec, every combination in order, and how they are chunked."""
+def sweep_digest(spec_json: str, combos: Sequence[Mapping[str, Any]], chunk_size: int,
+                 records: Mapping[str, np.ndarray] | None = None) -> str:
+    """A fingerprint of a sweep: the spec, every combination in order, how they are chunked, and the data."""
     hasher = hashlib.sha256(spec_json.encode())
     hasher.update(json.dumps([dict(c) for c in combos], sort_keys=True, default=str).encode())
     hasher.update(str(chunk_size).encode())
+    # the events themselves: data= in memory, or an archive rewritten since, is not in the spec
+    for symbol, events in sorted((records or {}).items()):
+        hasher.update(symbol.encode())
+        hasher.update(np.ascontiguousarray(events).data)
     return hasher.hexdigest()
 
 
@@ -45,8 +50,8 @@ class ResultStore:
             except (OSError, ValueError) as error:
                 raise ConfigError(f"{manifest}: unreadable sweep manifest ({error}); remove the folder") from None
             if found != digest and resume:
-                raise ConfigError(f"{self.root} holds the results of another sweep (a different spec, grid or "
-                                  "chunk size); pass --no-resume to replace them or choose another --out")
+                raise ConfigError(f"{self.root} holds the results of another sweep (a different spec, grid, "
+                                  "chunk size or data); pass --no-resume to replace them or choose another --out")
             if found != digest or not resume:
                 self._clear()
         self.root.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numba as nb
@@ -121,38 +122,64 @@ class CompiledSweep:
     def run(self, param_sets: Sequence[Any]) -> SweepOutcome:
         """The statistics of every params set (in order)."""
         data, cls, cfg = self.data, self.cls, self.data.config
-        m = len(param_sets)
         keys, uses = distinct_indicators(cls, param_sets)
-        plan = series_plan(keys)
         names = list(declared_of(cls))
+        # combinations that read the same indicators run side by side, in groups that share them
+        order = sorted(range(len(param_sets)), key=lambda q: [uses[q][name] for name in names])
+        param_sets = [param_sets[q] for q in order]
+        uses = [uses[q] for q in order]
+        threads = max(1, min(self.threads or nb.get_num_threads(), nb.config.NUMBA_NUM_THREADS))
+        groups = _groups(len(param_sets), threads)
+        plan = series_plan(keys)
+        m = len(param_sets)
         cols = np.empty((m, output_count(cls)), dtype=np.int64)
         for q, use in enumerate(uses):
             cols[q] = [plan.first[use[name]] + j for name in names for j in range(keys[use[name]].outputs)]
+        group_keys = [sorted({use[name] for use in uses[lo:hi] for name in names}) for lo, hi in pairwise(groups)]
+        key_at = np.concatenate(([0], np.cumsum([len(g) for g in group_keys]))).astype(np.int64)
+        n_groups = len(groups) - 1
         params = np.array([step_param_values(cls, p) for p in param_sets]).reshape(m, -1)
         arrays = _CombinationArrays(m, FIRST_USER_SLOT + getattr(cls, "state_size", 0), cfg, data.n_days)
         ts, o, h, lo, c, v = data.inputs
-        previous = nb.get_num_threads()
-        if self.threads is not None:
-            nb.set_num_threads(max(1, min(self.threads, nb.config.NUMBA_NUM_THREADS)))
+        previous, chunk = nb.get_num_threads(), nb.get_parallel_chunksize()
+        nb.set_num_threads(threads)
+        nb.set_parallel_chunksize(1)  # groups differ in cost: hand them out one at a time
         try:
             self._kernel(
                 ts, data.day, o, h, lo, c, v, plan.mode, plan.window, plan.source, plan.first, plan.n_out,
-                plan.kstate, plan.rows, plan.specs, plan.n_spec, plan.values(self.block), cols, params,
+                np.repeat(plan.kstate[None], n_groups, axis=0), np.repeat(plan.rows[None], n_groups, axis=0),
+                plan.specs, plan.n_spec, np.full((n_groups, plan.n_rows, self.block + 1), np.nan),
+                np.asarray(groups, dtype=np.int64), key_at,
+                np.array([k for g in group_keys for k in g], dtype=np.int64), cols, params,
                 cfg.kernel_config(), cfg.tick_sizes(), cfg.lot_sizes(), FLAT_TOLERANCE, self.block,
                 *arrays.kernel_args(),
             )
         finally:
             nb.set_num_threads(previous)
+            nb.set_parallel_chunksize(chunk)
         bad = np.flatnonzero(arrays.ddi[:, _nb.I_BAD_EVENT] >= 0)
         if len(bad):
             q = int(bad[0])
             event = data.records[int(arrays.ddi[q, _nb.I_BAD_EVENT])]
             raise StrategyError(cls.__name__, "compiled_step", event,
                                 f"returned an invalid intent with params {param_sets[q]!r}")
-        figures = arrays.figures()
-        columns = sweep_stats(figures, capital=cfg.capital, first_ts=int(ts[0]), last_ts=int(ts[-1]), events=len(ts))
-        inexact = [int(q) for q in np.flatnonzero(arrays.ddi[:, _nb.I_INEXACT] != 0)]
-        return SweepOutcome(columns, inexact, arrays.kill_switch_codes())
+        columns = sweep_stats(arrays.figures(), capital=cfg.capital, first_ts=int(ts[0]), last_ts=int(ts[-1]),
+                              events=len(ts))
+        back = np.argsort(np.asarray(order, dtype=np.int64), kind="stable")  # sorted position of each input
+        inexact = sorted(order[int(q)] for q in np.flatnonzero(arrays.ddi[:, _nb.I_INEXACT] != 0))
+        codes = arrays.kill_switch_codes()
+        return SweepOutcome({name: values[back] for name, values in columns.items()}, inexact,
+                            [codes[int(q)] for q in back])
+
+
+GROUPS_PER_THREAD = 4
+"""Groups per thread: enough to even out groups of unequal cost, few enough to share indicators widely."""
+
+
+def _groups(m: int, threads: int) -> list[int]:
+    """Boundaries of contiguous groups of ``m`` combinations (about ``GROUPS_PER_THREAD`` per thread)."""
+    n = max(1, min(m, threads * GROUPS_PER_THREAD)) if threads > 1 else 1
+    return [round(g * m / n) for g in range(n + 1)]
 
 
 class _CombinationArrays:
