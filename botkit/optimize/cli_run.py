@@ -44,6 +44,8 @@ def run_optimize_command(spec_path: Path, *, options: dict[str, Any], overrides:
         result = optimize(spec, out=out_dir / "sweep", progress=on_progress, **options)
     elapsed = time.perf_counter() - started
     _print_top(console, result, top)
+    result.extra["robustness"] = robustness = result.robustness()
+    _print_robustness(console, result.metric, robustness)
     paths = result.save(out_dir) if report else result.save_tables(out_dir)
     rate = len(result.table) / elapsed if elapsed > 0 else float("nan")
     console.print(f"{len(result.table):,} combinations in {elapsed:.1f} s ({rate:,.0f}/s), {result.engine}",
@@ -102,6 +104,26 @@ def _print_top(console: Console, result: OptimizeResult, top: int) -> None:
     if not console.is_terminal:
         console.width = max(console.width, 200)  # a log line per row, not a table wrapped at 80 columns
     console.print(table)
+
+
+def _print_robustness(console: Console, metric: str, robustness: dict[str, Any]) -> None:
+    """Print whether the best is real (deflated Sharpe), stable (neighbours) and robust (Monte Carlo)."""
+    deflated = robustness.get("deflated_sharpe")
+    if isinstance(deflated, dict):
+        console.print(f"deflated Sharpe ratio of the best: {_number(deflated['dsr'])} (the probability its Sharpe "
+                      f"ratio is above 0 after {deflated['trials']} trials; expected best by luck "
+                      f"{_number(deflated['expected_max_sharpe'])} per day)", highlight=False)
+    stability = robustness.get("stability")
+    if isinstance(stability, dict):
+        drops = [f"{name} {_number(row.get('neighbourhood_drop'), percent=True)}" for name, row in stability.items()]
+        console.print(f"{metric} of the best's neighbourhood vs the best: drop {drops[0].split(' ', 1)[1]}"
+                      if drops else "", highlight=False)
+    monte = robustness.get("monte_carlo")
+    if isinstance(monte, dict) and "final_return" in monte:
+        ret, dd = monte["final_return"], monte["max_drawdown"]
+        console.print(f"Monte Carlo (bootstrap of the best's trades): return 5%..95% {_number(ret.get('5%'), True)}"
+                      f" .. {_number(ret.get('95%'), True)}, P(loss) {_number(ret.get('prob_loss'), True)}, "
+                      f"max drawdown 5% {_number(dd.get('5%'), True)}", highlight=False)
 
 
 def _number(value: float | None, percent: bool = False) -> str:

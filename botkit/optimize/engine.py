@@ -74,7 +74,7 @@ def optimize(
                           runner=runner, progress=progress)
         result = OptimizeResult(spec=spec, table=frame, params=list(space.names), metric=metric,
                                 space=space.describe(fixed=fixed), engine=_engine_name(job, scheduler, workers),
-                                note=getattr(combos, "note", None), document=document)
+                                note=getattr(combos, "note", None), document=document, extra={"data": data})
         if windows is not None:
             train, test, is_anchored = windows
             result.walk_forward = run_walk_forward(

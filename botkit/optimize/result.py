@@ -20,7 +20,7 @@ from botkit.optimize.report_cells import LOWER_IS_BETTER
 from botkit.optimize.sweep_stats import STAT_COLUMNS
 
 if TYPE_CHECKING:
-    from botkit.optimize.robustness import DeflatedSharpe
+    from botkit.optimize.robustness import DeflatedSharpe, MonteCarloResult
     from botkit.optimize.walk_forward import WalkForwardResult
 
 
@@ -93,6 +93,38 @@ class OptimizeResult:
 
         return deflated_sharpe_from_table(self.table)
 
+    def monte_carlo(self, runs: int = 1000, seed: int = 0, method: str = "bootstrap") -> MonteCarloResult:
+        """Monte Carlo over the round trips of the best combination (backtested again for its trades)."""
+        from botkit.backtest.engine import backtest
+        from botkit.optimize.robustness import monte_carlo
+
+        data = self.extra.get("data")
+        run = backtest(self.spec.with_overrides(params={**self.spec.params, **self.best_params}), data=data)
+        return monte_carlo(run.trades["pnl"].to_numpy(), self.spec.capital, runs=runs, seed=seed,
+                           method=method)  # type: ignore[arg-type]
+
+    def robustness(self, runs: int = 1000) -> dict[str, Any]:
+        """The deflated Sharpe ratio, parameter stability and a Monte Carlo of the best, in numbers."""
+        out: dict[str, Any] = {}
+        try:
+            deflated = self.deflated_sharpe()
+            out["deflated_sharpe"] = {"dsr": deflated.dsr, "expected_max_sharpe": deflated.expected_max,
+                                      "best_sharpe": deflated.sharpe, "trials": deflated.n_trials,
+                                      "days": deflated.n_obs}
+        except ConfigError as error:
+            out["deflated_sharpe"] = str(error)
+        try:
+            stability = self.stability()
+            out["stability"] = {str(name): _json_ready(row.to_dict()) for name, row in stability.iterrows()}
+        except (ConfigError, KeyError, ValueError) as error:
+            out["stability"] = str(error)
+        try:
+            summary = self.monte_carlo(runs=runs).summary()
+            out["monte_carlo"] = {str(name): _json_ready(row.to_dict()) for name, row in summary.iterrows()}
+        except ConfigError as error:
+            out["monte_carlo"] = str(error)
+        return out
+
     def stability(self) -> pd.DataFrame:
         """How much the metric falls one grid step away from the best along each parameter."""
         from botkit.optimize.robustness import parameter_stability
@@ -112,13 +144,8 @@ class OptimizeResult:
             out["best"] = {"params": self.best_params, "stats": {k: _plain(self.best[k]) for k in STAT_COLUMNS}}
         except ConfigError as error:
             out["best"] = str(error)
-        if "sharpe" in self.table and self.table["sharpe"].notna().sum() >= 2 and "skew" in self.table:
-            try:
-                deflated = self.deflated_sharpe()
-                out["deflated_sharpe"] = {"dsr": deflated.dsr, "expected_max_sharpe": deflated.expected_max,
-                                          "trials": deflated.n_trials}
-            except ConfigError as error:
-                out["deflated_sharpe"] = str(error)
+        if "robustness" in self.extra:
+            out["robustness"] = self.extra["robustness"]
         if self.walk_forward is not None:
             out["walk_forward"] = self.walk_forward.summary()
         return out

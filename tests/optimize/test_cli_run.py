@@ -39,6 +39,7 @@ def test_optimize_prints_the_best_and_writes_the_outputs(spec_file: Path, tmp_pa
     printed = capsys.readouterr().out
     assert "top 3 by total_return" in printed
     assert "6 combinations" in printed and "compiled sweep" in printed
+    assert "deflated Sharpe ratio" in printed and "Monte Carlo" in printed
     table = pd.read_csv(out / "results.csv")
     assert len(table) == 6 and {"fast", "slow", "total_return", "sharpe"} <= set(table.columns)
     assert (out / "report.html").is_file() and (out / "results.parquet").is_file()
