@@ -12,7 +12,7 @@ from botkit.backtest._enums import F_INT_COLS, LIQUIDITY_MAKER, LIQUIDITY_TAKER,
 from botkit.backtest.outcome import REJECT_INTS
 from botkit.backtest.run_config import RunConfig
 from botkit.model.enums import OrderType, Side
-from botkit.model.orders import Fill, Liquidity, Order, OrderIntent, OrderStatus
+from botkit.model.orders import Order, OrderIntent, OrderStatus
 from botkit.risk.engine import RiskEngine
 from botkit.risk.rejection import RejectCode, Rejection
 from botkit.risk.rules import SizedOrder
@@ -51,8 +51,11 @@ class SimulatedBroker:
         self.positions = [0.0] * n
         self.last = [0.0] * n
         self.working: list[Working] = []
-        self.new_fills: list[tuple[Working, Fill]] = []
-        self._fills: list[tuple[tuple[int, ...], tuple[float, float, float]]] = []
+        self.new_fills: list[tuple[Working, float, float, float, bool, bool]] = []
+        """The fills of the last match, for ``StrategyHost.deliver_fills``: (order, qty, price, fee, maker, done);
+        the ``Order`` of one that completed its order is left to the delivery (``with_fill``)."""
+        self._fill_ints: list[int] = []  # the fill log's rows, flat: no object per fill for the garbage collector
+        self._fill_floats: list[float] = []
         self._rejects: list[tuple[int, int, int, int]] = []
         self.reject_texts: list[str] = []
         """The rejections' messages, in the order of the rejection log."""
@@ -109,23 +112,22 @@ class SimulatedBroker:
             math.nan if intent.qty is None else intent.qty, ref_price, equity, cfg.sizing_mode,
             cfg.sizing_value, instrument.lot_size, int(intent.side), self.positions[k],
         )
-        order_id = self._next_id
-        order = Order(
-            order_id=str(order_id), client_order_id=intent.client_order_id or f"bt-{order_id}",
-            symbol=intent.symbol, side=intent.side, qty=qty, order_type=intent.order_type,
-            status=OrderStatus.PENDING, ts_created=submit_ts, limit_price=intent.limit_price,
-            stop_price=intent.stop_price, tag=intent.tag,
-        )
         refused = self.risk.check(SizedOrder(intent.symbol, intent.side, qty, ref_price), self)
         if refused is None and len(self.working) >= cfg.max_working:
             refused = Rejection(RejectCode.TOO_MANY_ORDERS, "max_working_orders",
                                 f"{len(self.working)} orders working, the backtest's max_working_orders is "
                                 f"{cfg.max_working}", float(len(self.working) + 1), float(cfg.max_working))
+        order_id = self._next_id
+        order = Order(  # pending, then at once accepted or rejected: made in its final status
+            order_id=str(order_id), client_order_id=intent.client_order_id or f"bt-{order_id}",
+            symbol=intent.symbol, side=intent.side, qty=qty, order_type=intent.order_type,
+            status=OrderStatus.ACCEPTED if refused is None else OrderStatus.REJECTED, ts_created=submit_ts,
+            limit_price=intent.limit_price, stop_price=intent.stop_price, tag=intent.tag,
+        )
         if refused is not None:
             self._rejects.append((submit_ts, k, REJECT_INTS[refused.code], int(intent.side)))
             self.reject_texts.append(refused.message)
-            return order.with_status(OrderStatus.REJECTED), refused
-        order = order.with_status(OrderStatus.ACCEPTED)
+            return order, refused
         self._enqueue(order, k, submit_ts)
         return order, None
 
@@ -173,8 +175,7 @@ class SimulatedBroker:
             if math.isnan(px):
                 kept.append(w)
             else:
-                maker = w.order_type is OrderType.LIMIT
-                self._fill(ts, w, w.qty, px, maker)
+                self._fill(ts, w, w.qty, px, w.order_type is OrderType.LIMIT, True)
         self.working = kept
 
     def match_tick(self, k: int, ts: int, buy_px: float, buy_avail: float, sell_px: float,
@@ -202,15 +203,15 @@ class SimulatedBroker:
                         buy_avail -= qty
                     if side < 0 or shared:
                         sell_avail -= qty
-                    self._fill(ts, w, qty, px, w.order_type is OrderType.LIMIT)
                     done = qty == remaining
+                    self._fill(ts, w, qty, px, w.order_type is OrderType.LIMIT, done)
                     if not done:
                         w.qty = remaining - qty
             if not done:
                 kept.append(w)
         self.working = kept
 
-    def _fill(self, ts: int, w: Working, qty: float, price: float, maker: bool) -> None:
+    def _fill(self, ts: int, w: Working, qty: float, price: float, maker: bool, done: bool) -> None:
         cfg = self.config
         fee = _nb.fee_nb(qty, price, cfg.maker_bps if maker else cfg.taker_bps)
         if w.side > 0:
@@ -220,23 +221,20 @@ class SimulatedBroker:
         self.fees += fee
         self.positions[w.inst] += w.side * qty
         liquidity = LIQUIDITY_MAKER if maker else LIQUIDITY_TAKER
-        self._fills.append(((ts, w.order_id, w.inst, w.side, liquidity), (qty, price, fee)))
-        w.order = w.order.with_fill(qty, price)
-        fill = Fill(
-            ts=ts, order_id=w.order.order_id, client_order_id=w.order.client_order_id,
-            symbol=w.order.symbol, side=Side(w.side), qty=qty, price=price, fee=fee,
-            liquidity=Liquidity.MAKER if maker else Liquidity.TAKER,
-        )
-        self.new_fills.append((w, fill))
+        self._fill_ints += (ts, w.order_id, w.inst, w.side, liquidity)
+        self._fill_floats += (qty, price, fee)
+        if not done:  # still working: ``open_orders`` shows what it has filled
+            w.order = w.order.with_fill(qty, price)
+        self.new_fills.append((w, qty, price, fee, maker, done))
 
     # --- logs ----------------------------------------------------------------------------------
     def fill_ints(self) -> np.ndarray:
         """The fill log's integer columns, as the kernels write them."""
-        return np.array([row[0] for row in self._fills], dtype=np.int64).reshape(-1, F_INT_COLS)
+        return np.array(self._fill_ints, dtype=np.int64).reshape(-1, F_INT_COLS)
 
     def fill_floats(self) -> np.ndarray:
         """The fill log's float columns, as the kernels write them."""
-        return np.array([row[1] for row in self._fills], dtype=np.float64).reshape(-1, 3)
+        return np.array(self._fill_floats, dtype=np.float64).reshape(-1, 3)
 
     def reject_ints(self) -> np.ndarray:
         """The rejection log, as the kernels write it."""

@@ -11,10 +11,11 @@ from botkit.backtest.step_adapter import python_form
 from botkit.core.errors import StrategyError
 from botkit.model.enums import OrderType, Side
 from botkit.model.order_events import OrderCanceled, OrderFilled
-from botkit.model.orders import Order, OrderIntent
+from botkit.model.orders import Fill, Liquidity, Order, OrderIntent
 from botkit.risk.rejection import rejected_event
 from botkit.strategy.base import Strategy, StrategyParams
 from botkit.strategy.context import TimerFired
+from botkit.strategy.declared import IndicatorBoard, board_of, hook_reading_ahead
 
 _MAX_ROUNDS = 100
 
@@ -32,19 +33,38 @@ class StrategyHost:
         self.strategy = python_form(cls, broker.config.kind)(params, self)  # a compiled-only strategy: its step
         self.name = self.strategy.name
         self._symbols = broker.config.symbols
+        self._positions, self._index = broker.positions, broker.index  # the broker changes both in place
         self.now_ns = 0
         self.event_instrument = 0
         self.ref_price = 0.0
-        self.event_equity = broker.config.capital
+        self.fixed_equity: float | None = broker.config.capital
+        """The equity of the event being handled; None: the broker's equity now (a replay that keeps them equal)."""
         self.timers: list[tuple[int, int, str]] = []
         self._timer_seq = 0
         self.deferred: list[tuple[str, Any]] = []
         self.halted = False
 
     # --- engine side ---------------------------------------------------------------------------
+    @property
+    def event_equity(self) -> float:
+        """The equity of the event being handled: what its orders are sized with."""
+        equity = self.fixed_equity
+        return self.broker.equity() if equity is None else equity
+
     def hook(self, name: str) -> Callable[[Any], Any]:
         """The strategy's bound hook ``name``."""
         return getattr(self.strategy, name)  # type: ignore[no-any-return]
+
+    def market_hook(self, name: str) -> tuple[Callable[[Any], Any], IndicatorBoard | None]:
+        """The market hook ``name`` for a replay of whole chunks, and the board that reads its indicators ahead.
+
+        With a board, the replay sets ``self.indicators`` from ``board.ahead`` before each call (the
+        hook updates none itself); without, the hook is ``hook(name)``.
+        """
+        reading_ahead = hook_reading_ahead(self.strategy, name)
+        if reading_ahead is None:
+            return self.hook(name), None
+        return reading_ahead, board_of(self.strategy)
 
     def run_start(self) -> None:
         """Run ``on_start``."""
@@ -63,7 +83,7 @@ class StrategyHost:
 
     def handle(self, hook: Callable[[Any], Any], event: Any, now: int, k: int, ref: float, equity: float) -> None:
         """Call ``hook(event)`` with the context set to the event; then deliver deferred events."""
-        self.now_ns, self.event_instrument, self.ref_price, self.event_equity = now, k, ref, equity
+        self.now_ns, self.event_instrument, self.ref_price, self.fixed_equity = now, k, ref, equity
         try:
             returned = hook(event)
         except StrategyError:
@@ -81,13 +101,24 @@ class StrategyHost:
             self._flush()
 
     def deliver_fills(self, ts: int) -> None:
-        """Call ``on_order_filled`` for the fills of the event just matched."""
+        """Call ``on_order_filled`` for the fills of the event just matched (``SimulatedBroker.new_fills``)."""
         fills, self.broker.new_fills = self.broker.new_fills, []
-        if self.halted:
+        if self.halted or not fills:
             return
-        for w, fill in fills:
-            event = OrderFilled(ts, w.order, fill)
-            self.handle(self.strategy.on_order_filled, event, ts, w.inst, fill.price, self.broker.equity())
+        hook = self.strategy.on_order_filled
+        if getattr(hook, "__func__", None) is Strategy.on_order_filled:  # nobody listens: the context as if called
+            w, _, price, _, _, _ = fills[-1]
+            self.now_ns, self.event_instrument, self.ref_price = ts, w.inst, price
+            self.fixed_equity = self.broker.equity()
+            return
+        for w, qty, price, fee, maker, done in fills:
+            if done:  # the broker leaves the Order of a completed fill to the delivery
+                w.order = w.order.with_fill(qty, price)
+            order = w.order
+            fill = Fill(ts=ts, order_id=order.order_id, client_order_id=order.client_order_id, symbol=order.symbol,
+                        side=Side(w.side), qty=qty, price=price, fee=fee,
+                        liquidity=Liquidity.MAKER if maker else Liquidity.TAKER)
+            self.handle(hook, OrderFilled(ts, order, fill), ts, w.inst, price, self.broker.equity())
 
     def fire_timers(self, ts: int) -> None:
         """Call ``on_timer`` for every timer due at or before ``ts``."""
@@ -158,7 +189,7 @@ class StrategyHost:
 
     def position(self, symbol: str | None = None) -> float:
         """Signed position in ``symbol`` (default: the event's)."""
-        return self.broker.positions[self.event_instrument if symbol is None else self.broker.index[symbol]]
+        return self._positions[self.event_instrument if symbol is None else self._index[symbol]]
 
     def cash(self) -> float:
         """Cash."""

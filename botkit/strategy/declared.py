@@ -10,7 +10,8 @@ A strategy class that declares ``indicators`` (and, for speed, a ``step``) gets 
   The backtest kernels, a sweep and the live step adapter all call this one wrapper, so the
   indicators are updated per event by the same code everywhere;
 - **its Python hooks' readings**: ``self.indicators.fast`` inside ``on_bar``/``on_trade``/``on_quote``
-  is the symbol's reading after this event, updated before the hook by the same kernel.
+  is the symbol's reading after this event, updated before the hook by the same kernel: per event
+  live, a chunk of events at once in the backtester's Python path (``hook_reading_ahead``).
 
 ``declare(cls)`` (called by ``Strategy.__init_subclass__``) checks the declaration and makes those
 classes when the strategy class is created, so numba can cache steps compiled for them.
@@ -19,11 +20,13 @@ classes when the strategy class is created, so numba can cache steps compiled fo
 from __future__ import annotations
 
 import functools
+import itertools
 import keyword
+import operator
 import types as pytypes
 import typing
 from collections import namedtuple
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numba as nb
@@ -36,7 +39,7 @@ from botkit.model.records import FIRST_USER_SLOT, BarRecord, QuoteRecord, TradeR
 from botkit.strategy import _indicators_nb as nbi
 from botkit.strategy import indicators
 from botkit.strategy.compiled import CompiledStep
-from botkit.strategy.indicator_layout import layout, plan
+from botkit.strategy.indicator_layout import layout, output_pairs, plan
 from botkit.strategy.indicators import Indicator, Reading, declared_of, readings
 
 MARKET_HOOKS = ("on_bar", "on_trade", "on_quote")
@@ -119,6 +122,26 @@ def _with_indicators(hook: Callable[[Any, Any], Any]) -> Callable[[Any, Any], An
     return updated_first
 
 
+def hook_reading_ahead(strategy: Any, name: str) -> Callable[[Any], Any] | None:
+    """``strategy``'s hook ``name`` without botkit's update before it; None if it updates no indicators.
+
+    For an engine that sets ``strategy.__dict__["indicators"]`` itself before each call, from
+    ``IndicatorBoard.ahead``. A hook the hook calls that would update (an overridden parent's,
+    through ``super()``) finds the readings in place, whatever event it is given.
+    """
+    func = getattr(type(strategy), name, None)
+    if not getattr(func, "updates_indicators", False) or name in strategy.__dict__:
+        return None
+    state = strategy.__dict__
+    state[_UPDATE] = functools.partial(_handed, strategy)
+    board_of(strategy)._handed_to = state
+    return func.__wrapped__.__get__(strategy)  # type: ignore[union-attr]
+
+
+def _handed(strategy: Any, event: Any) -> Any:
+    return strategy.indicators
+
+
 _UPDATE_SIG = (types.float64[::1], types.float64[::1], types.int64, types.int64, *([types.float64] * 5))
 
 
@@ -127,7 +150,8 @@ class IndicatorBoard:
 
     ``update(event)`` runs the same numba update a compiled step runs (once per event object, however
     many hooks see it) and returns the readings of that event's symbol; ``current()`` is them again,
-    ``of(symbol)`` any symbol's.
+    ``of(symbol)`` any symbol's. ``ahead`` updates for a whole chunk of events at once and hands
+    their readings one by one; ``current`` and ``of`` then answer as of the last reading handed.
     """
 
     def __init__(self, cls: type[Any], params: Any) -> None:
@@ -144,6 +168,9 @@ class IndicatorBoard:
         self._row = self._layout.initial
         self._outputs = self._row[: self._n_values]
         self._current = self._read(self._outputs.tolist())
+        self._view, self._slots = cls.Indicators, _output_slots(declared, 0)
+        self._ahead: dict[str, tuple[np.ndarray, np.ndarray, Iterator[float]]] = {}  # symbol: chunk's pairs, ...
+        self._handed_to: dict[str, Any] | None = None  # the strategy's attributes, where ``ahead``'s readings go
 
     def update(self, event: Bar | Trade | Quote) -> Any:
         """Feed ``event`` to its symbol's indicators (a second call with the same event does nothing)."""
@@ -162,12 +189,51 @@ class IndicatorBoard:
 
     def current(self) -> Any:
         """The readings of the last event's symbol (all cold before the first event)."""
+        if self._handed_to is not None:
+            return self._handed_to.get("indicators", self._current)
         return self._current
 
     def of(self, symbol: str) -> Any:
         """The readings of ``symbol`` (all cold before its first event)."""
+        ahead = self._ahead.get(symbol)
+        if ahead is not None:  # the chunk's pairs, the row's before them, and how many were taken
+            pairs, before, taken = ahead
+            n = len(pairs) - operator.length_hint(taken)
+            return self._read((pairs[n - 1] if n else before).tolist())
         rows = self._rows.get(symbol)
         return self._read((rows[1] if rows is not None else self._layout.initial[: self._n_values]).tolist())
+
+    def ahead(self, symbols: Sequence[str], inst: np.ndarray | None, inputs: Sequence[np.ndarray]) -> Iterator[Any]:
+        """The readings after each event of a chunk, for an engine that replays the chunk from Python.
+
+        ``inputs`` are the events' ``record_inputs``, ``inst`` their indices into ``symbols`` (None:
+        all ``symbols[0]``). Each symbol's row moves past the chunk at once (indicators read market
+        data only); the readings are made as they are taken, one per event, in the chunk's order.
+        """
+        if inst is None:
+            return self._ahead_of(symbols[0], inputs)
+        per_symbol: list[Iterator[Any] | None] = [None] * len(symbols)
+        for k in np.unique(inst).tolist():
+            at = np.flatnonzero(inst == k)
+            per_symbol[k] = self._ahead_of(symbols[k], [x[at] for x in inputs])
+        return map(next, map(per_symbol.__getitem__, inst.tolist()))  # type: ignore[arg-type]
+
+    def _ahead_of(self, symbol: str, inputs: Sequence[np.ndarray]) -> Iterator[Any]:
+        rows = self._rows.get(symbol)
+        if rows is None:
+            row = self._layout.initial.copy()
+            rows = self._rows[symbol] = (row, row[: self._n_values])
+        before = rows[1].copy()
+        pairs = output_pairs(self._layout, rows[0], inputs)
+        values = pairs[:, 0::2].T.tolist()
+        first = pairs[0].tolist() if len(pairs) else []
+        columns: list[Any] = []
+        for j, value in enumerate(values):  # an event's previous is the value of the one before it
+            columns += [value, [first[2 * j + 1], *value[:-1]] if value else []]
+        taken = columns[0] = iter(columns[0])
+        ready = (pairs[:, 0::2] == pairs[:, 0::2]).T.tolist()
+        self._ahead[symbol] = (pairs, before, taken)
+        return _views(self._view, self._slots, columns, ready)
 
 
 def _reader(view: type, outputs: list[tuple[int, type]]) -> Callable[[list[float]], Any]:
@@ -188,6 +254,24 @@ def _reader(view: type, outputs: list[tuple[int, type]]) -> Callable[[list[float
             inner = ", ".join(reading(start + 2 * j) for j in range(len(output._fields)))
             parts.append(f"new({output.__name__}, ({inner},))")
     return _generated("v", f"new(View, ({', '.join(parts)},))", names)  # type: ignore[return-value]
+
+
+def _views(view: type, outputs: list[tuple[int, type]], columns: list[Any], ready: list[Any]) -> Iterator[Any]:
+    """``view``s of a chunk's (value, previous) columns and ready columns, each made as it is taken.
+
+    Every object is made by C iterators (``map``/``zip``), with ``tuple.__new__`` as ``_reader`` does.
+    """
+    def made(kind: type, fields: Iterator[tuple[Any, ...]]) -> Iterator[Any]:
+        return map(tuple.__new__, itertools.repeat(kind), fields)
+
+    def reading(j: int) -> Iterator[Any]:
+        return made(Reading, zip(columns[2 * j], columns[2 * j + 1], ready[j], strict=True))
+
+    parts = []
+    for start, output in outputs:
+        inner = [reading(start // 2 + j) for j in range(1 if output is Reading else len(output._fields))]
+        parts.append(inner[0] if output is Reading else made(output, zip(*inner, strict=True)))
+    return made(view, zip(*parts, strict=True))
 
 
 def _output_slots(declared: Mapping[str, Indicator], base: int) -> list[tuple[int, type]]:

@@ -239,7 +239,10 @@ def above(a: float, b: float) -> bool:
 @register_jitable
 def _crossed_above(prev_a: float, prev_b: float, a: float, b: float) -> bool:
     """``a`` was not above ``b`` and now is; NaN anywhere is no cross (``above`` written out for speed)."""
-    if not a - b > CROSS_TOLERANCE * max(abs(a), abs(b)):
+    gap = a - b
+    if not gap > 0.0:  # the common case, decided before the tolerance (which is never negative)
+        return False
+    if not gap > CROSS_TOLERANCE * max(abs(a), abs(b)):
         return False
     return prev_a - prev_b <= CROSS_TOLERANCE * max(abs(prev_a), abs(prev_b))
 
@@ -267,6 +270,8 @@ def crossed_below(a: Any, b: Any, value_a: float | None = None, value_b: float |
     """``a`` crossed below ``b`` on this event (the arguments of ``crossed_above``)."""
     if value_a is not None and value_b is not None:
         return _crossed_above(b, a, value_b, value_a)
+    if type(a) is Reading and type(b) is Reading:
+        return _crossed_above(b[1], a[1], b[0], a[0])
     return crossed_above(b, a)
 
 

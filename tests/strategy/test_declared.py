@@ -21,8 +21,8 @@ from botkit.model.events import Bar, Quote
 from botkit.model.records import BAR_DTYPE, FIRST_USER_SLOT, SLOT_POSITION
 from botkit.strategy.base import Strategy, StrategyParams
 from botkit.strategy.compiled import BUY, market, no_order
-from botkit.strategy.declared import IndicatorBoard
-from botkit.strategy.indicator_layout import indicator_series
+from botkit.strategy.declared import IndicatorBoard, board_of, hook_reading_ahead
+from botkit.strategy.indicator_layout import indicator_series, record_inputs
 from botkit.strategy.indicators import (
     ATR,
     EMA,
@@ -189,3 +189,64 @@ def test_a_quote_feeds_its_mid_to_price_indicators():
 def test_a_step_must_be_a_numba_function():
     with pytest.raises(TypeError, match=r"Bad.step must be a @numba.njit function"):
         type("Bad", (Strategy,), {"Params": EveryParams, "step": lambda s, e, p, i: None})
+
+
+def two_symbols(n: int) -> list[Bar]:
+    """Bars of AAA and BBB interleaved unevenly (BBB skips every third bar of AAA)."""
+    out = []
+    for i, (a, b) in enumerate(zip(random_bars(n, seed=6), random_bars(n, seed=7), strict=True)):
+        out.append(a)
+        if i % 3:
+            out.append(b._replace(symbol="BBB"))
+    return out
+
+
+def as_records(bars: list[Bar]) -> np.ndarray:
+    return np.array([(b.ts, b.open, b.high, b.low, b.close, b.volume) for b in bars], dtype=BAR_DTYPE)
+
+
+@pytest.mark.parametrize("symbols", [["AAA"], ["AAA", "BBB"]])
+def test_readings_handed_ahead_are_the_readings_of_each_event(symbols):
+    bars = random_bars(90, seed=8) if len(symbols) == 1 else two_symbols(60)
+    one_by_one, ahead = IndicatorBoard(Every, EveryParams()), IndicatorBoard(Every, EveryParams())
+    inst = np.array([symbols.index(b.symbol) for b in bars], dtype=np.int16)
+    inputs = record_inputs(as_records(bars))
+    for lo, hi in [(0, 7), (7, 8), (8, 61), (61, len(bars))]:  # chunks of every size, across warm-up
+        readings = ahead.ahead(symbols, inst[lo:hi] if len(symbols) > 1 else None, [x[lo:hi] for x in inputs])
+        for bar in bars[lo:hi]:
+            expected = one_by_one.update(bar)
+            assert same(flat(next(readings)), flat(expected))
+            for symbol in symbols:  # the other symbol as of now, not as of the end of the chunk
+                assert same(flat(ahead.of(symbol)), flat(one_by_one.of(symbol)))
+        assert next(readings, None) is None
+    assert same(flat(ahead.of("CCC")), flat(one_by_one.of("CCC")))  # never seen: cold
+
+
+def test_a_hook_reading_ahead_finds_its_readings_and_so_does_its_parent():
+    bars = random_bars(30, seed=2)
+    child, plain = Child(EveryParams(), None), Every(EveryParams(), None)  # type: ignore[arg-type]
+    child.on_start()
+    plain.on_start()
+    hook = hook_reading_ahead(child, "on_bar")
+    assert hook is not None and hook_reading_ahead(child, "on_trade") is None  # Every has no on_trade of its own
+    board = board_of(child)
+    readings = board.ahead(["AAA"], None, record_inputs(as_records(bars)))
+    assert all(not r.ready for r in flatten(board.current()))
+    for bar in bars:
+        child.__dict__["indicators"] = next(readings)
+        hook(bar)
+        plain.on_bar(bar)
+        assert same(flat(board.current()), flat(plain.seen[-1]))
+    assert len(child.seen) == len(plain.seen) == len(bars)
+    assert same(flat(child.seen[-1]), flat(plain.seen[-1])) and same(flat(child.mine), flat(plain.seen[-1]))
+
+
+def test_only_hooks_that_update_indicators_read_ahead():
+    class Plain(Strategy[EveryParams]):
+        Params = EveryParams
+
+        def on_bar(self, bar: Bar) -> None:
+            """No indicators declared: nothing to read."""
+
+    assert hook_reading_ahead(Plain(EveryParams(), None), "on_bar") is None  # type: ignore[arg-type]
+    assert hook_reading_ahead(Every(EveryParams(), None), "on_quote") is None  # type: ignore[arg-type]
