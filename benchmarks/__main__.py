@@ -29,6 +29,7 @@ def main() -> None:
     rows += cases.book_case()
     rows += cases.book_engine_case()  # after the live cases: it sets the log level to WARNING
     rows += cases.venue_cases()
+    rows += cases.sweep_cases(quick=args.quick)
     table = Table(title="botkit benchmarks (ratios: to the baseline named, measured in the same run)")
     columns = ("case", "rows", "time", "rows/s", "ratio to baseline", "warm-up", "trades / chaos", "target", "")
     for column in columns:

@@ -83,3 +83,10 @@ def tick_to_order_cases(quick: bool = False) -> list[Row]:
     return [{"case": r["case"], "n": r["n"], "shown": r["shown"],
              "trades": f"{r['ratio']:.2f}× aiohttp floor ({r['floor_us']:.0f} µs)", "target": r["target"]}
             for r in bench_tick_to_order.run(quick=quick)]
+
+
+def sweep_cases(quick: bool = False) -> list[Row]:
+    """The optimizer's sweep: against the naive sweep, vectorbt's, on a LocalCluster, 100k random (``bench_sweep``)."""
+    from benchmarks import bench_sweep
+
+    return [{key: value for key, value in r.items() if key != "seconds"} for r in bench_sweep.run(quick=quick)]

@@ -124,12 +124,16 @@ class CompiledSweep:
         data, cls, cfg = self.data, self.cls, self.data.config
         keys, uses = distinct_indicators(cls, param_sets)
         names = list(declared_of(cls))
-        # combinations that read the same indicators run side by side, in groups that share them
-        order = sorted(range(len(param_sets)), key=lambda q: [uses[q][name] for name in names])
+        # one group per thread, dealt round-robin from the combinations sorted by the indicators they
+        # read: the groups' costs even out (neighbours in that order trade alike), and each group
+        # computes at most every distinct indicator once per block
+        threads = max(1, min(self.threads or nb.get_num_threads(), nb.config.NUMBA_NUM_THREADS))
+        n_groups = max(1, min(threads, len(param_sets)))
+        by_keys = sorted(range(len(param_sets)), key=lambda q: [uses[q][name] for name in names])
+        order = [q for g in range(n_groups) for q in by_keys[g::n_groups]]
+        groups = [0, *np.cumsum([len(by_keys[g::n_groups]) for g in range(n_groups)]).tolist()]
         param_sets = [param_sets[q] for q in order]
         uses = [uses[q] for q in order]
-        threads = max(1, min(self.threads or nb.get_num_threads(), nb.config.NUMBA_NUM_THREADS))
-        groups = _groups(len(param_sets), threads)
         plan = series_plan(keys)
         m = len(param_sets)
         cols = np.empty((m, output_count(cls)), dtype=np.int64)
@@ -137,13 +141,12 @@ class CompiledSweep:
             cols[q] = [plan.first[use[name]] + j for name in names for j in range(keys[use[name]].outputs)]
         group_keys = [sorted({use[name] for use in uses[lo:hi] for name in names}) for lo, hi in pairwise(groups)]
         key_at = np.concatenate(([0], np.cumsum([len(g) for g in group_keys]))).astype(np.int64)
-        n_groups = len(groups) - 1
         params = np.array([step_param_values(cls, p) for p in param_sets]).reshape(m, -1)
         arrays = _CombinationArrays(m, FIRST_USER_SLOT + getattr(cls, "state_size", 0), cfg, data.n_days)
         ts, o, h, lo, c, v = data.inputs
         previous, chunk = nb.get_num_threads(), nb.get_parallel_chunksize()
         nb.set_num_threads(threads)
-        nb.set_parallel_chunksize(1)  # groups differ in cost: hand them out one at a time
+        nb.set_parallel_chunksize(1)  # one group per thread
         try:
             self._kernel(
                 ts, data.day, o, h, lo, c, v, plan.mode, plan.window, plan.source, plan.first, plan.n_out,
@@ -170,16 +173,6 @@ class CompiledSweep:
         codes = arrays.kill_switch_codes()
         return SweepOutcome({name: values[back] for name, values in columns.items()}, inexact,
                             [codes[int(q)] for q in back])
-
-
-GROUPS_PER_THREAD = 4
-"""Groups per thread: enough to even out groups of unequal cost, few enough to share indicators widely."""
-
-
-def _groups(m: int, threads: int) -> list[int]:
-    """Boundaries of contiguous groups of ``m`` combinations (about ``GROUPS_PER_THREAD`` per thread)."""
-    n = max(1, min(m, threads * GROUPS_PER_THREAD)) if threads > 1 else 1
-    return [round(g * m / n) for g in range(n + 1)]
 
 
 class _CombinationArrays:
