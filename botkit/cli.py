@@ -7,15 +7,29 @@ stack and ``--help`` stays fast.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from botkit import __version__
 from botkit.core.errors import BotkitError, ConfigError
+
+MAX_GENERATED_ROWS = 1_000_000_000
+"""Most rows ``botkit data generate`` writes in one go (a billion 1-minute bars span 1,900 years)."""
+
+
+def checked_output_dir(path: Any, label: str) -> Path:
+    """``botkit.core.config_model.checked_output_dir``, imported when a command needs it (it loads pydantic)."""
+    from botkit.core.config_model import checked_output_dir as check
+
+    return check(path, label)
 
 
 def _param(text: str) -> tuple[str, Any]:
@@ -34,10 +48,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="botkit", description="Algorithmic trading bots: backtest and run.")
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     parser.add_argument("--log-json", action="store_true", help="log JSON lines instead of key=value text")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     bt = sub.add_parser("backtest", help="run a backtest spec and write stats.json, trades.parquet, report.html")
-    bt.add_argument("spec", type=Path, help="backtest spec (YAML), e.g. backtests/sma_cross.yaml")
+    bt.add_argument("spec", type=Path, nargs="?", help="backtest spec (YAML), e.g. backtests/sma_cross.yaml")
+    bt.add_argument("--from-stats", type=Path, metavar="STATS_JSON",
+                    help="rerun the run a stats.json records, exactly (its spec, parameters and data, checked by hash)")
+    bt.add_argument("--allow-changed-data", action="store_true",
+                    help="with --from-stats: rerun even if the data's hash changed (a warning names the files)")
     bt.add_argument("--data", type=Path, help="replay this CSV or Parquet file instead of the spec's data")
     bt.add_argument("--param", type=_param, action="append", default=[], metavar="KEY=VALUE",
                     help="override a strategy parameter (repeatable)")
@@ -82,19 +101,39 @@ def build_parser() -> argparse.ArgumentParser:
     data_parser = sub.add_parser("data", help="work with the market-data archive")
     data = data_parser.add_subparsers(dest="data_command", required=True)
     gen = data.add_parser("generate", help="write a seeded synthetic archive so everything works offline")
-    gen.add_argument("--symbol", default="BTCUSD")
+    gen.add_argument("--symbol", default="BTCUSD", help="symbol to write (a folder name, default BTCUSD)")
     amount = gen.add_mutually_exclusive_group()
-    amount.add_argument("--bars", type=int, help="number of bars (kind bars)")
+    amount.add_argument("--bars", type=int, help="number of bars (kind bars_<interval>; the default, 100,000)")
     amount.add_argument("--trades", type=int, help="number of trades (kind trades)")
     amount.add_argument("--quotes", type=int, help="number of quotes (kind quotes)")
     amount.add_argument("--book", type=int,
                         help="number of order-book updates (kind book: book_snapshots and book_deltas)")
     gen.add_argument("--interval", default="1m", help="bar interval, e.g. 1m, 1h (bars only)")
-    gen.add_argument("--out", type=Path, default=Path("data"), help="archive root")
-    gen.add_argument("--venue", default="synthetic")
-    gen.add_argument("--start", default="2024-01-01", help="first timestamp (UTC)")
-    gen.add_argument("--seed", type=int, default=42)
+    gen.add_argument("--out", type=Path, default=Path("data"), help="archive root (default data)")
+    gen.add_argument("--venue", default="synthetic", help="venue folder to write under (default synthetic)")
+    gen.add_argument("--start", default="2024-01-01", help="first timestamp (UTC, default 2024-01-01)")
+    gen.add_argument("--seed", type=int, default=42,
+                     help="random seed: a seed always writes the same data (default 42; use one per symbol)")
     gen.set_defaults(run=_cmd_data_generate)
+
+    ls = data.add_parser("ls", help="what the archive holds: venues, symbols, kinds, days, rows and missing days")
+    ls.add_argument("root", type=Path, nargs="?", default=Path("data"), help="archive root (default data)")
+    ls.add_argument("--venue", help="only this venue")
+    ls.add_argument("--symbol", help="only this symbol")
+    ls.add_argument("--kind", help="only this kind, e.g. bars_1m, trades, book_deltas")
+    ls.set_defaults(run=_cmd_data_ls)
+
+    imp = data.add_parser("import", help="validate a CSV or Parquet file and write it into the archive")
+    imp.add_argument("file", type=Path, help="bars, trades or quotes (columns as for --data: docs/data.md)")
+    imp.add_argument("--symbol", required=True, help="symbol to file it under (a folder name, e.g. BTCUSD)")
+    imp.add_argument("--venue", default="imported", help="venue folder to file it under (default imported)")
+    imp.add_argument("--kind", help="bars_<interval>, trades or quotes (default: told by the columns; bars get "
+                                    "the most common gap between their timestamps)")
+    imp.add_argument("--mode", choices=["merge", "overwrite"],
+                     help="days already archived: merge the rows in, or overwrite those days (default: merge bars; "
+                          "trades and quotes, not deduplicated, need a mode when a day is already there)")
+    imp.add_argument("--out", type=Path, default=Path("data"), help="archive root (default data)")
+    imp.set_defaults(run=_cmd_data_import)
 
     demo = sub.add_parser("demo", help="offline, no setup: the SMA bot on paper against the in-process simulator, "
                                        "recorded, then the backtest of its recording and their parity")
@@ -130,7 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim = sub.add_parser("sim", help="run the local venue simulators (the embedded default venues)")
     sim.add_argument("venue", choices=["syncron", "sintra", "all"])
     sim.add_argument("--host", default="127.0.0.1", help="interface to listen on (keep loopback)")
-    sim.add_argument("--port", type=int, help="port (default 8700 for syncron, 8701 for sintra)")
+    sim.add_argument("--port", type=int, help="port of a single venue (default 8700 for syncron, 8701 for sintra)")
+    sim.add_argument("--syncron-port", type=int, help="Syncron's port, also with 'all' (default 8700; 0: any free)")
+    sim.add_argument("--sintra-port", type=int, help="Sintra's port, also with 'all' (default 8701; 0: any free)")
     sim.add_argument("--symbols", default="BTCUSD,ETHUSD", help="Syncron symbols, comma separated")
     sim.add_argument("--seed", type=int, help="seed of the synthetic market")
     sim.add_argument("--speed", type=float, help="market speed factor (1 = real time)")
@@ -147,8 +188,12 @@ def build_parser() -> argparse.ArgumentParser:
     down.add_argument("--no-progress", action="store_true")
     down.set_defaults(run=_cmd_data_download)
 
-    strategies = sub.add_parser("strategies", help="list installed strategy plugins")
+    strategies = sub.add_parser("strategies", help="list installed strategy plugins with their parameters and defaults")
     strategies.set_defaults(run=_cmd_strategies)
+
+    init = sub.add_parser("init", help="write a starter project into DIR: a strategy, a backtest spec, a bot config")
+    init.add_argument("dir", type=Path, help="the project folder (new, or without those files)")
+    init.set_defaults(run=_cmd_init)
 
     config_parser = sub.add_parser("config", help="check a bot config or backtest spec; print their JSON schema")
     config = config_parser.add_subparsers(dest="config_command", required=True)
@@ -179,15 +224,83 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _cmd_backtest(args: argparse.Namespace) -> int:
-    from botkit.backtest.cli_run import run_backtest_command
+    from botkit.backtest.cli_run import rerun_backtest_command, run_backtest_command
+    from botkit.backtest.spec import load_spec
 
-    return run_backtest_command(
-        args.spec, data=args.data, params=dict(args.param), start=args.start, end=args.end,
-        out=args.out, engine=args.engine, progress=not args.no_progress,
-    )
+    if args.from_stats is not None:
+        given = {"SPEC": args.spec, "--data": args.data, "--param": args.param or None, "--from": args.start,
+                 "--to": args.end, "--engine": args.engine}
+        return rerun_backtest_command(args.from_stats, out=args.out, progress=not args.no_progress,
+                                      allow_changed_data=args.allow_changed_data,
+                                      ignored=[name for name, value in given.items() if value is not None])
+    if args.spec is None:
+        raise ConfigError("botkit backtest needs a SPEC (a backtest YAML) or --from-stats STATS_JSON")
+    if args.allow_changed_data:
+        raise ConfigError("--allow-changed-data goes with --from-stats")
+    spec = load_spec(args.spec)
+    with _errors_name_a_file(args.spec, [args.data, spec.data.archive, spec.data.file, spec.data.recording]):
+        _check_params(spec.strategy, args.param)
+        _check_times(args.start, args.end)
+        out = checked_output_dir(args.out, "--out") if args.out is not None \
+            else checked_output_dir(spec.output_dir, f"{args.spec}: output folder")
+        return run_backtest_command(
+            args.spec, data=args.data, params=dict(args.param), start=args.start, end=args.end,
+            out=out, engine=args.engine, progress=not args.no_progress,
+        )
+
+
+@contextmanager
+def _errors_name_a_file(spec_path: Path, inputs: list[Path | None]) -> Iterator[None]:
+    """An error of a run whose message names none of its files gets the spec's path in front.
+
+    ``sma.yaml: backtest 'sma': no bars in the requested range`` says which run, as a file error does.
+    """
+    try:
+        yield
+    except BotkitError as error:
+        named = [str(path) for path in (spec_path, *inputs) if path is not None]
+        if error.args and isinstance(error.args[0], str) and not any(name in error.args[0] for name in named):
+            error.args = (f"{spec_path}: {error.args[0]}", *error.args[1:])
+        raise
+
+
+def _check_params(strategy: str, params: list[tuple[str, Any]]) -> None:
+    """Refuse a ``--param`` the strategy does not have, listing the ones it has (before any data is read)."""
+    if params:
+        from botkit.strategy.loader import check_param_names, load_strategy_class
+
+        check_param_names(load_strategy_class(strategy), [key for key, _ in params], "--param", strategy)
+
+
+def _check_times(start: str | None, end: str | None) -> None:
+    """Refuse a ``--from``/``--to`` that is no ISO date or time, or one outside the nanosecond range."""
+    from botkit.core.clock import to_ns
+    from botkit.core.config_model import check_time_range
+
+    for flag, value in (("--from", start), ("--to", end)):
+        if value is None:
+            continue
+        try:
+            to_ns(value)
+            check_time_range(datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
+        except ValueError as error:
+            reason = error if "between" in str(error) else "is not an ISO date or time such as 2024-01-01"
+            raise ConfigError(f"{flag} {value!r}: {reason}") from None
 
 
 def _cmd_optimize(args: argparse.Namespace) -> int:
+    from botkit.backtest.spec import load_spec
+
+    spec = load_spec(args.spec)
+    with _errors_name_a_file(args.spec, [args.data, spec.data.archive, spec.data.file, spec.data.recording]):
+        _check_params(spec.strategy, args.param)
+        _check_times(args.start, args.end)
+        if args.out is not None:
+            checked_output_dir(args.out, "--out")
+        return _run_optimize(args)
+
+
+def _run_optimize(args: argparse.Namespace) -> int:
     from botkit.optimize.cli_run import run_optimize_command
 
     options = {"grid": args.grid, "where": args.where, "random": args.random, "seed": args.seed,
@@ -214,8 +327,9 @@ def _cmd_data_generate(args: argparse.Namespace) -> int:
         kind, n = "book", args.book
     else:
         kind, n = f"bars_{args.interval}", args.bars if args.bars is not None else 100_000
-    if n <= 0:
-        raise ConfigError(f"number of rows must be > 0, got {n}")
+    if not 0 < n <= MAX_GENERATED_ROWS:
+        raise ConfigError(f"number of rows must be from 1 to {MAX_GENERATED_ROWS:,}, got {n:,}")
+    checked_output_dir(args.out, "--out")
     try:
         start = to_ns(args.start)
     except ValueError as error:
@@ -236,8 +350,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from botkit.demo import run_demo_command
     from botkit.logging import configure_logging
 
-    if args.duration <= 0:
-        raise ConfigError(f"--duration must be > 0 seconds, got {args.duration}")
+    _check_duration(args.duration)
+    for flag, path in (("--out", args.out), ("--report", args.report)):
+        if path is not None:
+            checked_output_dir(path, flag)
     if args.log_level == "info":  # the status line is the demo's output: only warnings interrupt it
         configure_logging("warning", json=args.log_json)
     return run_demo_command(args.duration, out=args.out, report_dir=args.report)
@@ -246,8 +362,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from botkit.live.cli_run import run_bot_command
 
-    if args.duration is not None and args.duration <= 0:
-        raise ConfigError(f"--duration must be > 0 seconds, got {args.duration}")
+    _check_duration(args.duration)
     if args.endpoint is not None:
         os.environ["BOTKIT_VENUE__ENDPOINT"] = args.endpoint  # the config's documented env override
     return run_bot_command(args.config, args.duration, embedded_sim=not args.no_embedded_sim)
@@ -257,8 +372,7 @@ def _cmd_record(args: argparse.Namespace) -> int:
     from botkit.live.cli_record import run_record_command
     from botkit.settings import load_recorder_config
 
-    if args.duration is not None and args.duration <= 0:
-        raise ConfigError(f"--duration must be > 0 seconds, got {args.duration}")
+    _check_duration(args.duration)
     if args.endpoint is not None:
         os.environ["BOTKIT_VENUE__ENDPOINT"] = args.endpoint  # the config's documented env override
     if args.root is not None:
@@ -269,6 +383,11 @@ def _cmd_record(args: argparse.Namespace) -> int:
               f"from syncron ({config.venue.endpoint}) into {config.record.root}")
         return 0
     return run_record_command(args.config, args.duration, embedded_sim=not args.no_embedded_sim)
+
+
+def _check_duration(duration: float | None) -> None:
+    if duration is not None and not 0 < duration < math.inf:  # nan and inf would never stop
+        raise ConfigError(f"--duration must be > 0 seconds, got {duration}")
 
 
 def _cmd_arm(args: argparse.Namespace) -> int:
@@ -295,27 +414,13 @@ def _cmd_data_download(args: argparse.Namespace) -> int:
 
 
 def _cmd_sim(args: argparse.Namespace) -> int:
-    import asyncio  # lazy: only the simulators need the network stack
+    from botkit.sim.cli_serve import run_sim_command  # lazy: only the simulators need the network stack
 
-    from botkit.sim import sintra, syncron
-
-    if args.port is not None and args.venue == "all":
-        raise ConfigError("--port names one port; with 'all' the simulators use 8700 and 8701")
     symbols = [s.strip() for s in args.symbols.split(",") if s.strip()]
     if not symbols:
         raise ConfigError(f"--symbols needs at least one symbol, got {args.symbols!r}")
-    runs = []
-    if args.venue in ("syncron", "all"):
-        runs.append(syncron.serve(args.host, args.port or 8700, symbols, speed=args.speed, seed=args.seed))
-    if args.venue in ("sintra", "all"):
-        config = sintra.SintraSimConfig() if args.seed is None else sintra.SintraSimConfig(seed=args.seed)
-        runs.append(sintra.serve(args.host, args.port or 8701, config=config))
-
-    async def run_all() -> None:
-        await asyncio.gather(*runs)
-
-    asyncio.run(run_all())
-    return 0
+    return run_sim_command(args.venue, host=args.host, port=args.port, syncron_port=args.syncron_port,
+                           sintra_port=args.sintra_port, symbols=symbols, seed=args.seed, speed=args.speed)
 
 
 def _cmd_config_check(args: argparse.Namespace) -> int:
@@ -333,11 +438,34 @@ def _cmd_config_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_strategies(args: argparse.Namespace) -> int:
-    from botkit.strategy.loader import available_strategies
+    from botkit.console import make_console, print_table
+    from botkit.strategy.catalog import installed_strategies
 
-    for name, target in sorted(available_strategies().items()):
-        print(f"{name:24} {target}")
+    entries = installed_strategies()
+    rows = [[e.name, e.target, e.forms or "-", e.params_text if e.error is None else f"failed to load: {e.error}"]
+            for e in entries]
+    print_table(make_console(), ["name", "target", "forms", "parameters (defaults)"], rows,
+                wrap=["target", "parameters (defaults)"])
     return 0
+
+
+def _cmd_data_ls(args: argparse.Namespace) -> int:
+    from botkit.data.cli_data import run_ls_command
+
+    return run_ls_command(args.root, venue=args.venue, symbol=args.symbol, kind=args.kind)
+
+
+def _cmd_data_import(args: argparse.Namespace) -> int:
+    from botkit.data.cli_data import run_import_command
+
+    return run_import_command(args.file, args.out, venue=args.venue, symbol=args.symbol, kind=args.kind,
+                              mode=args.mode)
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from botkit.cli_init import run_init_command
+
+    return run_init_command(args.dir)
 
 
 if __name__ == "__main__":

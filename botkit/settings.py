@@ -10,33 +10,44 @@ levels: ``BOTKIT_MODE=paper``, ``BOTKIT_VENUE__ENDPOINT=testnet``, ``BOTKIT_PARA
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
-from typing import Any, Literal
-from urllib.parse import urlsplit
+from typing import Any, Literal, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from botkit.backtest.spec import FeesSpec, SizingSpec, SlippageSpec
+from botkit.core.config_model import (
+    CONFIG_RULES,
+    MAX_LATENCY_NS,
+    MAX_MONEY,
+    ConfigModel,
+    FolderPath,
+    http_base_url,
+    plain_values,
+)
 from botkit.core.config_problems import config_error_from, format_key_path, looks_secret
 from botkit.core.errors import ConfigError
-from botkit.core.yaml_document import KeyPath, YamlDocument, load_yaml_document
+from botkit.core.yaml_document import KeyPath, YamlDocument, load_config_file
 from botkit.data.kinds import checked_interval, interval_to_ns
 from botkit.data.recorder import RecordKind, RecordSpec
 from botkit.risk.rules import RiskLimits
+from botkit.strategy.loader import check_strategy_ref
 
 ENV_PREFIX = "BOTKIT_"
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
 DEFAULT_BOOK_DEPTH = 10
 """Levels per side of the book view when ``engine.book_depth`` is not set."""
-_SECRET_ENV = {"venue": "BOTKIT_SYNCRON__", "reference": "BOTKIT_SINTRA__", "prices": "BOTKIT_SINTRA__"}
+_SECRET_ENV = {("venue", "api_key"): "BOTKIT_SYNCRON__API_KEY", ("venue", "api_secret"): "BOTKIT_SYNCRON__API_SECRET",
+               ("reference", "api_key"): "BOTKIT_SINTRA__API_KEY", ("prices", "api_key"): "BOTKIT_SINTRA__API_KEY"}
+"""The secrets botkit reads, by the config section and key a user might have written them under."""
+_SECRET_VARIABLES = ("BOTKIT_SYNCRON__API_KEY and BOTKIT_SYNCRON__API_SECRET (the venue), BOTKIT_SINTRA__API_KEY "
+                     "(reference prices), BOTKIT_ARM_TOKEN (the status endpoint's POST /arm)")
 _NAMED_ENDPOINTS = ("local", "testnet", "production")
 
 
-class VenueConfig(BaseModel):
+class VenueConfig(ConfigModel):
     """The venue the bot trades on: Syncron at ``local`` (the simulator), ``testnet``, ``production`` or a URL."""
-
-    model_config = _FROZEN
 
     name: Literal["syncron"] = "syncron"
     endpoint: str = "local"
@@ -44,25 +55,22 @@ class VenueConfig(BaseModel):
     @field_validator("endpoint")
     @classmethod
     def _endpoint(cls, value: str) -> str:
-        value = value.strip()
-        if value in _NAMED_ENDPOINTS:
-            return value
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"must be local, testnet, production or an http(s) base URL, got {value!r}")
-        return value.rstrip("/")
+        return http_base_url(value, _NAMED_ENDPOINTS)
 
 
-class ReferenceConfig(BaseModel):
+class ReferenceConfig(ConfigModel):
     """An independent reference price feed for the price collar (Sintra, one pair)."""
-
-    model_config = _FROZEN
 
     source: Literal["sintra"] = "sintra"
     pair: str = Field("btcusd", pattern=r"^[a-zA-Z]{6,12}$")
     symbol: str | None = Field(None, description="the bot symbol this pair prices (default: the first symbol)")
     endpoint: str = "local"
-    max_age_s: float = Field(60.0, gt=0, description="older reference prices are not used")
+    max_age_s: float = Field(60.0, gt=0, le=86_400, description="older reference prices are not used")
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint(cls, value: str) -> str:
+        return http_base_url(value, ("local", "production"))
 
 
 class BotRiskLimits(RiskLimits):
@@ -86,21 +94,18 @@ class BotRiskLimits(RiskLimits):
     max_cancels_per_s: int | None = Field(None, ge=1, le=10_000, description="strategy cancels in any one second")
 
 
-class PaperConfig(BaseModel):
+class PaperConfig(ConfigModel):
     """Costs of paper fills, with the backtests' conventions."""
-
-    model_config = _FROZEN
 
     fees: FeesSpec = Field(default_factory=lambda: FeesSpec(maker_bps=1.0, taker_bps=5.0))
     slippage: SlippageSpec = Field(default_factory=SlippageSpec)
-    latency_ns: int = Field(0, ge=0, description="as a backtest spec's latency_ns: an order decided on an event "
-                                                 "fills on the first later one at least this much younger")
+    latency_ns: int = Field(0, ge=0, le=MAX_LATENCY_NS,
+                            description="as a backtest spec's latency_ns: an order decided on an event "
+                                        "fills on the first later one at least this much younger")
 
 
-class EngineConfig(BaseModel):
+class EngineConfig(ConfigModel):
     """How the live engine behaves around stops, errors and reconnects."""
-
-    model_config = _FROZEN
 
     cancel_on_stop: bool = True
     on_strategy_error: Literal["halt", "stop"] = "halt"
@@ -118,13 +123,14 @@ class EngineConfig(BaseModel):
     bar_grace_ms: float = Field(250.0, ge=0, le=60_000,
                                 description="a bar without a later trade closes this long after its end")
     submit_timeout_s: float = Field(10.0, gt=0, le=120)
-    reconcile_interval_s: float = Field(30.0, gt=0)
-    state_save_interval_s: float = Field(5.0, gt=0)
+    reconcile_interval_s: float = Field(30.0, gt=0, le=86_400)
+    state_save_interval_s: float = Field(5.0, gt=0, le=3_600)
     max_in_flight: int = Field(8, ge=1, le=64, description="requests to the venue at once (within its rate budget)")
-    intent_ttl_s: float = Field(2.0, gt=0, description="a market or stop order not sent this soon is dropped")
-    limit_intent_ttl_s: float = Field(30.0, gt=0, description="a limit order not sent this soon is dropped")
+    intent_ttl_s: float = Field(2.0, gt=0, le=3_600, description="a market or stop order not sent this soon is dropped")
+    limit_intent_ttl_s: float = Field(30.0, gt=0, le=7 * 86_400,
+                                      description="a limit order not sent this soon is dropped")
     reconcile_positions: bool = Field(True, description="correct positions to the venue's when they differ")
-    position_confirm_s: float = Field(2.0, gt=0, description="a position difference must persist this long")
+    position_confirm_s: float = Field(2.0, gt=0, le=3_600, description="a position difference must persist this long")
 
     @field_validator("bar_interval")
     @classmethod
@@ -159,7 +165,12 @@ def unique_symbols(symbols: list[str]) -> list[str]:
 
 
 class _EnvironmentOverYaml(BaseSettings):
-    """A settings file whose ``BOTKIT_*`` environment variables override what the YAML says."""
+    """A settings file whose ``BOTKIT_*`` environment variables override what the YAML says.
+
+    Its fields follow the rules of every config model (``botkit.core.config_model``).
+    """
+
+    check_plain_fields, check_time_fields = plain_values()
 
     @classmethod
     def settings_customise_sources(
@@ -178,7 +189,7 @@ class BotConfig(_EnvironmentOverYaml):
     """One bot: strategy and parameters, symbols, venue, mode, sizing, risk, reference feed, state."""
 
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True, hide_input_in_errors=True,
+        **CONFIG_RULES, env_prefix=ENV_PREFIX, env_nested_delimiter="__", hide_input_in_errors=True,
     )
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,40}$")
@@ -190,9 +201,9 @@ class BotConfig(_EnvironmentOverYaml):
     sizing: SizingSpec = Field(default_factory=SizingSpec)
     risk: BotRiskLimits = Field(default_factory=BotRiskLimits)
     reference: ReferenceConfig | None = None
-    capital: float = Field(100_000.0, gt=0)
+    capital: float = Field(100_000.0, gt=0, le=MAX_MONEY)
     paper: PaperConfig = Field(default_factory=PaperConfig)
-    state_dir: Path = Path("state")
+    state_dir: FolderPath = Path("state")
     status_port: int | None = Field(None, ge=0, le=65_535)
     engine: EngineConfig = Field(default_factory=EngineConfig)
     record: RecordSpec | None = Field(None, description="also record what the bot receives into the archive")
@@ -201,6 +212,11 @@ class BotConfig(_EnvironmentOverYaml):
     @classmethod
     def _symbols(cls, value: list[str]) -> list[str]:
         return unique_symbols(value)
+
+    @field_validator("strategy")
+    @classmethod
+    def _strategy_ref(cls, value: str) -> str:
+        return check_strategy_ref(value)
 
     @model_validator(mode="after")
     def _reference_symbol(self) -> BotConfig:
@@ -237,10 +253,7 @@ def load_bot_config(path: str | Path) -> BotConfig:
 
 def load_bot_document(path: str | Path) -> YamlDocument:
     """The parsed YAML of a bot config file with the position of every key (not yet validated)."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"bot config {str(path)!r} does not exist")
-    document = load_yaml_document(path)
+    document = load_config_file(path, "bot config")
     if not isinstance(document.data, dict):
         raise ConfigError(f"{path}: expected a mapping of settings at the top level")
     return document
@@ -260,6 +273,8 @@ def validate_bot_config(
         raise config_error_from(
             error, source=source, model=BotConfig, what="bot config", document=document, origin=environment_origin,
         ) from None
+    except SettingsError as error:
+        raise environment_error(error, BotConfig) from None
 
 
 def bot_environment_variables() -> dict[str, str]:
@@ -282,18 +297,29 @@ def environment_origin(path: KeyPath) -> str | None:
     return None
 
 
+def environment_error(error: SettingsError, model: type[BaseSettings]) -> ConfigError:
+    """The ConfigError for a ``BOTKIT_*`` variable pydantic-settings could not parse (a list or section not in JSON)."""
+    match = re.search(r'field "([^"]+)"', str(error))
+    field = match.group(1) if match else ""
+    name = next((n for n in os.environ if n.upper() == ENV_PREFIX + field.upper()), ENV_PREFIX + field.upper())
+    info = model.model_fields.get(field)
+    example = '\'["BTCUSD", "ETHUSD"]\'' if info is not None and get_origin(info.annotation) is list \
+        else '\'{"key": 1}\' or set one key at a time, ' + f"{ENV_PREFIX}{field.upper()}__KEY=1"
+    cause = f" ({error.__cause__})" if error.__cause__ is not None else ""
+    return ConfigError(f"environment {name}: {field} must be written as JSON here, e.g. {example}; "
+                       f"the value is not valid JSON{cause}")
+
+
 def refuse_secrets(data: Any, source: str, where: KeyPath = (), document: YamlDocument | None = None) -> None:
     """Raise ConfigError if any key in ``data`` names a secret: those belong in the environment."""
     if isinstance(data, dict):
         for key, value in data.items():
             path = (*where, key)
             if looks_secret(str(key)):
-                room = str(path[0])
-                env = _SECRET_ENV.get(room, ENV_PREFIX + room.upper() + "__") + str(key).upper()
                 place = document.where(document.position(path, of_key=True)) if document is not None else source
                 raise ConfigError(
                     f"{place}: {format_key_path(path)!r} looks like a secret; secrets never go in config files. "
-                    f"Remove it and set the environment variable {env} instead"
+                    f"Remove it and {_where_the_secret_goes(path)}"
                 )
             refuse_secrets(value, source, path, document)
     elif isinstance(data, list):
@@ -301,16 +327,29 @@ def refuse_secrets(data: Any, source: str, where: KeyPath = (), document: YamlDo
             refuse_secrets(value, source, (*where, index), document)
 
 
+def _where_the_secret_goes(path: KeyPath) -> str:
+    """The environment variable botkit really reads for the secret at ``path``, or the list of them."""
+    known = _SECRET_ENV.get((str(path[0]), str(path[-1]).lower())) if len(path) == 2 else None
+    if known is not None:
+        return f"set the environment variable {known} instead"
+    if path[0] == "params" and len(path) >= 2:
+        return f"set the environment variable {ENV_PREFIX}{'__'.join(str(p).upper() for p in path)} instead"
+    return f"set it in the environment: botkit reads secrets from {_SECRET_VARIABLES}"
+
+
 # --- botkit record: a venue's public data into the archive, no strategy ----------------------------------
 
-class PriceFeedConfig(BaseModel):
+class PriceFeedConfig(ConfigModel):
     """A reference price feed to record (Sintra, one pair)."""
-
-    model_config = _FROZEN
 
     source: Literal["sintra"] = "sintra"
     pair: str = Field("btcusd", pattern=r"^[a-zA-Z]{6,12}$")
     endpoint: str = "local"
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint(cls, value: str) -> str:
+        return http_base_url(value, ("local", "production"))
 
 
 _NOT_RECORDABLE_ALONE: dict[RecordKind, str] = {
@@ -322,7 +361,7 @@ class RecorderConfig(_EnvironmentOverYaml):
     """``botkit record CONFIG``: which venue, symbols and kinds to record, and where; no strategy."""
 
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True, hide_input_in_errors=True,
+        **CONFIG_RULES, env_prefix=ENV_PREFIX, env_nested_delimiter="__", hide_input_in_errors=True,
     )
 
     name: str = Field("recorder", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
@@ -360,10 +399,7 @@ class RecorderConfig(_EnvironmentOverYaml):
 
 def load_recorder_config(path: str | Path) -> RecorderConfig:
     """Read and validate a ``botkit record`` config file; ConfigError names the file, the line and the key."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"recorder config {str(path)!r} does not exist")
-    document = load_yaml_document(path)
+    document = load_config_file(path, "recorder config")
     if not isinstance(document.data, dict):
         raise ConfigError(f"{path}: expected a mapping of settings at the top level")
     refuse_secrets(document.data, document.source, document=document)
@@ -372,3 +408,5 @@ def load_recorder_config(path: str | Path) -> RecorderConfig:
     except ValidationError as error:
         raise config_error_from(error, source=document.source, model=RecorderConfig, what="recorder config",
                                 document=document) from None
+    except SettingsError as error:
+        raise environment_error(error, RecorderConfig) from None

@@ -73,7 +73,16 @@ def test_data_file_override(workdir):
     ("args", "message"),
     [
         (["backtest", "backtests/sma_cross.yaml", "--param", "fast=500"], "fast must be < slow"),
-        (["backtest", "backtests/sma_cross.yaml", "--param", "fats=5"], "params.fats"),
+        (["backtest", "backtests/sma_cross.yaml", "--param", "fats=5"],
+         "--param fats is not a parameter of sma_cross (SmaCross): its parameters are fast (default 10), "
+         "slow (default 50), size (default 1.0); did you mean 'fast'?"),
+        (["backtest", "backtests/sma_cross.yaml", "--from", "2300-01-01"], "--from '2300-01-01': must be between"),
+        (["backtest", "backtests/sma_cross.yaml", "--from", "2030-01-01"],
+         "empty time range: end 2024-01-15T00:00:00Z must be after start 2030-01-01T00:00:00Z; "
+         "the archive holds BTCUSD bars_1m from 2024-01-01 to 2024-01-14"),
+        (["backtest", "backtests/sma_cross.yaml", "--out", "/dev/null"], "--out: must be a folder, but '/dev/null'"),
+        (["backtest", "backtests/sma_cross.yaml", "--out", "backtests/sma_cross.yaml/x"],
+         "--out: must be a folder, but 'backtests/sma_cross.yaml' above it is a file"),
         (["backtest", "backtests/sma_cross.yaml", "--from", "yesterday"], "--from 'yesterday'"),
         (["backtest", "backtests/sma_cross.yaml", "--data", "missing.csv"], "--data 'missing.csv' does not exist"),
         (["backtest", "missing.yaml"], "does not exist"),
@@ -85,7 +94,7 @@ def test_errors_exit_2_with_a_clear_message(workdir, capsys, args, message):
 
 
 def test_bad_csv_names_file_and_row(workdir, capsys):
-    Path("bad.csv").write_text("ts,open,high,low,close,volume\n0,1,2,0.5,1,1\n60000000000,1,2,0.5,nan,1\n")
+    Path("bad.csv").write_text("ts,open,high,low,close,volume\n1704067200,1,2,0.5,1,1\n1704067260,1,2,0.5,nan,1\n")
     assert main(["backtest", "backtests/momentum.yaml", "--data", "bad.csv", "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert "bad.csv" in err and "row 2" in err
@@ -93,7 +102,18 @@ def test_bad_csv_names_file_and_row(workdir, capsys):
 
 def test_strategies_lists_entry_points(capsys):
     assert main(["strategies"]) == 0
-    assert "sma_cross" in capsys.readouterr().out
+    lines = capsys.readouterr().out.splitlines()  # not a terminal: one plain line per strategy
+    (sma,) = [line for line in lines if line.startswith("sma_cross ")]
+    assert sma.split() == ["sma_cross", "strategies.sma_cross:SmaCross", "compiled+python", "fast=10", "slow=50",
+                           "size=1.0"]
+
+
+def test_version_prints_the_package_version(capsys):
+    import botkit
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0 and capsys.readouterr().out == f"botkit {botkit.__version__}\n"
 
 
 def test_sim_argument_errors(capsys):
@@ -139,3 +159,39 @@ def test_backtest_and_run_errors_name_the_line(tmp_path, capsys):
     bot.write_text(head + "params: {fats: 3}\n")
     assert main(["run", str(bot), "--duration", "1", "--no-embedded-sim"]) == 2
     assert f"{bot}:5:10: unknown key 'params.fats'; did you mean 'params.fast'?" in capsys.readouterr().err
+
+
+def test_a_spec_finds_its_data_from_any_working_directory(workdir, monkeypatch, capsys):
+    monkeypatch.chdir(workdir / "backtests")
+    assert main(["backtest", "sma_cross.yaml", "--no-progress", "--out", str(workdir / "from_inside")]) == 0
+    assert json.loads((workdir / "from_inside" / "stats.json").read_text())["trades"] > 0
+    elsewhere = workdir / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "s.yaml").write_text("strategy: sma_cross\ndata: {archive: data}\n")
+    monkeypatch.chdir(workdir)
+    assert main(["backtest", "elsewhere/s.yaml", "--no-progress"]) == 2
+    assert f"{elsewhere / 'data' / 'synthetic' / 'BTCUSD' / 'bars_1m'}: no day files" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["data", "generate", "--out", "/dev/null"], "--out: must be a folder, but '/dev/null' is a device"),
+        (["data", "generate", "--bars", "0"], "number of rows must be from 1 to"),
+        (["data", "generate", "--bars", "10000000000"], "number of rows must be from 1 to 1,000,000,000"),
+        (["run", "configs/demo.yaml", "--duration", "nan"], "--duration must be > 0 seconds, got nan"),
+        (["run", "configs/demo.yaml", "--duration", "inf"], "--duration must be > 0 seconds, got inf"),
+        (["demo", "--report", "/dev/null"], "--report: must be a folder"),
+    ],
+)
+def test_command_line_values_that_would_hang_or_misfire(tmp_path, monkeypatch, capsys, args, message):
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_name_with_a_path_writes_nothing_outside_reports(workdir, capsys):
+    Path("backtests/escape.yaml").write_text("name: ../escape\nstrategy: sma_cross\ndata: {archive: ../data}\n")
+    assert main(["backtest", "backtests/escape.yaml", "--no-progress"]) == 2
+    assert "name: a name, not a path" in capsys.readouterr().err
+    assert not (workdir / "escape").exists()

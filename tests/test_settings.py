@@ -101,3 +101,68 @@ def test_a_secret_is_refused_at_its_line(tmp_path):
     path = write(tmp_path, MINIMAL + "venue:\n  api_key: abc\n")
     with pytest.raises(ConfigError, match=f"^{path}:7:3: 'venue.api_key' looks like a secret"):
         load_bot_config(path)
+
+
+@pytest.mark.parametrize(
+    ("snippet", "message"),
+    [
+        ('venue: {endpoint: "http://127.0.0.1:99999"}', "venue.endpoint: must be local, testnet, production or an "
+                                                       "http(s) base URL: invalid port number"),
+        ('venue: {endpoint: "http://127.0.0.1:abc"}', "invalid port number"),
+        ('reference: {endpoint: "http://h:70000"}', "reference.endpoint: must be local, production or an http(s) "
+                                                   "base URL: invalid port number"),
+        ("reference: {endpoint: ftp://h}", "reference.endpoint: must be local, production or an http(s) base URL"),
+        ("reference: {max_age_s: .inf}", "reference.max_age_s: Input should be a finite number, got inf"),
+        ("reference: {max_age_s: 1e9}", "reference.max_age_s: must be <= 86400"),
+        ("capital: true", "capital: must be a number, got true (booleans are not numbers)"),
+        ("paper: {latency_ns: 9223372036854775808}", "paper.latency_ns: must fit in 64 bits"),
+        ("engine: {cancel_on_stop: 1}", "engine.cancel_on_stop: must be true or false, got 1"),
+        ("state_dir: /dev/null", "state_dir: must be a folder, but '/dev/null' is a device or socket"),
+        ("state_dir: /dev/null/state", "state_dir: must be a folder, but '/dev/null' above it is a device"),
+        ("record: {root: /dev/null}", "record.root: must be a folder"),
+        ("strategy: '..up:X'", "strategy: the module '..up' is not a dotted Python name"),
+    ],
+)
+def test_bad_values_are_refused_before_the_bot_starts(tmp_path, snippet, message):
+    base = MINIMAL.replace("strategy: sma_cross\n", "") if snippet.startswith("strategy") else MINIMAL
+    path = write(tmp_path, base + snippet + "\n")
+    with pytest.raises(ConfigError) as info:
+        load_bot_config(path)
+    assert str(path) in str(info.value) and message in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("snippet", "key", "advice"),
+    [
+        ("api_key: abc", "api_key", "botkit reads secrets from BOTKIT_SYNCRON__API_KEY and BOTKIT_SYNCRON__API_SECRET"),
+        ("password: abc", "password", "BOTKIT_SINTRA__API_KEY (reference prices), BOTKIT_ARM_TOKEN"),
+        ("venue: {token: abc}", "venue.token", "botkit reads secrets from"),
+        ("params: {api_token: abc}", "params.api_token", "set the environment variable BOTKIT_PARAMS__API_TOKEN"),
+    ],
+)
+def test_a_secret_is_sent_to_a_variable_botkit_reads(tmp_path, snippet, key, advice):
+    with pytest.raises(ConfigError) as info:
+        load_bot_config(write(tmp_path, MINIMAL.replace("params: {fast: 3, slow: 8}\n", "") + snippet + "\n"))
+    message = str(info.value)
+    assert f"{key!r} looks like a secret" in message and advice in message and "abc" not in message
+    assert "BOTKIT_API_KEY__" not in message and "BOTKIT_PASSWORD__" not in message
+
+
+def test_parameters_named_like_counts_of_tokens_are_not_secrets(tmp_path):
+    config = load_bot_config(write(tmp_path, MINIMAL.replace("slow: 8}", "slow: 8, token_count: 3, max_tokens: 2}")))
+    assert config.params["token_count"] == 3 and config.params["max_tokens"] == 2
+
+
+@pytest.mark.parametrize(("variable", "value"), [("BOTKIT_SYMBOLS", "not json"), ("BOTKIT_RISK", "{max_position")])
+def test_an_environment_variable_that_is_not_json_is_a_config_error(tmp_path, monkeypatch, variable, value):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as info:
+        load_bot_config(write(tmp_path, MINIMAL))
+    message = str(info.value)
+    assert message.startswith(f"environment {variable}: ") and "must be written as JSON here" in message
+    assert value not in message
+
+
+def test_a_folder_is_not_a_bot_config(tmp_path):
+    with pytest.raises(ConfigError, match="is not a file"):
+        load_bot_config(tmp_path)

@@ -1,4 +1,8 @@
-"""``botkit backtest``: apply CLI overrides, run with a progress bar, print the table, write outputs."""
+"""``botkit backtest``: apply CLI overrides, run with a progress bar, print the table, write outputs.
+
+``--from-stats`` reruns what a ``stats.json`` records instead: its spec, after checking that the
+data still has the hash the run recorded, then says whether the rerun's statistics equal it.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,17 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from botkit.backtest.engine import backtest
+from botkit.backtest.engine import backtest, data_digest
+from botkit.backtest.provenance import RUN_KEY, check_data, load_run
 from botkit.backtest.report import format_stat
+from botkit.backtest.result import BacktestResult
 from botkit.backtest.spec import BacktestSpec, load_spec_document, validate_spec
 from botkit.core.clock import to_ns
-from botkit.core.errors import ConfigError
+from botkit.core.errors import ConfigError, DataError
+from botkit.core.yaml_document import YamlDocument
+
+RERUN_SUFFIX = "-rerun"
+"""A rerun's default output folder: the original's name plus this, beside it."""
 
 
 def apply_overrides(
@@ -52,14 +62,62 @@ def run_backtest_command(
     document = load_spec_document(spec_path)
     spec = validate_spec(document.data, document.source, document)
     spec = apply_overrides(spec, data=data, params=params, start=start, end=end, engine=engine)
-    out_dir = out or spec.output.dir or Path("reports") / spec.name
+    result = _run(spec, console, progress, document)
+    _print_result(result, result.save(out or spec.output.dir or Path("reports") / spec.name), console)
+    return 0
+
+
+def rerun_backtest_command(
+    stats_path: Path, *, out: Path | None, progress: bool, allow_changed_data: bool, ignored: list[str],
+) -> int:
+    """Rerun the run ``stats_path`` records (``--from-stats``); 0 if its statistics come out equal, else 1.
+
+    The data is checked first: a file that changed, went missing or appeared in the range is a
+    DataError naming it and both hashes, unless ``allow_changed_data`` (then a warning).
+    """
+    if ignored:
+        raise ConfigError(f"--from-stats reruns the recorded spec exactly; it takes no {', '.join(ignored)} "
+                          f"(edit the spec.yaml beside {str(stats_path)!r} and run that to change it)")
+    console = Console(stderr=False)
+    saved = load_run(stats_path)
+    differences = check_data(saved, data_digest(saved.spec))
+    if differences and not allow_changed_data:
+        more = f" (and {len(differences) - 1} more)" if len(differences) > 1 else ""
+        raise DataError(f"{saved.path}: the data changed since the run: {differences[0]}{more}; "
+                        "pass --allow-changed-data to rerun on the data as it is now")
+    for line in differences:
+        console.print(f"[bold yellow]data changed[/]: {line}", markup=True, highlight=False)
+    result = _run(saved.spec, console, progress, None)
+    out_dir = out or saved.path.parent.with_name(saved.path.parent.name + RERUN_SUFFIX)
+    _print_result(result, result.save(out_dir), console)
+    recorded = saved.stats[RUN_KEY].get("botkit_version")
+    if result.provenance is not None and recorded != result.provenance["botkit_version"]:
+        console.print(f"the run was made with botkit {recorded}, rerun with {result.provenance['botkit_version']}",
+                      highlight=False)
+    changed = stat_differences(saved.stats, result.stats_document())
+    if not changed:
+        console.print(f"reproduced: the rerun's statistics equal {saved.path}'s", highlight=False)
+        return 0
+    console.print(f"[bold red]DIFFERENT[/] from {saved.path}: " + "; ".join(changed), markup=True, highlight=False)
+    return 1
+
+
+def stat_differences(original: dict[str, Any], rerun: dict[str, Any]) -> list[str]:
+    """``key: before → after`` for each statistic (not the ``run`` record) that differs between two stats.json."""
+    keys = [k for k in dict.fromkeys([*original, *rerun]) if k != RUN_KEY]
+    return [f"{k}: {original.get(k)!r} → {rerun.get(k)!r}" for k in keys if original.get(k) != rerun.get(k)]
+
+
+def _run(spec: BacktestSpec, console: Console, progress: bool, document: YamlDocument | None) -> BacktestResult:
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed:,} events"),
         TimeRemainingColumn(), console=console, disable=not progress, transient=True,
     ) as bar:
         task = bar.add_task(f"backtest {spec.name}", total=None)
-        result = backtest(spec, progress=lambda n: bar.advance(task, n), document=document)
-    paths = result.save(out_dir)
+        return backtest(spec, progress=lambda n: bar.advance(task, n), document=document)
+
+
+def _print_result(result: BacktestResult, paths: dict[str, Path], console: Console) -> None:
     table = Table(title=result.title, show_header=False)
     for key, value in result.stats.items():
         table.add_row(key, format_stat(key, value) if not isinstance(value, str) else value)
@@ -70,4 +128,3 @@ def run_backtest_command(
                       markup=True, highlight=False)
     for name, path in paths.items():
         console.print(f"{name:8} {path}")
-    return 0

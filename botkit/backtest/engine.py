@@ -14,7 +14,9 @@ import pandas as pd
 from botkit.backtest.book_replay import BookReplay
 from botkit.backtest.broker import SimulatedBroker
 from botkit.backtest.compiled import CompiledReplay
+from botkit.backtest.market_trail import MarketTrail
 from botkit.backtest.outcome import ReplayOutcome
+from botkit.backtest.provenance import DataDigest, digest_arrays, digest_files, run_record, spec_data_files
 from botkit.backtest.replay import PythonReplay
 from botkit.backtest.result import BacktestResult
 from botkit.backtest.run_config import RunConfig
@@ -55,25 +57,43 @@ def backtest(
 ) -> BacktestResult:
     """Run one backtest.
 
-    ``spec`` is a BacktestSpec, a dict of its fields, or the path of a YAML spec. ``data`` maps
-    symbols to DataFrames or record arrays and replaces the spec's data source (handy in Jupyter
-    and tests). ``progress`` is called with the number of events after each chunk. ``document`` is
-    the YAML a BacktestSpec was read from, so that parameter errors name its lines.
+    ``spec`` is a BacktestSpec, a dict of its fields, or the path of a YAML spec; a dict's
+    ``strategy`` may be the Strategy class itself (a notebook's: the spec records it as
+    ``"__main__:Cls"``). ``data`` maps symbols to DataFrames or record arrays and replaces the
+    spec's data source (handy in Jupyter and tests). ``progress`` is called with the number of
+    events after each chunk. ``document`` is the YAML a BacktestSpec was read from, so that
+    parameter errors name its lines. ``result.provenance`` records how to rerun it.
     """
+    given = spec.get("strategy") if isinstance(spec, Mapping) else None
     spec, document = _as_spec(spec, document)
-    cls = load_strategy_class(spec.strategy)
+    cls = given if isinstance(given, type) and issubclass(given, Strategy) else load_strategy_class(spec.strategy)
     source = document.source if document is not None else f"backtest {spec.name!r}"
     params = build_params(cls, spec.params, source, document)
     if spec.data.kind == "book":
-        return _backtest_book(spec, cls, params, data, progress)
+        result = _backtest_book(spec, cls, params, data, progress)
+        return _finish(result, cls, params, data_digest(spec))
     if spec.data.kind == "bars" and spec.data.recording is not None and data is None:
-        return _backtest_bars_session(spec, cls, params, progress)
-    chunks = _chunks(spec, data)
+        return _finish(_backtest_bars_session(spec, cls, params, progress), cls, params, data_digest(spec))
+    arrays = _data_arrays(spec, data) if data is not None else None
+    result = _backtest_chunks(spec, cls, params, _chunks(spec, data, arrays), progress)
+    digest = digest_arrays(arrays) if arrays is not None else data_digest(spec)
+    return _finish(result, cls, params, digest)
+
+
+def data_digest(spec: BacktestSpec) -> DataDigest:
+    """The content hash of the files a run of ``spec`` reads (``botkit.backtest.provenance``)."""
+    source, root, files = spec_data_files(spec, *_time_range(spec))
+    return digest_files(source, root, files)
+
+
+def _backtest_chunks(spec: BacktestSpec, cls: type[Strategy[Any]], params: StrategyParams, chunks: Iterator[Chunk],
+                     progress: Callable[[int], None] | None) -> BacktestResult:
+    """Bars, trades or quotes replayed in chunks, on the compiled path or the event-driven one."""
     first = next(chunks, None)
     if first is None:
         raise DataError(f"backtest {spec.name!r}: no {spec.data.kind} in the requested range")
-    prices = _PriceTrail(len(spec.data.symbols))
-    stream = prices.follow(itertools.chain([first], chunks), spec.data.kind)
+    market = MarketTrail(len(spec.data.symbols), spec.data.kind)
+    stream = market.follow(itertools.chain([first], chunks))
     if progress is not None:
         stream = _slices(stream, PROGRESS_EVERY)
     config = _run_config(spec, first)
@@ -91,8 +111,10 @@ def backtest(
         host = StrategyHost(cls, params, broker)
         outcome = PythonReplay(config, host, broker).run(stream, progress)
     path = "compiled" if compiled is not None else "python"
-    return _with_session(BacktestResult.from_outcome(spec, outcome, functools.partial(prices.series, spec.data.symbols),
-                                                    path))
+    symbols = spec.data.symbols
+    return BacktestResult(spec, outcome, functools.partial(market.prices, symbols), path,
+                          volumes=functools.partial(market.volumes, symbols),
+                          marks=(market.first_marks, market.last_marks))
 
 
 def market_records(spec: BacktestSpec, data: DataInput | None = None) -> tuple[RunConfig, np.ndarray, Events]:
@@ -134,7 +156,7 @@ def _backtest_book(spec: BacktestSpec, cls: type[Strategy[Any]], params: Strateg
     broker = SimulatedBroker(config, risk)
     replay = BookReplay(config, StrategyHost(cls, params, broker), broker, books)
     outcome = replay.run_events(itertools.chain([first], events), progress)
-    return _with_session(BacktestResult.from_outcome(spec, outcome, replay.prices, "python"))
+    return BacktestResult.from_outcome(spec, outcome, replay.prices, "python")
 
 
 def _backtest_bars_session(spec: BacktestSpec, cls: type[Strategy[Any]], params: StrategyParams,
@@ -155,7 +177,7 @@ def _backtest_bars_session(spec: BacktestSpec, cls: type[Strategy[Any]], params:
     outcome = replay.run_events(events, progress)
     if outcome.events == 0:
         raise DataError(f"backtest {spec.name!r}: the recorded session holds no quotes, trades or bars of {ds.symbols}")
-    return _with_session(BacktestResult.from_outcome(spec, outcome, replay.price_trail, "python"))
+    return BacktestResult.from_outcome(spec, outcome, replay.price_trail, "python")
 
 
 def replayed_session(spec: BacktestSpec) -> SessionWindow | None:
@@ -182,8 +204,10 @@ def _time_range(spec: BacktestSpec) -> tuple[int | None, int | None]:
     return start, end
 
 
-def _with_session(result: BacktestResult) -> BacktestResult:
-    """Name the replayed session in the stats (and so in the summary, stats.json and the report)."""
+def _finish(result: BacktestResult, cls: type[Strategy[Any]], params: StrategyParams,
+            digest: DataDigest) -> BacktestResult:
+    """Record how to rerun the result; name the replayed session in the stats (summary, stats.json, report)."""
+    result.provenance = run_record(result.spec, cls, params.model_dump(mode="json"), result.engine, digest)
     window = replayed_session(result.spec)
     if window is not None:
         result.stats["recording"] = f"{window.session.describe()} of {result.spec.data.recording}"
@@ -254,18 +278,27 @@ def _infer_interval(inst: np.ndarray, records: np.ndarray) -> int:
     return int(values[np.argmax(counts)])
 
 
-def _chunks(spec: BacktestSpec, data: DataInput | None) -> Iterator[Chunk]:
+def _data_arrays(spec: BacktestSpec, data: DataInput) -> dict[str, Events]:
+    """Each symbol's events of ``data=``, cut to ``data.start``/``data.end``."""
     ds = spec.data
-    start, end = _time_range(spec) if data is None else (
-        to_ns(ds.start) if ds.start is not None else None, to_ns(ds.end) if ds.end is not None else None)
+    start = to_ns(ds.start) if ds.start is not None else None
+    end = to_ns(ds.end) if ds.end is not None else None
+    missing = [s for s in ds.symbols if s not in data]
+    if missing:
+        raise ConfigError(f"data= has no entry for symbols {missing} (has {sorted(data)})")
+    return {s: _window(_records(data[s], ds.kind, f"data[{s!r}]"), start, end) for s in ds.symbols}
+
+
+def _chunks(spec: BacktestSpec, data: DataInput | None,
+            given: Mapping[str, Events] | None = None) -> Iterator[Chunk]:
+    """The events of ``spec`` (or of ``data=``, or its ``given`` cut arrays) in merged chunks."""
+    ds = spec.data
     if data is not None:
-        missing = [s for s in ds.symbols if s not in data]
-        if missing:
-            raise ConfigError(f"data= has no entry for symbols {missing} (has {sorted(data)})")
-        arrays = [_window(_records(data[s], ds.kind, f"data[{s!r}]"), start, end) for s in ds.symbols]
+        arrays = list((given if given is not None else _data_arrays(spec, data)).values())
         if len(arrays) > 1:
             return _single(merge_arrays([as_records(a) for a in arrays]))
         return _single((_NO_INSTRUMENTS, arrays[0]))
+    start, end = _time_range(spec)
     if ds.file is not None:
         records = _records(read_file(ds.file, ds.kind), ds.kind, str(ds.file))
         return _single((_NO_INSTRUMENTS, _window(records, start, end)))
@@ -306,42 +339,3 @@ def _window(records: Events, start: int | None, end: int | None) -> Events:
     lo = 0 if start is None else int(np.searchsorted(ts, start, "left"))
     hi = len(ts) if end is None else int(np.searchsorted(ts, end, "left"))
     return records[lo:hi]
-
-
-class _PriceTrail:
-    """Keeps a thinned copy of each symbol's mark prices for the report's price chart."""
-
-    MAX_POINTS = 200_000
-
-    def __init__(self, n_symbols: int) -> None:
-        self._ts: list[list[np.ndarray]] = [[] for _ in range(n_symbols)]
-        self._px: list[list[np.ndarray]] = [[] for _ in range(n_symbols)]
-
-    def follow(self, chunks: Iterable[Chunk], kind: str) -> Iterator[Chunk]:
-        """Pass chunks through, remembering their prices."""
-        for inst, records in chunks:
-            price = _mark(records, kind)
-            for k in range(len(self._ts)):
-                mask = slice(None) if len(inst) == 0 else inst == k
-                ts, px = records["ts"][mask], price[mask]
-                step = max(1, len(ts) // (self.MAX_POINTS // 8))
-                self._ts[k].append(ts[::step])
-                self._px[k].append(px[::step])
-            yield inst, records
-
-    def series(self, symbols: list[str]) -> dict[str, pd.Series]:
-        """Prices per symbol, indexed by UTC time."""
-        out = {}
-        for k, symbol in enumerate(symbols):
-            ts = np.concatenate(self._ts[k]) if self._ts[k] else np.zeros(0, np.int64)
-            px = np.concatenate(self._px[k]) if self._px[k] else np.zeros(0)
-            out[symbol] = pd.Series(px, index=pd.to_datetime(ts, unit="ns", utc=True), name=symbol)
-        return out
-
-
-def _mark(records: np.ndarray, kind: str) -> np.ndarray:
-    if kind == "bars":
-        return records["close"]
-    if kind == "trades":
-        return records["price"]
-    return (records["bid"] + records["ask"]) / 2.0

@@ -33,6 +33,10 @@ class MarketTrail:
         self._price: list[list[np.ndarray]] = [[] for _ in range(n_symbols)]
         self._volume_ts: list[list[np.ndarray]] = [[] for _ in range(n_symbols)]
         self._volume: list[list[np.ndarray]] = [[] for _ in range(n_symbols)]
+        self.first_marks = np.full(n_symbols, np.nan)
+        """Each symbol's first mark price in the replay (NaN: it had no event)."""
+        self.last_marks = np.full(n_symbols, np.nan)
+        """Each symbol's last mark price so far."""
 
     def follow(self, chunks: Iterable[Chunk]) -> Iterator[Chunk]:
         """Pass the chunks through unchanged, remembering their prices and volume."""
@@ -44,7 +48,11 @@ class MarketTrail:
                 ts = records["ts"][mask]
                 if len(ts) == 0:
                     continue
-                kept_ts, kept_price = downsample_minmax(ts, mark[mask], POINTS_PER_CHUNK // 2 - 1)
+                marks = mark[mask]
+                if np.isnan(self.first_marks[k]):
+                    self.first_marks[k] = marks[0]
+                self.last_marks[k] = marks[-1]
+                kept_ts, kept_price = downsample_minmax(ts, marks, POINTS_PER_CHUNK // 2 - 1)
                 self._price_ts[k].append(kept_ts)
                 self._price[k].append(kept_price)
                 if volume_field is not None:

@@ -43,6 +43,7 @@ from botkit.portfolio.round_trips import FillWalk, walk_fill_arrays
 from botkit.risk.rejection import RejectCode, Rejection
 
 LIQUIDITY_NAMES = ["maker", "taker"]  # indexed by the kernels' liquidity codes
+SIDE_NAMES = ["buy", "sell"]  # a fill's side as text: +1 buys, -1 sells
 assert LIQUIDITY_NAMES.index("maker") == LIQUIDITY_MAKER and LIQUIDITY_NAMES.index("taker") == LIQUIDITY_TAKER
 
 REJECT_CODES = {
@@ -137,13 +138,17 @@ class ReplayOutcome:
                                 floats[:, F_PRICE], floats[:, F_FEE])
 
     def fills_frame(self) -> pd.DataFrame:
-        """The fill log: ts (ns), symbol (categorical), side (+1/-1), qty, price, fee, liquidity, order_id."""
+        """The fill log, in the order the fills happened, in the conventions of the trades frame.
+
+        Columns: ts (``datetime64[ns, UTC]``), symbol (categorical), side (``"buy"``/``"sell"``,
+        categorical), qty (> 0), price, fee, liquidity (``"maker"``/``"taker"``), order_id.
+        """
         ints, floats = self.fill_ints, self.fill_floats
         return pd.DataFrame(
             {
-                "ts": ints[:, F_TS].astype(np.int64),
+                "ts": pd.to_datetime(ints[:, F_TS].astype(np.int64), unit="ns", utc=True),
                 "symbol": pd.Categorical.from_codes(ints[:, F_INST], categories=list(self.symbols)),
-                "side": ints[:, F_SIDE].astype(np.int64),
+                "side": pd.Categorical.from_codes((ints[:, F_SIDE] < 0).astype(np.int8), categories=SIDE_NAMES),
                 "qty": floats[:, F_QTY],
                 "price": floats[:, F_PRICE],
                 "fee": floats[:, F_FEE],

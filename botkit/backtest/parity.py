@@ -120,7 +120,8 @@ def _compare_fills(live_orders: Sequence[Order], live: Sequence[Fill], backtest_
         mine: Row = {"order": live_index.get(fill.client_order_id, 0), "symbol": fill.symbol,
                      "side": int(fill.side), "ts": fill.ts, "qty": fill.qty, "price": fill.price, "fee": fill.fee}
         theirs: Row = {"order": backtest_index.get(int(row["order_id"]), 0), "symbol": str(row["symbol"]),
-                       "side": int(row["side"]), "ts": int(row["ts"]), "qty": float(row["qty"]),
+                       "side": 1 if row["side"] == "buy" else -1, "ts": pd.Timestamp(row["ts"]).value,
+                       "qty": float(row["qty"]),
                        "price": float(row["price"]), "fee": float(row["fee"])}
         delta = max(delta, abs(mine["ts"] - theirs["ts"]))
         differ = [name for name in mine if not _same(mine[name], theirs[name], _TOLERANCE.get(name, 0.0))]
@@ -132,7 +133,7 @@ def _compare_fills(live_orders: Sequence[Order], live: Sequence[Fill], backtest_
         if len(live) > len(backtest):
             extra, ts = "live", live[index - 1].ts
         else:
-            extra, ts = "backtest", int(backtest[index - 1]["ts"])
+            extra, ts = "backtest", pd.Timestamp(backtest[index - 1]["ts"]).value
         return (ts, f"fill {index}: only the {extra} side has it"), delta
     return None, delta
 

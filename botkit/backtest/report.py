@@ -32,12 +32,15 @@ DEFAULT_CONVENTIONS_NOTE = (
 CHARTS_NOTE = (
     f"Times are UTC. Lines keep the lowest and highest point of each of at most {BUCKETS:,} buckets, "
     "so no spike is lost; every trade's entry (▲) and exit (▼) is drawn at its own time and price, "
-    "joined by a line (green: a win, red: a loss). Drawdown is measured on every equity point."
+    "joined by a line (green: a win, red: a loss). Volume is summed per time bucket. The dashed line on "
+    "the equity chart is buy and hold: the capital bought into the symbols at their first price, equal "
+    "weights, no fees. Drawdown is measured on every equity point."
 )
 """What the page says about how its charts are drawn."""
 
 PERCENT_STATS = frozenset(
-    {"total_return", "cagr", "volatility", "max_drawdown", "win_rate", "exposure"}
+    {"total_return", "buy_and_hold_return", "excess_return", "cagr", "volatility", "max_drawdown", "win_rate",
+     "exposure"}
 )
 """Statistics the report prints as percentages."""
 
@@ -73,6 +76,7 @@ def write_report(
     trades: pd.DataFrame,
     prices: Mapping[str, pd.Series],
     volumes: Mapping[str, pd.Series] | None = None,
+    benchmark: pd.Series | None = None,
     parameters: Mapping[str, object] | None = None,
     conventions_note: str = DEFAULT_CONVENTIONS_NOTE,
     kill_switch: KillSwitchTrip | None = None,
@@ -82,7 +86,8 @@ def write_report(
     ``stats`` is :func:`botkit.backtest.stats.compute_stats`'s result, ``equity`` the equity
     curve with a UTC DatetimeIndex, ``trades`` the closed round trips, ``prices`` symbol -> last
     prices (a time-indexed series) to draw with every trade's entry (▲) and exit (▼),
-    ``volumes`` symbol -> traded volume per event (drawn summed per time bucket), ``parameters``
+    ``volumes`` symbol -> traded volume per event (drawn summed per time bucket), ``benchmark``
+    a buy-and-hold value curve drawn dashed on the equity chart, ``parameters``
     the run's settings (nested mappings are shown with dotted keys), ``kill_switch`` the kill
     switch's trip, if it fired (a notice, a ◆ on the equity chart, a dashed line on every chart).
     """
@@ -90,7 +95,7 @@ def write_report(
     target.parent.mkdir(parents=True, exist_ok=True)
     text = render_report(
         title=title, stats=stats, equity=equity, trades=trades, prices=prices, volumes=volumes,
-        parameters=parameters, conventions_note=conventions_note, kill_switch=kill_switch,
+        benchmark=benchmark, parameters=parameters, conventions_note=conventions_note, kill_switch=kill_switch,
     )
     target.write_text(text, encoding="utf-8")
     return target
@@ -104,6 +109,7 @@ def render_report(
     trades: pd.DataFrame,
     prices: Mapping[str, pd.Series],
     volumes: Mapping[str, pd.Series] | None = None,
+    benchmark: pd.Series | None = None,
     parameters: Mapping[str, object] | None = None,
     conventions_note: str = DEFAULT_CONVENTIONS_NOTE,
     kill_switch: KillSwitchTrip | None = None,
@@ -113,7 +119,8 @@ def render_report(
     from botkit.backtest.report_plots import build_charts, chart_html
 
     esc = html.escape
-    layout = build_charts(equity=equity, prices=prices, trades=trades, volumes=volumes, kill_switch=kill_switch)
+    layout = build_charts(equity=equity, prices=prices, trades=trades, volumes=volumes, benchmark=benchmark,
+                          kill_switch=kill_switch)
     bokeh_js, chart_script, chart_div = chart_html(layout)
     period = f"{stats.get('start', '')} → {stats.get('end', '')}"
     parts = [

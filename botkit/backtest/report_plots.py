@@ -102,6 +102,7 @@ def build_charts(
     prices: Mapping[str, pd.Series],
     trades: pd.DataFrame,
     volumes: Mapping[str, pd.Series] | None = None,
+    benchmark: pd.Series | None = None,
     kill_switch: KillSwitchTrip | None = None,
 ) -> LayoutDOM:
     """The report's charts as one Bokeh layout: overview, per symbol price (+ volume), equity, drawdown."""
@@ -114,7 +115,7 @@ def build_charts(
         volume = (volumes or {}).get(symbol)
         if volume is not None:
             charts.append(_volume_chart(symbol, volume, x_range))
-    charts.append(_equity_chart(ex, ey, x_range, kill_switch))
+    charts.append(_equity_chart(ex, ey, x_range, kill_switch, benchmark))
     charts.append(_drawdown_chart(ex, ey, x_range))
     figures = [fig for fig, _ in charts]
     if kill_switch is not None:
@@ -218,14 +219,25 @@ def _volume_chart(symbol: str, series: pd.Series, x_range: Range1d) -> tuple[fig
     return fig, _Fit(fig.y_range, [(buckets, "left", ["top"])], include_zero=True)
 
 
-def _equity_chart(x: np.ndarray, y: np.ndarray, x_range: Range1d, trip: KillSwitchTrip | None) -> tuple[figure, _Fit]:
-    """The equity curve, with a ◆ where the kill switch fired."""
+def _equity_chart(x: np.ndarray, y: np.ndarray, x_range: Range1d, trip: KillSwitchTrip | None,
+                  benchmark: pd.Series | None = None) -> tuple[figure, _Fit]:
+    """The equity curve, the buy-and-hold curve dashed (if given), a ◆ where the kill switch fired."""
     fig = _figure("equity", "Equity", x_range, 240, "equity", "0,0.[00]")
     dx, dy = downsample_minmax(x, y)
     points = ColumnDataSource({"x": to_ms(dx), "y": dy}, name="equity_points")
-    line = fig.line("x", "y", source=points, color="#2f6fdf", line_width=1.4, name="equity_line")
+    line = fig.line("x", "y", source=points, color="#2f6fdf", line_width=1.4, name="equity_line",
+                    legend_label="equity")
     fig.add_tools(_line_hover(line, "equity_hover", "equity", "0,0.00"))
     fit = _Fit(fig.y_range, [(points, "x", ["y"])])
+    if benchmark is not None and len(benchmark):
+        bx, by = downsample_minmax(*series_arrays(benchmark))
+        held = ColumnDataSource({"x": to_ms(bx), "y": by}, name="buy_and_hold_points")
+        fig.line("x", "y", source=held, color="#8a94a6", line_width=1.2, line_dash="dashed",
+                 name="buy_and_hold_line", legend_label="buy and hold")
+        fit.entries.append((held, "x", ["y"]))
+    fig.legend.location = "top_left"
+    fig.legend.label_text_font_size = "11px"
+    fig.legend.background_fill_alpha = 0.7
     if len(x) == 0:
         _no_data(fig)
     elif trip is not None:

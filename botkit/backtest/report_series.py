@@ -67,7 +67,7 @@ def volume_buckets(
         return empty, empty, np.zeros(0)
     lo, hi = int(x[0]), int(x[-1])
     count = max(1, min(buckets, len(x)))
-    width = max(1, math.ceil((hi - lo + 1) / count))
+    width = max(1, -(-(hi - lo + 1) // count))  # integer ceil: ns spans exceed a float's 53 bits
     ids = (x - lo) // width
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
     totals = np.add.reduceat(volume, starts)

@@ -11,6 +11,7 @@ look like secrets are never echoed.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import types
 from collections.abc import Callable, Mapping, Sequence
@@ -26,15 +27,27 @@ from botkit.core.yaml_document import KeyPath, Position, YamlDocument
 Origin = Callable[[KeyPath], str | None]
 """Says where a value came from when not from the file (``environment BOTKIT_MODE``), else None."""
 
-_SECRET_WORDS = re.compile(r"(api[_-]?key|secret|token|password|passphrase|private[_-]?key|credential)", re.I)
+_SECRET_NOUNS = frozenset({"secret", "secrets", "token", "password", "passwd", "passphrase", "credential",
+                           "credentials", "apikey", "apisecret", "privatekey", "secretkey", "accesskey"})
+"""The last word of a key that names a secret (``api_secret``, ``arm_token``, ``password``)."""
+_KEY_OWNERS = frozenset({"api", "private", "secret", "access", "signing"})
+"""Words that make a following ``key`` a secret (``api_key``, ``private-key``), unlike ``sort_key``."""
+_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 _BOUNDS = {"greater_than": ("gt", ">"), "greater_than_equal": ("ge", ">="),
            "less_than": ("lt", "<"), "less_than_equal": ("le", "<=")}
 _ECHO_LIMIT = 60
 
 
 def looks_secret(key: str) -> bool:
-    """Whether a key's name says it holds a secret (``api_key``, ``secret``, ``token``…)."""
-    return bool(_SECRET_WORDS.search(key))
+    """Whether a key's name says it holds a secret: it ends in one (``api_key``, ``client_secret``, ``arm_token``).
+
+    Words are split at ``_``, ``-`` and camel case; ``token_count`` or ``max_tokens`` name numbers, not secrets.
+    """
+    words = [w.lower() for w in _WORD.findall(key)]
+    if not words:
+        return False
+    last = words[-1]
+    return last in _SECRET_NOUNS or (last == "key" and len(words) > 1 and words[-2] in _KEY_OWNERS)
 
 
 def format_key_path(path: KeyPath) -> str:
@@ -161,6 +174,8 @@ def _locate(detail: ErrorDetails, path: KeyPath, document: YamlDocument) -> Posi
 
 
 def _same(written: Any, validated: Any) -> bool:
+    if isinstance(written, float) and isinstance(validated, float) and math.isnan(written) and math.isnan(validated):
+        return True  # nan is never equal to itself, but it is the value written
     try:
         return bool(written == validated)
     except Exception:  # an exotic __eq__ of a user's value: then it cannot be matched, nothing worse

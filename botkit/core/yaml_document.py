@@ -7,7 +7,8 @@ at ``configs/x.yaml:12:17``.
 
 Aliases (``*name``) are expanded at most ``MAX_NODES`` nodes deep in total and ``MAX_DEPTH``
 levels: a "billion laughs" document, or an anchor that contains itself, is refused at once with a
-ConfigError instead of eating memory and time. Two equal keys in one mapping are an error too
+ConfigError instead of eating memory and time; so is text nested thousands of levels deep, which
+PyYAML itself would fail on with a RecursionError. Two equal keys in one mapping are an error too
 (PyYAML would silently keep the last); keys merged with ``<<: *anchor`` may be overridden, as YAML
 intends.
 """
@@ -31,6 +32,8 @@ MAX_NODES = 100_000
 """Most nodes a document may have once its aliases are expanded (real configs have hundreds)."""
 MAX_DEPTH = 64
 """Deepest nesting of mappings and lists a document may have."""
+MAX_BYTES = 4 * 2**20
+"""Largest config file read (real ones are a few kilobytes)."""
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
@@ -71,12 +74,26 @@ class YamlDocument:
         return self.source if position is None else f"{self.source}:{position.line}:{position.column}"
 
 
+def load_config_file(path: str | Path, what: str) -> YamlDocument:
+    """Parse the config file at ``path``, a ``what`` (``backtest spec``); ConfigError if it is no such file."""
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"{what} {str(path)!r} does not exist")
+    if not path.is_file():
+        raise ConfigError(f"{what} {str(path)!r} is not a file (a folder or a device)")
+    return load_yaml_document(path)
+
+
 def load_yaml_document(path: str | Path, source: str | None = None) -> YamlDocument:
     """Parse the YAML file at ``path``; ConfigError names ``source`` (default: the path) and the line."""
     path = Path(path)
     source = str(path) if source is None else source
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise ConfigError(f"{source}: larger than {MAX_BYTES // 2**20} MiB; a config never is (the wrong file?)")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ConfigError(f"{source}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     except OSError as error:
@@ -86,7 +103,13 @@ def load_yaml_document(path: str | Path, source: str | None = None) -> YamlDocum
 
 def parse_yaml_document(text: str, source: str) -> YamlDocument:
     """Parse YAML ``text`` (one document) named ``source`` in errors; empty text gives ``data`` None."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # refuses control characters (a ReaderError) at once
+    except yaml.reader.ReaderError as error:
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        raise ConfigError(f"{source}:{line}:{column}: not valid YAML: control character "
+                          f"#x{error.character:04x} (YAML allows printable text only)") from None
     try:
         root = loader.get_single_node()
         if root is None:
@@ -100,6 +123,8 @@ def parse_yaml_document(text: str, source: str) -> YamlDocument:
         raise ConfigError(_yaml_error_message(error, source)) from None
     except yaml.YAMLError as error:
         raise ConfigError(f"{source}: not valid YAML: {error}") from None
+    except RecursionError:  # PyYAML composes nested nodes recursively, before any depth can be checked
+        raise ConfigError(f"{source}: the YAML nests deeper than {MAX_DEPTH} levels; a config never does") from None
     finally:
         loader.dispose()
     return YamlDocument(source, data, values, keys)

@@ -66,7 +66,9 @@ def archive_range(root: str | Path, venue: str, symbol: str, kind: str) -> tuple
     """``(start_ns, end_ns)`` spanning the archive's day files, from midnight to midnight UTC."""
     days = list_days(root, venue, symbol, kind)
     if not days:
-        raise file_error(str(kind_dir(root, venue, symbol, kind)), "no day files")
+        directory = kind_dir(root, venue, symbol, kind)
+        missing = "" if directory.is_dir() else " (the folder does not exist)"
+        raise file_error(str(directory), f"no day files{missing}")
     return day_start_ns(days[0]), day_start_ns(days[-1]) + NS_PER_DAY
 
 

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from botkit.core.errors import DataError
 from botkit.data.kinds import COLUMNS, DTYPES, BaseKind, kind_of_dtype
-from botkit.data.validate import file_error, row_error
+from botkit.data.validate import file_error, format_ts, row_error
 
 TS_TYPE = pa.timestamp("ns", tz="UTC")
 """How the archive stores ``ts``: self-describing for pandas, DuckDB and Polars, exact to the ns."""
@@ -37,6 +37,13 @@ _SIGNATURES: dict[BaseKind, tuple[str, ...]] = {
 }
 
 ArrowData: TypeAlias = "pa.Table | pa.RecordBatch"
+
+_INT64_MAX = np.iinfo(np.int64).max
+_EARLIEST_S = 100_000_000
+"""1973-03-03 in seconds since 1970: integer ts below this in every unit are not times."""
+_TS_UNITS = ((1, "nanoseconds"), (1_000, "microseconds"), (1_000_000, "milliseconds"), (1_000_000_000, "seconds"))
+_EARLIEST_TS = np.datetime64("1677-09-22", "s")
+_LATEST_TS = np.datetime64("2262-04-11", "s")
 
 
 def archive_schema(kind: BaseKind) -> pa.Schema:
@@ -70,16 +77,20 @@ def infer_kind(names: Iterable[str], source: str | None = None) -> BaseKind:
     raise DataError(problem) if source is None else file_error(source, problem)
 
 
-def to_records(data: ArrowData, kind: BaseKind, source: str, first_row: int = 1) -> np.ndarray:
+def to_records(
+    data: ArrowData, kind: BaseKind, source: str, first_row: int = 1, *, ts_units: bool = False
+) -> np.ndarray:
     """The record array (BAR_DTYPE, TRADE_DTYPE or QUOTE_DTYPE) holding ``data``'s rows.
 
-    ``first_row`` is the 1-based file row of ``data``'s first row, for error messages.
+    ``first_row`` is the 1-based file row of ``data``'s first row, for error messages. With
+    ``ts_units``, integer ``ts`` may be in seconds, milliseconds or microseconds too (see
+    ``integer_ts_as_ns``); without, integers are nanoseconds.
     """
-    return records_from_columns(to_columns(data, kind, source, first_row), kind)
+    return records_from_columns(to_columns(data, kind, source, first_row, ts_units=ts_units), kind)
 
 
 def to_columns(
-    data: ArrowData, kind: BaseKind, source: str, first_row: int = 1
+    data: ArrowData, kind: BaseKind, source: str, first_row: int = 1, *, ts_units: bool = False
 ) -> dict[str, np.ndarray]:
     """``data``'s columns for ``kind`` as contiguous numpy arrays of the record dtype's types.
 
@@ -103,7 +114,7 @@ def to_columns(
         column = _as_array(data.column(by_name[name]))
         _check_nulls(column, name, source, first_row)
         if name == "ts":
-            out[name] = _ts_to_ns(column, source, first_row)
+            out[name] = _ts_to_ns(column, source, first_row, ts_units)
         elif name == "side":
             out[name] = _side_to_int(column, source, first_row)
         else:
@@ -155,7 +166,37 @@ def _is_text(column: pa.Array) -> bool:
     return pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
 
 
-def _ts_to_ns(column: pa.Array, source: str, first_row: int) -> np.ndarray:
+def integer_ts_as_ns(values: np.ndarray, source: str, first_row: int = 1) -> np.ndarray:
+    """Integer timestamps as nanoseconds, their unit told by their size; DataError if none fits them all.
+
+    Times since 1970 from 1973-03-03 to 2262-04-11 are 1e8 to 9.2e9 in seconds, 1e11 to 9.2e12 in
+    milliseconds, 1e14 to 9.2e15 in microseconds and 1e17 on in nanoseconds: the ranges do not
+    overlap, so the unit of a column is never a guess. Anything else (small counters, negative
+    numbers, a column that mixes units) would replay in 1970 and is refused, naming the row.
+    """
+    if len(values) == 0:
+        return values
+    lo, hi = int(values.min()), int(values.max())
+    for ns_per_unit, _ in _TS_UNITS:
+        if _fits(lo, ns_per_unit) and _fits(hi, ns_per_unit):
+            return values if ns_per_unit == 1 else values * ns_per_unit
+    first = int(values[0])
+    unit = next(((p, name) for p, name in _TS_UNITS if _fits(first, p)), None)
+    if unit is None:
+        raise row_error(source, first_row, f"ts {first} is not a time: integer ts are seconds, milliseconds, "
+                                           f"microseconds or nanoseconds since 1970 (told apart by their size) "
+                                           f"of a date from 1973-03-03 to 2262-04-11; or write ISO-8601 text")
+    low, high = -(-_EARLIEST_S * 1_000_000_000 // unit[0]), _INT64_MAX // unit[0]
+    index = int(np.argmax((values < low) | (values > high)))
+    raise row_error(source, first_row + index, f"ts {int(values[index])} is not in {unit[1]} as the first row's "
+                                               f"{first} is ({format_ts(first * unit[0])}): one unit per file")
+
+
+def _fits(value: int, ns_per_unit: int) -> bool:
+    return _EARLIEST_S * 1_000_000_000 <= value * ns_per_unit <= _INT64_MAX
+
+
+def _ts_to_ns(column: pa.Array, source: str, first_row: int, ts_units: bool = False) -> np.ndarray:
     kind = column.type
     try:
         if pa.types.is_timestamp(kind):
@@ -164,7 +205,8 @@ def _ts_to_ns(column: pa.Array, source: str, first_row: int) -> np.ndarray:
         if pa.types.is_date(kind):
             return pc.cast(column, pa.timestamp("ns")).cast(pa.int64()).to_numpy()
         if pa.types.is_integer(kind):
-            return pc.cast(column, pa.int64()).to_numpy()
+            values = pc.cast(column, pa.int64()).to_numpy()
+            return integer_ts_as_ns(values, source, first_row) if ts_units else values
     except pa.ArrowInvalid as exc:
         raise file_error(source, f"ts cannot be converted to int64 nanoseconds: {exc}") from exc
     if not _is_text(column):
@@ -173,13 +215,13 @@ def _ts_to_ns(column: pa.Array, source: str, first_row: int) -> np.ndarray:
         )
     text = pc.utf8_trim_whitespace(column)
     try:
-        return pc.cast(text, pa.int64()).to_numpy()
+        values = pc.cast(text, pa.int64()).to_numpy()
+        return integer_ts_as_ns(values, source, first_row) if ts_units else values
     except pa.ArrowInvalid:
         pass
     strings = pd.Series(text.to_numpy(zero_copy_only=False), dtype=object)
-    parsed = pd.to_datetime(strings, format="ISO8601", utc=True, errors="coerce")
-    values = parsed.dt.tz_convert(None).dt.as_unit("ns").to_numpy()
-    bad = np.isnat(values)
+    parsed = pd.to_datetime(strings, format="ISO8601", utc=True, errors="coerce").dt.tz_convert(None).to_numpy()
+    bad = np.isnat(parsed)
     if bad.any():
         index = int(np.argmax(bad))
         raise row_error(
@@ -187,7 +229,12 @@ def _ts_to_ns(column: pa.Array, source: str, first_row: int) -> np.ndarray:
             first_row + index,
             f"ts {strings.iloc[index]!r} is neither ISO-8601 time nor integer nanoseconds",
         )
-    return values.view(np.int64)
+    outside = (parsed < _EARLIEST_TS) | (parsed > _LATEST_TS)  # pandas parses beyond what ns can hold
+    if outside.any():
+        index = int(np.argmax(outside))
+        raise row_error(source, first_row + index, f"ts {strings.iloc[index]!r} is outside the times botkit can "
+                                                   "hold (1677-09-22 to 2262-04-11, in nanoseconds)")
+    return parsed.astype("datetime64[ns]").view(np.int64)
 
 
 def _to_float(column: pa.Array, name: str, source: str, first_row: int) -> np.ndarray:

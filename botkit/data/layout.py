@@ -12,7 +12,7 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
-from botkit.core.clock import NS_PER_DAY
+from botkit.core.clock import NS_PER_DAY, ns_to_iso
 from botkit.core.errors import ConfigError, DataError
 from botkit.data.kinds import parse_kind
 
@@ -91,11 +91,13 @@ def day_files(
 
     Raises DataError naming the directory looked in when there are none.
     """
-    if end_ns <= start_ns:
-        raise ConfigError(f"empty time range: end {end_ns} must be after start {start_ns}")
     directory = kind_dir(root, venue, symbol, kind)
-    first, last = day_of(start_ns), day_of(end_ns - 1)
     days = list_days(root, venue, symbol, kind)
+    if end_ns <= start_ns:
+        held = f"; the archive holds {symbol} {kind} from {days[0]} to {days[-1]}" if days else ""
+        raise ConfigError(f"{directory}: empty time range: end {ns_to_iso(end_ns)} must be after start "
+                          f"{ns_to_iso(start_ns)}{held}")
+    first, last = day_of(start_ns), day_of(end_ns - 1)
     wanted = [directory / day_file_name(d) for d in days if first <= d <= last]
     if not wanted:
         have = f"it has {days[0]} to {days[-1]}" if days else "it has no day files"

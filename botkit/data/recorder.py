@@ -29,9 +29,10 @@ from typing import Literal
 
 import pyarrow as pa
 import structlog
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from botkit.core.clock import Clock, LiveClock
+from botkit.core.config_model import ConfigModel, FolderPath
 from botkit.core.errors import DataError
 from botkit.data.kinds import checked_interval
 from botkit.data.layout import check_name, day_of
@@ -62,19 +63,19 @@ _TYPES: dict[RecordKind, tuple[type, ...]] = {
 _ALWAYS = (BookGap, BookResynced, RecordingMark)
 
 
-class RecordSpec(BaseModel):
+class RecordSpec(ConfigModel):
     """The ``record:`` section of a bot or recorder config: what to record, where, how often to write."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    root: Path = Field(Path("data"), description="archive root: <root>/<venue>/<symbol>/<kind>/<day>.parquet")
+    root: FolderPath = Field(Path("data"), description="archive root: <root>/<venue>/<symbol>/<kind>/<day>.parquet")
     kinds: list[RecordKind] = Field(default_factory=lambda: list(RECORD_KINDS), min_length=1)
     bar_interval: str = Field("1m", description="bars are archived as bars_<bar_interval>")
     flush_rows: int = Field(10_000, ge=1, le=10_000_000, description="write when this many events wait")
     flush_interval_s: float = Field(5.0, gt=0, le=3_600, description="write at least this often")
-    max_buffer_rows: int = Field(1_000_000, ge=1, description="events kept waiting at most; beyond, dropped")
-    compact_interval_s: float = Field(300.0, gt=0, description="merge today's parts into its day file this often")
-    compact_rows: int = Field(1_000_000, ge=1, description="or when a day's parts hold this many rows")
+    max_buffer_rows: int = Field(1_000_000, ge=1, le=100_000_000,
+                                 description="events kept waiting at most; beyond, dropped")
+    compact_interval_s: float = Field(300.0, gt=0, le=86_400,
+                                      description="merge today's parts into its day file this often")
+    compact_rows: int = Field(1_000_000, ge=1, le=100_000_000, description="or when a day's parts hold this many rows")
     arrivals: bool = Field(False, description="also note how quotes, trades and bars interleaved as they arrived "
                                               "(arrivals): a replay of bars needs it; on for bots on market_data bars")
 

@@ -15,6 +15,7 @@ import pandas as pd
 from botkit.core.clock import NS_PER_DAY, NS_PER_MINUTE, NS_PER_SECOND, to_ns
 from botkit.core.errors import ConfigError
 from botkit.data.kinds import base_kind, kind_interval_ns
+from botkit.data.staged import final_paths, staged_kinds
 from botkit.data.writer import write_records
 from botkit.model.records import BAR_DTYPE, QUOTE_DTYPE, TRADE_DTYPE
 
@@ -128,8 +129,10 @@ def generate_archive(
 
     For bars, ``interval_ns`` defaults to the kind's interval (``bars_1h`` → 1 hour; plain
     ``bars`` → 1 minute) and must agree with it. For trades and quotes it is the mean gap between
-    events (default 1 second). Day files the data touches are overwritten; others are left alone.
-    Returns the day files written. Use different seeds for different symbols.
+    events (default 1 second). The archive's folder of ``kind`` for ``venue``/``symbol`` is replaced
+    whole once every day is written (``botkit.data.staged``), so the archive never mixes two runs;
+    a folder of downloaded or recorded data is refused. Returns the day files written. Use
+    different seeds for different symbols.
     """
     base = base_kind(kind)
     kind_ns = kind_interval_ns(kind)
@@ -144,7 +147,10 @@ def generate_archive(
     else:
         interval = interval_ns or NS_PER_SECOND
         records = synthetic_quotes(n, start_ns=start_ns, interval_ns=interval, seed=seed)
-    return write_records(root, venue, symbol, kind, records, mode="overwrite")
+    note = {"seed": seed, "rows": n, "kind": kind, "start_ns": start_ns, "interval_ns": interval}
+    with staged_kinds(root, venue, symbol, note) as stage:
+        written = write_records(stage, venue, symbol, kind, records, mode="overwrite")
+    return final_paths(stage, root, written)
 
 
 def _check(n: int, interval_ns: int, start_price: float, annual_volatility: float) -> None:

@@ -24,6 +24,7 @@ import numpy as np
 from botkit.core.clock import NS_PER_SECOND
 from botkit.core.errors import ConfigError
 from botkit.data.book_events import write_book_events
+from botkit.data.staged import final_paths, staged_kinds
 from botkit.data.synthetic import DEFAULT_START_NS
 from botkit.model.enums import BookSide
 from botkit.model.events import BookDelta, BookDeltaBatch, BookGap, BookLevel, BookResynced, BookSnapshot
@@ -178,7 +179,13 @@ def generate_book_archive(
     levels: int = 10,
     gap_every: int | None = None,
 ) -> list[Path]:
-    """Write ``n`` synthetic book updates of ``symbol`` as recorded ``book_*`` (and ``gaps``) day files."""
+    """Write ``n`` synthetic book updates of ``symbol`` as recorded ``book_*`` (and ``gaps``) day files.
+
+    The kinds' folders are replaced whole once everything is written, as ``generate_archive`` does.
+    """
     events = synthetic_book_events(n, symbol=symbol, start_ns=start_ns, seed=seed, levels=levels,
                                    gap_every=gap_every)
-    return write_book_events(root, venue, events)
+    note = {"seed": seed, "rows": n, "kind": "book", "start_ns": start_ns, "levels": levels}
+    with staged_kinds(root, venue, symbol, note) as stage:
+        written = write_book_events(stage, venue, events)
+    return final_paths(stage, root, written)

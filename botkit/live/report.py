@@ -94,10 +94,22 @@ def status_document(
             {"symbol": p.symbol, "qty": p.qty, "avg_price": p.avg_price, "realized_pnl": p.realized_pnl}
             for p in ledger.positions()
         ],
-        "open_orders": [order_to_dict(o) for o in open_orders],
+        "open_orders": [status_order(o) for o in open_orders],
         "pnl": {"realized": ledger.realized_pnl(), "unrealized": ledger.unrealized_pnl(), "fees": ledger.fees,
                 "cash": ledger.cash(), "equity": ledger.equity()},
         "counters": dict(counters),
         "last_event_at": {kind: ns_to_iso(ts) for kind, ts in last_events.items()},
         "reference": reference,
     }
+
+
+def status_order(order: Order) -> dict[str, Any]:
+    """An open order as ``/status`` shows it: as saved, but ``side`` is "buy"/"sell" and ``created_at`` UTC ISO.
+
+    The same conventions as a backtest's ``result.fills`` and ``result.trades``.
+    """
+    data = order_to_dict(order)
+    data["side"] = "buy" if order.side > 0 else "sell"
+    del data["ts_created"]
+    data["created_at"] = ns_to_iso(order.ts_created)
+    return data

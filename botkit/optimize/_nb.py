@@ -180,6 +180,33 @@ def _point_nb(t, d, equity, peak, reign, max_dd, points, last_peak, last_peak_ts
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
+def _flat_points_nb(start, stop, ts, day, equity, peak, reign, max_dd, points, last_peak, last_peak_ts, longest,
+                    any_spell, today, last_equity, inexact, daily_q):
+    """Take the equal points ``equity`` of events ``[start, stop)`` as ``_point_nb`` would one by one.
+
+    The first goes through ``_point_nb``; after it each is at the peak (a spell of consecutive peak
+    points is no spell: only the last one counts) or below it (nothing moves but the count), and
+    the days the run covers end at ``equity``.
+    """
+    if stop <= start:
+        return (peak, reign, max_dd, points, last_peak, last_peak_ts, longest, any_spell, today, last_equity, inexact)
+    (peak, reign, max_dd, points, last_peak, last_peak_ts, longest, any_spell, today, last_equity,
+     inexact) = _point_nb(ts[start], day[start], equity, peak, reign, max_dd, points, last_peak, last_peak_ts, longest,
+                          any_spell, today, last_equity, inexact, daily_q)
+    rest = stop - start - 1
+    if rest > 0:
+        if equity >= peak:
+            last_peak = points + rest - 1
+            last_peak_ts = ts[stop - 1]
+        points += rest
+        last_day = day[stop - 1]
+        for d in range(today, last_day):
+            daily_q[d] = equity
+        today = last_day
+    return (peak, reign, max_dd, points, last_peak, last_peak_ts, longest, any_spell, today, equity, inexact)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
 def _load_point_state_nb(ddf_q, ddi_q):
     return (ddf_q[D_PEAK], ddf_q[D_REIGN_MIN], ddf_q[D_MAX_DD], ddi_q[I_POINTS], ddi_q[I_LAST_PEAK],
             ddi_q[I_LAST_PEAK_TS], ddi_q[I_LONGEST], ddi_q[I_ANY_SPELL], ddi_q[I_DAY], ddf_q[D_LAST_EQUITY],
@@ -230,19 +257,33 @@ def make_sweep_bars_nb(step, prepare):
         prepared, rows = prepare(pq, colsq)
         action, side, qty, price = ACTION_NONE, 0, 0.0, 0.0
         shift = nb.uint64(1 - b0)  # a column of the block's values: event + 1 - b0 (wraps as unsigned: exact)
-        for j in range(nb.uint64(i), nb.uint64(b1)):  # unsigned: no negative-index wraparound per access
-            t = ts[j]
-            close = c[j]
-            equity = cash + position * close
+        if position == 0.0 and points > 0:
+            # Flat: equity is the cash on every event of the run. Only the step runs per event; the
+            # points are taken in one go after it (same figures as one by one, see _flat_points_nb).
+            row[SLOT_EQUITY] = cash
+            for j in range(nb.uint64(i), nb.uint64(b1)):
+                action, side, qty, price = step(row, BarRecord(ts[j], 0, o[j], h[j], lo[j], c[j], v[j]), prepared,
+                                                values, rows, j + shift)
+                i = nb.int64(j) + 1
+                if action != ACTION_NONE:
+                    break
             (peak, reign, max_dd, points, last_peak, last_peak_ts, longest, any_spell, today, last_equity,
-             inexact) = _point_nb(t, day[j], equity, peak, reign, max_dd, points, last_peak, last_peak_ts, longest,
-                                  any_spell, today, last_equity, inexact, daily_q)
-            row[SLOT_EQUITY] = equity
-            action, side, qty, price = step(row, BarRecord(t, 0, o[j], h[j], lo[j], close, v[j]), prepared, values,
-                                            rows, j + shift)
-            i = nb.int64(j) + 1
-            if action != ACTION_NONE:
-                break
+             inexact) = _flat_points_nb(start, i, ts, day, cash, peak, reign, max_dd, points, last_peak, last_peak_ts,
+                                        longest, any_spell, today, last_equity, inexact, daily_q)
+        else:
+            for j in range(nb.uint64(i), nb.uint64(b1)):  # unsigned: no negative-index wraparound per access
+                t = ts[j]
+                close = c[j]
+                equity = cash + position * close
+                (peak, reign, max_dd, points, last_peak, last_peak_ts, longest, any_spell, today, last_equity,
+                 inexact) = _point_nb(t, day[j], equity, peak, reign, max_dd, points, last_peak, last_peak_ts,
+                                      longest, any_spell, today, last_equity, inexact, daily_q)
+                row[SLOT_EQUITY] = equity
+                action, side, qty, price = step(row, BarRecord(t, 0, o[j], h[j], lo[j], close, v[j]), prepared,
+                                                values, rows, j + shift)
+                i = nb.int64(j) + 1
+                if action != ACTION_NONE:
+                    break
         if position != 0.0:
             ddi_q[I_EXPOSED] += i - start
         _store_point_state_nb(ddf_q, ddi_q, peak, reign, max_dd, points, last_peak, last_peak_ts, longest, any_spell,

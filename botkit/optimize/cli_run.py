@@ -8,12 +8,12 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeRemainingColumn
-from rich.table import Table
 from rich.text import Text
 
 from botkit.backtest.cli_run import apply_overrides
 from botkit.backtest.report import format_stat
 from botkit.backtest.spec import load_spec_document, validate_spec
+from botkit.console import is_plain, make_console, print_table
 from botkit.optimize.engine import optimize
 from botkit.optimize.result import OptimizeResult
 
@@ -34,7 +34,7 @@ def run_optimize_command(spec_path: Path, *, options: dict[str, Any], overrides:
     document = load_spec_document(spec_path)
     spec = apply_overrides(validate_spec(document.data, document.source, document), **overrides)
     out_dir = out or Path("reports") / f"{spec.name}-optimize"
-    console = Console()
+    console = make_console()
     started = time.perf_counter()
     with _Progress(console, progress) as (bar, task_id, plain):
         def on_progress(done: int, total: int) -> None:
@@ -68,8 +68,8 @@ class _Progress:
 
     def __init__(self, console: Console, enabled: bool) -> None:
         self.console = console
-        self.live = enabled and console.is_terminal
-        self.lines = enabled and not console.is_terminal
+        self.live = enabled and not is_plain(console)
+        self.lines = enabled and is_plain(console)
         self.bar = Progress(TextColumn("[bold]optimize"), BarColumn(), MofNCompleteColumn(), RateColumn(),
                             TimeRemainingColumn(), console=console, disable=not self.live, transient=True)
         self._next = 0.0
@@ -92,18 +92,11 @@ class _Progress:
 
 
 def _print_top(console: Console, result: OptimizeResult, top: int) -> None:
-    table = Table(title=f"{result.title}: top {min(top, len(result.table))} by {result.metric}")
-    table.add_column("#", justify="right")
-    for name in result.params:
-        table.add_column(name, justify="right")
-    for name in SHOWN_STATS:
-        table.add_column(name, justify="right")
-    for combination, row in result.top(top).iterrows():
-        table.add_row(str(combination), *[str(row[name]) for name in result.params],
-                      *[format_stat(name, row[name]) for name in SHOWN_STATS])
-    if not console.is_terminal:
-        console.width = max(console.width, 200)  # a log line per row, not a table wrapped at 80 columns
-    console.print(table)
+    headers = ["#", *result.params, *SHOWN_STATS]
+    rows = [[str(number), *[str(row[name]) for name in result.params],
+             *[format_stat(name, row[name]) for name in SHOWN_STATS]] for number, row in result.top(top).iterrows()]
+    print_table(console, headers, rows, title=f"{result.title}: top {min(top, len(result.table))} by {result.metric}",
+                right=headers)
 
 
 def _print_robustness(console: Console, metric: str, robustness: dict[str, Any]) -> None:

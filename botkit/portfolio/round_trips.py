@@ -141,11 +141,12 @@ def round_trips(fills: pd.DataFrame) -> pd.DataFrame:
     """Closed round trips of a fill log, one row per trip, in the order they closed.
 
     ``fills`` holds one row per fill, in the order the fills happened, with columns ``ts`` (int64
-    ns or datetime64), ``symbol``, ``side`` (+1 buy, -1 sell), ``qty`` (> 0), ``price`` and
-    ``fee``. The result has the columns of ``ROUND_TRIP_COLUMNS``: ``side`` is ``'long'`` or
-    ``'short'``, ``qty`` the total quantity entered, ``entry_price``/``exit_price`` the VWAPs of
-    the position-increasing and position-reducing fills, ``pnl`` = sells - buys - fees,
-    ``return`` = pnl / (entry_price * qty), ``duration`` = exit_ts - entry_ts.
+    ns or datetime64), ``symbol``, ``side`` (+1 or ``'buy'``, -1 or ``'sell'``, so
+    ``BacktestResult.fills`` as it is), ``qty`` (> 0), ``price`` and ``fee``. The result has the
+    columns of ``ROUND_TRIP_COLUMNS``: ``side`` is ``'long'`` or ``'short'``, ``qty`` the total
+    quantity entered, ``entry_price``/``exit_price`` the VWAPs of the position-increasing and
+    position-reducing fills, ``pnl`` = sells - buys - fees, ``return`` = pnl / (entry_price * qty),
+    ``duration`` = exit_ts - entry_ts.
     """
     return _walk(fills).frame()
 
@@ -211,7 +212,7 @@ def _columns(
         ts = pd.DatetimeIndex(ts_col).as_unit("ns").asi8
     else:
         ts = ts_col.to_numpy(dtype=np.int64)
-    sides = fills["side"].to_numpy(dtype=np.int64)
+    sides = _side_signs(fills["side"])
     qtys = fills["qty"].to_numpy(dtype=np.float64)
     prices = fills["price"].to_numpy(dtype=np.float64)
     fees = fills["fee"].to_numpy(dtype=np.float64)
@@ -224,6 +225,18 @@ def _columns(
         raise ValueError("fills.price and fills.fee must be finite in every row")
     symbols = fills["symbol"]  # categorical or strings; factorized by the caller
     return ts, symbols, sides, qtys, prices, fees
+
+
+def _side_signs(column: pd.Series) -> np.ndarray:
+    """A side column as +1/-1: numbers as they are, ``'buy'``/``'sell'`` text (or categories) mapped."""
+    if pd.api.types.is_numeric_dtype(column.dtype) and not isinstance(column.dtype, pd.CategoricalDtype):
+        return column.to_numpy(dtype=np.int64)
+    text = column.astype(str).to_numpy()
+    signs = np.where(text == "buy", 1, np.where(text == "sell", -1, 0)).astype(np.int64)
+    if not (signs != 0).all():
+        bad = sorted(set(text[signs == 0].tolist()))
+        raise ValueError(f"fills.side must be 'buy' or 'sell' (or +1/-1), got {bad}")
+    return signs
 
 
 def _utc(ns: np.ndarray) -> pd.DatetimeIndex:

@@ -13,8 +13,9 @@ import math
 from collections.abc import Callable
 from typing import NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from botkit.core.config_model import MAX_MONEY, MAX_QUANTITY, ConfigModel
 from botkit.model.enums import Side
 from botkit.portfolio.view import PortfolioView
 from botkit.risk.rejection import RejectCode, Rejection
@@ -36,7 +37,7 @@ class SizedOrder(NamedTuple):
 RiskRule = Callable[[SizedOrder, PortfolioView], "Rejection | None"]
 
 
-class RiskLimits(BaseModel):
+class RiskLimits(ConfigModel):
     """Limits from a backtest spec or bot config, applied live and in backtests; None means no limit.
 
     ``max_daily_loss`` (quote currency, from the equity at the start of the UTC day) and
@@ -45,18 +46,16 @@ class RiskLimits(BaseModel):
     until a person re-arms the bot.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    max_order_qty: float | None = Field(None, gt=0, allow_inf_nan=False)
-    max_order_notional: float | None = Field(None, gt=0, allow_inf_nan=False)
-    max_position: float | None = Field(None, gt=0, allow_inf_nan=False)
+    max_order_qty: float | None = Field(None, gt=0, le=MAX_QUANTITY)
+    max_order_notional: float | None = Field(None, gt=0, le=MAX_MONEY)
+    max_position: float | None = Field(None, gt=0, le=MAX_QUANTITY)
     allow_short: bool = True
-    max_gross_exposure: float | None = Field(None, gt=0, allow_inf_nan=False,
+    max_gross_exposure: float | None = Field(None, gt=0, le=MAX_MONEY,
                                              description="sum of |position| × price over symbols, quote currency")
-    max_net_exposure: float | None = Field(None, gt=0, allow_inf_nan=False,
+    max_net_exposure: float | None = Field(None, gt=0, le=MAX_MONEY,
                                            description="|sum of position × price| over symbols, quote currency")
     max_open_orders: int | None = Field(None, ge=1, le=100_000, description="working orders at once, all symbols")
-    max_daily_loss: float | None = Field(None, gt=0, allow_inf_nan=False,
+    max_daily_loss: float | None = Field(None, gt=0, le=MAX_MONEY,
                                          description="kill switch: loss since the start of the UTC day")
     max_drawdown_pct: float | None = Field(None, gt=0, le=100, description="kill switch: % below the equity peak")
     flatten_on_kill: bool = Field(False, description="close positions with market orders when the kill switch fires")

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
-
+from botkit.core.config_model import ConfigModel
 from botkit.model.events import Bar, BookGap, BookResynced, Price, Quote, Trade
 from botkit.model.order_events import OrderCanceled, OrderFilled, OrderRejected
 from botkit.strategy.declared import declare, declared_compiled_step
@@ -18,10 +17,8 @@ if TYPE_CHECKING:
     from botkit.strategy.indicators import Indicator
 
 
-class StrategyParams(BaseModel):
-    """Base of every strategy's parameters: frozen, and unknown keys are errors."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class StrategyParams(ConfigModel):
+    """Base of every strategy's parameters: frozen, unknown keys are errors, numbers finite and not booleans."""
 
 
 P = TypeVar("P", bound=StrategyParams)

@@ -1,12 +1,20 @@
-"""Find strategy classes by reference: ``module:Class``, ``path/to/file.py:Class`` or an entry point."""
+"""Find strategy classes by reference: ``module:Class``, ``path/to/file.py:Class`` or an entry point.
+
+A reference that is not written in one of those forms is a ConfigError saying so; user code that
+fails while it is imported (a syntax error, an exception at module level) is a StrategyError
+naming the file, as it is when it fails later in a hook.
+"""
 
 from __future__ import annotations
 
+import difflib
 import functools
 import hashlib
 import importlib
 import importlib.util
+import re
 import sys
+from collections.abc import Iterable
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -14,11 +22,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from botkit.core.config_problems import Origin, config_error_from
-from botkit.core.errors import ConfigError
+from botkit.core.errors import ConfigError, StrategyError
 from botkit.core.yaml_document import YamlDocument
 from botkit.strategy.base import Strategy, StrategyParams
 
 ENTRY_POINT_GROUP = "botkit.strategies"
+_MODULE = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+_ATTRIBUTE = re.compile(r"[A-Za-z_]\w*")
+_ENTRY_POINT = re.compile(r"[\w.-]+")
+_FORMS = "write an entry point name, module:Class or path/to/file.py:Class"
 
 
 def available_strategies() -> dict[str, str]:
@@ -43,7 +55,10 @@ def _strategy_entry_points(name: str) -> dict[str, Any]:
 
 def load_strategy_class(ref: str) -> type[Strategy[Any]]:
     """The Strategy subclass named by ``ref``; ConfigError says what was tried and what exists."""
-    ref = ref.strip()
+    try:
+        ref = check_strategy_ref(ref)
+    except ValueError as error:
+        raise ConfigError(f"strategy {ref!r}: {error}") from None
     if ":" not in ref:
         points = _strategy_entry_points(ref)
         if ref not in points:
@@ -55,13 +70,36 @@ def load_strategy_class(ref: str) -> type[Strategy[Any]]:
         obj = _load_entry_point(ref, points[ref])
     else:
         where, _, attr = ref.rpartition(":")
-        module = _load_file(where) if where.endswith(".py") else _import(where, ref)
-        obj = getattr(module, attr, None)
+        module = _load_file(where, ref) if where.endswith(".py") else _import(where, ref)
+        try:
+            obj = getattr(module, attr, None)
+        except Exception as error:  # a module __getattr__ of the user's
+            raise StrategyError(ref, "import", where, error) from error
         if obj is None:
             raise ConfigError(f"strategy {ref!r}: {where!r} has no attribute {attr!r}")
     if not (isinstance(obj, type) and issubclass(obj, Strategy)):
         raise ConfigError(f"strategy {ref!r} is {obj!r}, not a botkit.Strategy subclass")
     return obj
+
+
+def check_strategy_ref(ref: str) -> str:
+    """``ref`` stripped if it is written as a strategy reference can be; ValueError saying the forms if not.
+
+    Only the form is checked (what config validation can know); ``load_strategy_class`` finds the class.
+    """
+    ref = ref.strip()
+    if not ref:
+        raise ValueError(f"is empty; {_FORMS}")
+    if ":" not in ref:
+        if not _ENTRY_POINT.fullmatch(ref):
+            raise ValueError(f"is not an entry point name; {_FORMS}")
+        return ref
+    where, _, attr = ref.rpartition(":")
+    if not _ATTRIBUTE.fullmatch(attr):
+        raise ValueError(f"the class name {attr!r} is not a Python name; {_FORMS}")
+    if not (where.endswith(".py") or _MODULE.fullmatch(where)):
+        raise ValueError(f"the module {where!r} is not a dotted Python name (no relative imports); {_FORMS}")
+    return ref
 
 
 def build_params(
@@ -94,10 +132,15 @@ def _import(module_name: str, ref: str) -> Any:
     try:
         return importlib.import_module(module_name)
     except ModuleNotFoundError as error:
+        if error.name is not None and not (module_name + ".").startswith(error.name + "."):
+            # the module exists but imports something that does not: the user's code fails
+            raise StrategyError(ref, "import", module_name, error) from error
         raise ConfigError(f"strategy {ref!r}: cannot import module {module_name!r} ({error})") from error
+    except Exception as error:  # user code run at import: whatever it raised, name the module
+        raise StrategyError(ref, "import", module_name, error) from error
 
 
-def _load_file(path_text: str) -> Any:
+def _load_file(path_text: str, ref: str) -> Any:
     path = Path(path_text).expanduser().resolve()
     if not path.is_file():
         raise ConfigError(f"strategy file {path_text!r} does not exist")
@@ -109,5 +152,31 @@ def _load_file(path_text: str) -> Any:
         raise ConfigError(f"strategy file {path_text!r} cannot be imported")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:  # user code: a syntax error, or anything its module level raised
+        del sys.modules[module_name]  # a half-run module must not be found next time
+        raise StrategyError(ref, "import", str(path), error) from error
     return module
+
+
+def check_param_names(cls: type[Strategy[Any]], names: Iterable[str], flag: str, ref: str) -> None:
+    """ConfigError if a name given with ``flag`` (``--param``) is not a parameter of ``cls``.
+
+    The message lists the parameters with their defaults and suggests the closest name.
+    """
+    fields = cls.Params.model_fields
+    for name in names:
+        if name in fields:
+            continue
+        close = difflib.get_close_matches(name, list(fields), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        listed = ", ".join(f"{key} (default {_default(info)})" for key, info in fields.items())
+        known = f"its parameters are {listed}" if listed else "it has no parameters"
+        raise ConfigError(f"{flag} {name} is not a parameter of {ref} ({cls.__name__}): {known}{hint}")
+
+
+def _default(info: Any) -> str:
+    if info.is_required():
+        return "required"
+    return repr(info.get_default(call_default_factory=True))

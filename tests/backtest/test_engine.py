@@ -37,7 +37,7 @@ def test_market_order_fills_at_next_open_with_slippage_and_taker_fee(engine):
     r = run([(0, "market", 1, 2.0, 0.0), (2, "market", -1, 2.0, 0.0)], engine,
             fees={"maker_bps": 1, "taker_bps": 10}, slippage={"bps": 100})
     f = r.fills
-    assert list(f.ts) == [T0 + MIN, T0 + 3 * MIN]
+    assert f.ts.astype("int64").tolist() == [T0 + MIN, T0 + 3 * MIN] and f.side.tolist() == ["buy", "sell"]
     assert f.price.tolist() == pytest.approx([102 * 1.01, 97 * 0.99])
     assert f.fee.tolist() == pytest.approx([2 * 102 * 1.01 * 0.001, 2 * 97 * 0.99 * 0.001])
     pnl = 2 * 97 * 0.99 - 2 * 102 * 1.01 - f.fee.sum()

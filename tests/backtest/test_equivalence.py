@@ -134,9 +134,9 @@ def engine_fills(result) -> list[tuple]:
     for row in df.itertuples(index=False):
         out.append(
             (
-                int(row.ts),
+                row.ts.value,
                 str(row.symbol),
-                int(row.side),
+                1 if row.side == "buy" else -1,
                 float(row.qty),
                 float(row.price),
                 float(row.fee),

@@ -35,7 +35,8 @@ def session_of(result: BacktestResult) -> tuple[list[Order], list[Fill]]:
     orders = [Order(f"paper-{row.order_id}", f"live-{row.order_id}", SYMBOL, Side(row.side), row.qty,
                     OrderType[row.order_type.upper()], OrderStatus.FILLED, int(row.ts) + FEED_LATENCY_NS)
               for row in result.orders.itertuples()]
-    fills = [Fill(int(row.ts), f"paper-{row.order_id}", f"live-{row.order_id}", SYMBOL, Side(row.side), row.qty,
+    fills = [Fill(row.ts.value, f"paper-{row.order_id}", f"live-{row.order_id}", SYMBOL,
+                  Side.BUY if row.side == "buy" else Side.SELL, row.qty,
                   row.price, row.fee, Liquidity.TAKER) for row in result.fills.itertuples()]
     return orders, fills
 

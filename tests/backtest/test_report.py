@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import botkit
 from botkit.backtest.outcome import KillSwitchTrip
 from botkit.backtest.report import (
     DEFAULT_CONVENTIONS_NOTE,
@@ -21,9 +22,10 @@ from botkit.backtest.report import (
     write_report,
 )
 from botkit.backtest.report_plots import build_charts
-from botkit.backtest.report_series import BUCKETS, X_RANGE_NAME
+from botkit.backtest.report_series import BUCKETS, X_RANGE_NAME, volume_buckets
 from botkit.backtest.report_table import PAGE_SIZE, column_decimals, table_data
 from botkit.backtest.stats import compute_stats
+from botkit.data.synthetic import synthetic_bars
 from botkit.portfolio.round_trips import round_trips
 from botkit.risk.rejection import RejectCode
 
@@ -320,3 +322,36 @@ def test_kill_switch_notice_is_escaped_and_marked_on_the_charts(run: dict[str, o
     no_trip = write_report(tmp_path / "n.html", title="t", **run).read_text()  # type: ignore[arg-type]
     assert "Kill switch" not in no_trip
     assert not list(build_charts(**charts).select({"name": "kill_switch"}))  # type: ignore[arg-type]
+
+
+def test_buy_and_hold_is_a_dashed_line_the_equity_axis_fits(run: dict[str, object]) -> None:
+    equity = run["equity"]
+    assert isinstance(equity, pd.Series)
+    held = pd.Series(np.linspace(10_000.0, 30_000.0, len(equity)), index=equity.index)
+    charts = {k: run[k] for k in ("equity", "prices", "trades", "volumes")}
+    layout = build_charts(benchmark=held, **charts)  # type: ignore[arg-type]
+    points = named(layout, "buy_and_hold_points").data  # type: ignore[attr-defined]
+    assert list(points["y"]) == held.tolist()
+    assert named(layout, "buy_and_hold_line").glyph.line_dash == [6]  # type: ignore[attr-defined]
+    assert named(layout, "equity").y_range.end > 30_000.0  # type: ignore[attr-defined]
+    assert not list(build_charts(**charts).select({"name": "buy_and_hold_line"}))  # type: ignore[arg-type]
+
+
+def test_a_backtest_report_has_volume_buy_and_hold_and_the_run_record(tmp_path: Path) -> None:
+    bars = synthetic_bars(20_000, seed=4)
+    result = botkit.backtest({"strategy": "sma_cross", "params": {"fast": 5, "slow": 20}}, data={"BTCUSD": bars})
+    text = result.plot(tmp_path / "report.html").read_text(encoding="utf-8")
+    checker = check_html(text)
+    for name in ("volume:BTCUSD", "volume_bars:BTCUSD", "buy_and_hold_line", "price_line:BTCUSD"):
+        assert f'"name":"{name}"' in text
+    shown = "".join(checker.text)
+    assert "buy and hold return" in shown and "excess return" in shown
+    assert "run.data_sha256" in shown and result.provenance["data"]["sha256"] in shown  # type: ignore[index]
+    assert "params.size" in shown  # the full parameters, defaults included
+
+
+def test_volume_buckets_stay_within_their_count_over_years_of_nanoseconds() -> None:
+    x = T0 + np.arange(12_500, dtype=np.int64) * 4_800 * S  # two years: a span a float rounds
+    left, right, total = volume_buckets(x, np.ones(len(x)), 2_000)
+    assert len(left) <= 2_000 and total.sum() == len(x)
+    assert (left[1:] >= right[:-1]).all()

@@ -18,9 +18,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import botkit
 from botkit.backtest.outcome import KillSwitchTrip
 from botkit.backtest.report import write_report
 from botkit.backtest.stats import compute_stats
+from botkit.data.synthetic import synthetic_bars
 from botkit.portfolio.round_trips import round_trips
 from botkit.risk.rejection import RejectCode
 
@@ -229,3 +231,24 @@ def test_a_report_of_a_million_bars_and_14k_trades_loads(browser: Any, tmp_path:
     assert renderers["entries:BTCUSD"] == renderers["exits:BTCUSD"] == 14_000
     assert renderers["price_line:BTCUSD"] <= 8_002
     assert report.page.locator("#trades-table tbody tr").count() == 50
+
+
+def test_a_backtest_of_a_million_bars_shows_every_trade_volume_and_buy_and_hold(browser: Any, tmp_path: Path) -> None:
+    bars = synthetic_bars(1_000_000, seed=9)
+    result = botkit.backtest({"strategy": "sma_cross", "params": {"fast": 10, "slow": 50}}, data={"BTCUSD": bars})
+    started = time.perf_counter()
+    path = result.plot(tmp_path / "run" / "report.html")
+    written = time.perf_counter() - started
+    report = open_report(browser, path)
+    print(f"\nbacktest report of 1M bars, {len(result.trades):,} trades: written in {written:.2f}s "
+          f"({path.stat().st_size / 1e6:.1f} MB), charts drawn {report.idle_ms:.0f} ms after navigation began")
+    assert report.problems == []
+    figures = report.page.evaluate(FIGURES_JS)
+    price = figures["price:BTCUSD"]["renderers"]
+    assert price["entries:BTCUSD"] == price["exits:BTCUSD"] == len(result.trades) > 10_000  # none thinned
+    assert 4_000 < price["price_line:BTCUSD"] <= 8_002  # min/max per bucket, not a million points
+    assert 1_000 < figures["volume:BTCUSD"]["renderers"]["volume_bars:BTCUSD"] <= 2_000
+    equity = figures["equity"]["renderers"]
+    assert 0 < equity["buy_and_hold_line"] <= 8_002 and equity["equity_line"] > 0
+    held_end = result.spec.capital * (1.0 + result.stats["buy_and_hold_return"])
+    assert figures["equity"]["y"][0] < held_end < figures["equity"]["y"][1]  # the axis fits the benchmark too

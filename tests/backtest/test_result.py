@@ -1,8 +1,14 @@
 """BacktestResult: statistics from the replay's arrays, pandas objects built on first access."""
 
+import json
+
+import numpy as np
 import pandas as pd
+import pytest
+import yaml
 
 import botkit
+from botkit.core.errors import ConfigError
 from botkit.data.synthetic import synthetic_bars
 from botkit.portfolio.round_trips import round_trips
 
@@ -28,3 +34,85 @@ def test_stats_need_no_frames(tmp_path):
     result = botkit.backtest(SPEC, data={"BTCUSD": BARS})
     paths = result.save(tmp_path)
     assert paths["stats"].exists() and pd.read_parquet(paths["trades"]).shape[0] == result.stats["trades"]
+
+
+class HoldsOne(botkit.Strategy):
+    """Buys one unit on the first bar and holds it: a strategy given to a dict spec as a class."""
+
+    def on_bar(self, bar) -> None:
+        if self.ctx.position(bar.symbol) == 0 and not self.ctx.open_orders():
+            self.ctx.buy(1.0, bar.symbol)
+
+
+def test_fills_use_utc_times_and_buy_sell_like_the_trades():
+    result = botkit.backtest(SPEC, data={"BTCUSD": BARS})
+    fills, trades = result.fills, result.trades
+    assert str(fills["ts"].dtype) == "datetime64[ns, UTC]" == str(trades["entry_ts"].dtype)
+    assert set(fills["side"]) == {"buy", "sell"} and set(fills["liquidity"]) <= {"maker", "taker"}
+    assert list(fills.columns) == ["ts", "symbol", "side", "qty", "price", "fee", "liquidity", "order_id"]
+    buys = fills[fills["side"] == "buy"]
+    assert buys["ts"].iloc[: len(trades)].tolist() == trades["entry_ts"].tolist()  # long-only: each buy opens a trip
+
+
+def test_buy_and_hold_is_the_first_to_last_price_equal_weight_and_drawn_from_the_capital():
+    one = botkit.backtest(SPEC, data={"BTCUSD": BARS})
+    close = BARS["close"]
+    assert one.stats["buy_and_hold_return"] == close[-1] / close[0] - 1.0
+    assert one.stats["excess_return"] == one.stats["total_return"] - one.stats["buy_and_hold_return"]
+    curve = one.buy_and_hold
+    assert curve.iloc[0] == one.spec.capital
+    assert curve.iloc[-1] == one.spec.capital * (1.0 + one.stats["buy_and_hold_return"])
+    other = synthetic_bars(5_000, seed=22)
+    other["close"] *= 0.5
+    two = botkit.backtest({**SPEC, "data": {"symbols": ["BTCUSD", "ETHUSD"]}}, data={"BTCUSD": BARS, "ETHUSD": other})
+    expected = (close[-1] / close[0] + other["close"][-1] / other["close"][0]) / 2.0 - 1.0
+    assert np.isclose(two.stats["buy_and_hold_return"], expected, rtol=1e-12, atol=0.0)
+    assert np.isclose(two.buy_and_hold.iloc[-1], two.spec.capital * (1.0 + expected), rtol=1e-12, atol=0.0)
+
+
+def test_volume_is_kept_for_the_report_and_sums_to_the_data():
+    result = botkit.backtest(SPEC, data={"BTCUSD": BARS})
+    assert result.volumes["BTCUSD"].sum() == BARS["volume"].sum()
+    assert result.prices["BTCUSD"].iloc[[0, -1]].tolist() == [BARS["close"][0], BARS["close"][-1]]
+
+
+def test_a_dict_spec_takes_the_strategy_class_and_records_its_path():
+    result = botkit.backtest({"strategy": HoldsOne, "engine": "python"}, data={"BTCUSD": BARS})
+    assert result.spec.strategy == f"{__name__}:HoldsOne"
+    assert result.stats["open_positions"] == 1 and len(result.fills) == 1
+
+    assert result.provenance is not None and result.provenance["strategy_class"] == f"{__name__}:HoldsOne"
+
+    class Local(HoldsOne):  # no module:Class names it
+        pass
+
+    with pytest.raises(ConfigError, match=r"<locals>\.Local' is defined inside a function or a class"):
+        botkit.backtest({"strategy": Local, "engine": "python"}, data={"BTCUSD": BARS})
+
+
+def test_the_run_record_names_the_data_hash_full_params_version_and_engine():
+    result = botkit.backtest(SPEC, data={"BTCUSD": BARS})
+    run = result.provenance
+    assert run is not None
+    assert run["botkit_version"] == botkit.__version__ and run["engine"] == "compiled"
+    assert run["spec"]["params"] == {"fast": 5, "slow": 20, "size": 1.0}  # the default size included
+    assert run["data"]["source"] == "data=" and run["data"]["bytes"] == BARS.nbytes
+    as_frame = botkit.backtest(SPEC, data={"BTCUSD": pd.DataFrame(BARS)})
+    assert as_frame.provenance["data"]["sha256"] == run["data"]["sha256"]  # the same events hash alike
+    changed = BARS.copy()
+    changed["volume"][100] += 1.0
+    other = botkit.backtest(SPEC, data={"BTCUSD": changed})
+    assert other.provenance["data"]["sha256"] != run["data"]["sha256"]
+    assert other.stats["trades"] == result.stats["trades"]  # one volume changed the hash, not the trades
+    cut = botkit.backtest({**SPEC, "data": {"start": "2024-01-02"}}, data={"BTCUSD": BARS})
+    assert cut.provenance["data"]["bytes"] < run["data"]["bytes"]  # only the events replayed are hashed
+
+
+def test_saved_stats_hold_the_run_and_spec_yaml_beside_them(tmp_path):
+    result = botkit.backtest(SPEC, data={"BTCUSD": BARS})
+    paths = result.save(tmp_path)
+    saved = json.loads(paths["stats"].read_text())
+    assert saved["run"] == result.provenance and saved["trades"] == result.stats["trades"]
+    assert yaml.safe_load(paths["spec"].read_text()) == result.provenance["spec"]
+    fills = pd.read_parquet(paths["fills"])
+    pd.testing.assert_frame_equal(fills, result.fills)

@@ -158,7 +158,7 @@ def test_working_orders_count_on_their_own_side_only():
     rows = [(0, "market", 1, 2.0, 0.0), (1, "market", -1, 2.0, 0.0), (5, "market", -1, 2.0, 0.0)]
     result = check(rows, data, latency_ns=latency, risk={"allow_short": False})
     assert codes(result) == ["no_short"]  # the working buy does not cover the sell
-    assert result.fills.side.tolist() == [1, -1]
+    assert result.fills.side.tolist() == ["buy", "sell"]
 
 
 def test_rejections_reach_the_strategy_with_their_code():
@@ -208,12 +208,12 @@ def test_kill_switch_cancels_working_orders_flattens_and_stops_the_strategy(risk
     assert result.rejections.empty  # after the trip the strategy is not called: no more intents
     if flatten:
         # sold at the next bar's open, as a market order from the trip's time
-        assert result.fills.side.tolist() == [1, -1]
-        assert result.fills.ts.tolist() == [T0 + MIN, T0 + (tripped_at + 1) * MIN]
+        assert result.fills.side.tolist() == ["buy", "sell"]
+        assert result.fills.ts.astype("int64").tolist() == [T0 + MIN, T0 + (tripped_at + 1) * MIN]
         assert result.fills.price.tolist() == [100.0, CRASH[tripped_at]]
         assert result.stats["open_positions"] == 0 and result.stats["trades"] == 1
     else:
-        assert result.fills.side.tolist() == [1]  # the limit buy at 80 was canceled
+        assert result.fills.side.tolist() == ["buy"]  # the limit buy at 80 was canceled
         assert result.stats["open_positions"] == 1
 
 
@@ -223,7 +223,7 @@ def test_kill_switch_fires_at_the_same_time_with_latency_and_fees_on_two_symbols
     result = check(rows, data, latency_ns=MIN // 2, fees={"maker_bps": 2.0, "taker_bps": 5.0},
                    slippage={"bps": 3.0}, risk={"max_daily_loss": 30.0, "flatten_on_kill": True})
     assert result.kill_switch is not None
-    flattening = result.fills[result.fills.ts >= result.kill_switch.ts]
+    flattening = result.fills[result.fills.ts >= result.kill_switch.time]
     assert sorted(flattening.symbol.astype(str)) == ["AAA", "BBB"] and result.stats["open_positions"] == 0
 
 
@@ -293,7 +293,7 @@ def test_a_halted_strategy_is_called_only_for_on_stop_and_what_it_submits_is_hal
                               "risk": {"max_daily_loss": 40.0, "flatten_on_kill": True}}, data={"BTCUSD": frame})
     # bars 0-3, the entry's fill at bar 1; the trip at bar 4 (no call), the flattening fill unseen
     assert ActsAfterTheTrip.calls == ["bar", "filled", "bar", "bar", "bar", "stop"]
-    assert codes(result) == ["halted"] and result.fills.side.tolist() == [1, -1]
+    assert codes(result) == ["halted"] and result.fills.side.tolist() == ["buy", "sell"]
 
 
 # --------------------------------------------------------------------------------------------

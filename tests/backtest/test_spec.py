@@ -1,4 +1,5 @@
 import re
+from pathlib import Path
 
 import pytest
 
@@ -95,3 +96,108 @@ def test_an_alias_bomb_is_refused(tmp_path):
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
     with pytest.raises(ConfigError, match="alias bomb"):
         load_spec(write(tmp_path, "\n".join(lines) + "\n"))
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("latency_ns: 9000000000000000000", "latency_ns: must be <= 86400000000000, got 9000000000000000000"),
+        ("latency_ns: 9223372036854775808", "latency_ns: must fit in 64 bits"),
+        ("capital: .inf", "capital: Input should be a finite number, got inf"),
+        ("capital: true", "capital: must be a number, got true (booleans are not numbers)"),
+        ("sizing: {fixed_quantity: .inf}", "sizing.fixed_quantity: Input should be a finite number"),
+        ("instrument: {tick_size: .inf}", "instrument.tick_size: Input should be a finite number"),
+        ("instrument: {lot_size: .nan}", "instrument.lot_size: Input should be a finite number"),
+        ("instrument: {min_notional: 1e300}", "instrument.min_notional: must be <= 1000000000000000"),
+        ("slippage: {ticks: .inf}", "slippage.ticks: Input should be a finite number"),
+        ("risk: {allow_short: 1}", "risk.allow_short: must be true or false, got 1"),
+        ("data: {start: 2300-01-01}", "data.start: must be between 1677-09-22 and 2262-04-11"),
+        ("data: {end: 20240101}", "data.end: must be an ISO date or time such as 2024-01-01"),
+        ("optimize: {seed: -1}", "optimize.seed: must be >= 0"),
+    ],
+)
+def test_numbers_are_finite_sane_and_never_booleans(tmp_path, line, message):
+    with pytest.raises(ConfigError) as info:
+        load_spec(write(tmp_path, f"strategy: sma_cross\n{line}\n"))
+    assert f"{tmp_path / 'spec.yaml'}:2:" in str(info.value) and message in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["../escape", "/tmp/abs", "a/b", "..", ".hidden", "", "x" * 81, "sma cross"])
+def test_a_name_is_a_name_not_a_path(tmp_path, name):
+    with pytest.raises(ConfigError, match=re.escape("name: a name, not a path")):
+        load_spec(write(tmp_path, f"strategy: sma_cross\nname: {name!r}\n"))
+
+
+def test_names_that_are_fine():
+    for name in ("sma_cross", "SMA-10.50", "2024_q1"):
+        spec = validate_spec({"strategy": "sma_cross", "name": name}, "t")
+        assert spec.output_dir == Path("reports") / name
+
+
+@pytest.mark.parametrize(
+    ("ref", "message"),
+    [
+        (":X", "the module '' is not a dotted Python name"),
+        ("..foo:X", "the module '..foo' is not a dotted Python name (no relative imports)"),
+        ("pkg.mod:", "the class name '' is not a Python name"),
+        ("pkg.mod:1X", "the class name '1X' is not a Python name"),
+        ("a b:X", "the module 'a b' is not a dotted Python name"),
+        ("' '", "strategy: is empty"),
+        ("sma cross", "is not an entry point name"),
+    ],
+)
+def test_strategy_references_are_checked_for_their_form(tmp_path, ref, message):
+    with pytest.raises(ConfigError) as info:
+        load_spec(write(tmp_path, f"strategy: {ref if ref.startswith(chr(39)) else repr(ref)}\n"))
+    assert f"{tmp_path / 'spec.yaml'}:1:11: strategy: " in str(info.value) and message in str(info.value)
+
+
+def test_relative_data_paths_are_taken_from_the_spec_folder(tmp_path, monkeypatch):
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    monkeypatch.chdir(tmp_path)
+    archive = load_spec(write(folder, "strategy: sma_cross\ndata: {archive: ../data}\noutput: {dir: out}\n"))
+    assert archive.data.archive == tmp_path / "data"
+    assert archive.output.dir == Path("out")  # outputs go where the command runs, as --out
+    file = load_spec(write(folder, "strategy: sma_cross\ndata: {file: bars.csv}\n"))
+    assert file.data.file == folder / "bars.csv"
+    recording = load_spec(write(folder, "strategy: sma_cross\ndata: {recording: rec}\n"))
+    assert recording.data.recording == folder / "rec"
+    absolute = load_spec(write(folder, f"strategy: sma_cross\ndata: {{archive: {tmp_path / 'x'}}}\n"))
+    assert absolute.data.archive == tmp_path / "x"
+    relative_source = load_spec("specs/spec.yaml")  # a spec named relative to the working directory
+    assert relative_source.data.archive == tmp_path / "x"
+
+
+def test_a_spec_without_a_file_keeps_paths_as_given():
+    spec = validate_spec({"strategy": "sma_cross", "data": {"archive": "data"}}, "dict")
+    assert spec.data.archive == Path("data")
+
+
+@pytest.mark.parametrize("target", ["/dev/null", "spec.yaml", "spec.yaml/sub"])
+def test_an_output_dir_that_cannot_be_a_folder_is_refused(tmp_path, monkeypatch, target):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "strategy: sma_cross\n")
+    with pytest.raises(ConfigError, match=r"spec.yaml:2:\d+: output.dir: must be a folder, but"):
+        load_spec(write(tmp_path, f"strategy: sma_cross\noutput: {{dir: {target}}}\n"))
+
+
+@pytest.mark.parametrize("text", [b"strategy: sma_cross\nname: \xff\xfe\n", b"\xef\xbb\xbfstrategy: \x80\n"])
+def test_invalid_utf8_is_a_config_error(tmp_path, text):
+    path = tmp_path / "spec.yaml"
+    path.write_bytes(text)
+    with pytest.raises(ConfigError, match=re.escape("spec.yaml: not UTF-8 text")):
+        load_spec(path)
+
+
+@pytest.mark.parametrize("nesting", ["[" * 5000 + "]" * 5000, "{a: " * 3000 + "1" + "}" * 3000])
+def test_deep_nesting_is_a_config_error_not_a_recursion_error(tmp_path, nesting):
+    with pytest.raises(ConfigError, match="nests deeper than 64 levels"):
+        load_spec(write(tmp_path, f"strategy: sma_cross\nparams: {nesting}\n"))
+
+
+def test_a_folder_or_device_is_not_a_spec(tmp_path):
+    with pytest.raises(ConfigError, match="is not a file"):
+        load_spec(tmp_path)
+    with pytest.raises(ConfigError, match="is not a file"):
+        load_spec("/dev/null")

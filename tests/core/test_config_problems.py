@@ -96,3 +96,29 @@ def test_values_of_secret_looking_keys_are_never_echoed():
 def test_key_paths_and_secret_names():
     assert format_key_path(("data", "symbols", 1, "x")) == "data.symbols[1].x"
     assert looks_secret("api_secret") and looks_secret("API-KEY") and not looks_secret("max_position")
+
+
+@pytest.mark.parametrize("key", ["api_key", "API-KEY", "apiKey", "APIKEY", "api_secret", "client_secret", "arm_token",
+                                 "password", "passphrase", "private_key", "credentials", "accessToken",
+                                 "SYNCRON__API_KEY"])
+def test_keys_that_end_in_a_secret_are_secrets(key):
+    assert looks_secret(key)
+
+
+@pytest.mark.parametrize("key", ["token_count", "max_tokens", "sort_key", "key", "secret_sauce", "password_file",
+                                 "max_position", "tokens_per_bar"])
+def test_keys_that_only_mention_a_secret_word_are_not(key):
+    assert not looks_secret(key)
+
+
+def test_a_nan_written_in_the_file_is_located():
+    document = parse_yaml_document("a: .nan\n", "c.yaml")
+
+    class M(BaseModel):
+        model_config = ConfigDict(allow_inf_nan=False)
+        a: float
+
+    with pytest.raises(ValidationError) as info:
+        M.model_validate(document.data)
+    error = config_error_from(info.value, source="c.yaml", model=M, what="config", document=document)
+    assert str(error) == "c.yaml:1:4: a: Input should be a finite number, got nan"

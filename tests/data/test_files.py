@@ -139,7 +139,7 @@ def test_bad_timestamp_text(data_dir):
 
 
 def test_bad_side_text(data_dir):
-    text = "ts,price,size,side\n1,10,1,buy\n2,10,1,hold\n"
+    text = f"ts,price,size,side\n{T0},10,1,buy\n{T0 + 1},10,1,hold\n"
     assert error_of(write(data_dir / "t.csv", text)) == (
         "data/t.csv row 2: side must be +1/-1 or 'buy'/'sell', got 'hold'"
     )
@@ -213,3 +213,65 @@ def test_read_csv_large_file_is_vectorised(data_dir):
     trades = read_csv("data/big.csv")
     assert len(trades) == n
     assert trades["ts"][-1] == ts[-1]
+
+
+SECOND = 1_704_067_200  # 2024-01-01T00:00:00Z in seconds since 1970
+
+
+@pytest.mark.parametrize("unit", [1, 1_000, 1_000_000, 1_000_000_000])
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_integer_ts_in_any_unit_is_read_as_that_unit(data_dir, unit, suffix):
+    """Seconds, milliseconds, microseconds or nanoseconds: the size tells, and the data stays in 2024."""
+    ts = (SECOND + 60 * np.arange(3, dtype=np.int64)) * 1_000_000_000 // unit
+    frame = pd.DataFrame({"ts": ts, "price": [10.0, 11.0, 12.0], "size": 1.0, "side": 1})
+    path = data_dir / f"t.{suffix}"
+    frame.to_csv(path, index=False) if suffix == "csv" else frame.to_parquet(path)
+    assert read_file(path)["ts"].tolist() == [T0, T0 + 60 * 10**9, T0 + 120 * 10**9]
+
+
+@pytest.mark.parametrize(
+    ("values", "row", "message"),
+    [
+        ([1, 2], 1, "ts 1 is not a time"),  # a counter, not a time: it would replay in 1970
+        ([-SECOND, SECOND], 1, "is not a time"),
+        ([SECOND, SECOND * 1000], 2, f"ts {SECOND * 1000} is not in seconds as the first row's {SECOND} is"),
+        ([SECOND * 10**6, 2**62], 2, "is not in microseconds"),
+    ],
+)
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_integer_ts_that_are_no_time_in_any_unit_are_refused(data_dir, values, row, message, suffix):
+    frame = pd.DataFrame({"ts": np.array(values, dtype=np.int64), "price": 10.0, "size": 1.0, "side": 1})
+    path = data_dir / f"t.{suffix}"
+    frame.to_csv(path, index=False) if suffix == "csv" else frame.to_parquet(path)
+    error = error_of(f"data/t.{suffix}")
+    assert message in error
+    assert error.startswith(f"data/t.{suffix} row {row}:" if suffix == "csv" else f"data/t.{suffix}")
+
+
+@pytest.mark.parametrize("stamp", ["2300-01-01T00:00:00Z", "1500-06-01", "9999-12-31T23:59:59Z"])
+def test_iso_times_beyond_nanoseconds_name_the_row(data_dir, stamp):
+    text = f"ts,price,size,side\n2024-01-01T00:00:00Z,10,1,1\n{stamp},10,1,1\n"
+    assert error_of(write(data_dir / "t.csv", text)) == (
+        f"data/t.csv row 2: ts {stamp!r} is outside the times botkit can hold (1677-09-22 to 2262-04-11, "
+        "in nanoseconds)"
+    )
+
+
+def test_a_huge_header_line_is_not_a_csv_header(data_dir):
+    text = "ts," + "x" * 1_400_000 + "\n1,2\n"
+    assert "the first line is longer than 65,536 characters" in error_of(write(data_dir / "h.csv", text))
+
+
+@pytest.mark.parametrize("keep", [10, 40, 0.5])
+def test_truncated_gzip_is_a_data_error(data_dir, keep):
+    packed = gzip.compress(BARS_CSV.encode() * 50)
+    cut = int(len(packed) * keep) if isinstance(keep, float) else keep
+    (data_dir / "t.csv.gz").write_bytes(packed[:cut])
+    assert error_of("data/t.csv.gz").startswith("data/t.csv.gz: cannot read CSV")
+
+
+def test_not_gzip_and_not_utf8_are_data_errors(data_dir):
+    (data_dir / "n.csv.gz").write_bytes(b"plain text, not gzip\n1,2\n")
+    assert error_of("data/n.csv.gz").startswith("data/n.csv.gz: cannot read CSV")
+    (data_dir / "l.csv").write_bytes(b"ts,price,size,side\xff\n1,2,3,4\n")
+    assert error_of("data/l.csv").startswith("data/l.csv: cannot read CSV")

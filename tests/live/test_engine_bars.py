@@ -184,9 +184,10 @@ async def test_the_sma_bot_on_live_bars_decides_as_in_a_backtest_on_the_same_tra
     assert len(live) == len(result.fills)
     for fill, row in zip(live, result.fills.itertuples(), strict=True):
         # the backtest fills at the next bar's open (the trade after the close), paper at the quote after it
-        assert int(fill.side) == int(row.side) and fill.qty == pytest.approx(row.qty)
-        assert fill.price == pytest.approx(row.price + 0.5 * int(row.side), abs=1e-9)
-        assert row.ts <= fill.ts < row.ts + step
+        sign = 1 if row.side == "buy" else -1
+        assert int(fill.side) == sign and fill.qty == pytest.approx(row.qty)
+        assert fill.price == pytest.approx(row.price + 0.5 * sign, abs=1e-9)
+        assert row.ts.value <= fill.ts < row.ts.value + step
 
 
 def test_bar_settings_are_validated(tmp_path):

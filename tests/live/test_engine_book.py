@@ -184,7 +184,7 @@ async def test_paper_on_book_fills_like_the_book_backtest(tmp_path):
     })
     assert engine.paper is not None
     paper = [(f.ts, int(f.side), f.qty, f.price, f.fee) for f in await engine.paper.fills()]
-    backtested = [(int(ts), int(side), qty, price, fee) for ts, side, qty, price, fee
+    backtested = [(ts.value, 1 if side == "buy" else -1, qty, price, fee) for ts, side, qty, price, fee
                   in result.fills[["ts", "side", "qty", "price", "fee"]].itertuples(index=False, name=None)]
     assert summary.fills >= 4 and len(paper) == summary.fills
     assert backtested == paper

@@ -9,6 +9,7 @@ import pytest
 import botkit
 from botkit.live.engine import LiveEngine
 from botkit.live.paper import PaperExecutionClient
+from botkit.model.enums import Side
 from botkit.model.events import Quote
 from botkit.model.instruments import Instrument
 from strategies.sma_cross import SmaCross, SmaCrossParams
@@ -45,7 +46,7 @@ async def test_paper_fills_equal_backtest_fills_on_the_same_quotes(tmp_path):
 
     assert len(paper_fills) == len(result.fills)
     for fill, row in zip(paper_fills, result.fills.itertuples(), strict=True):
-        assert fill.ts == int(row.ts) and int(fill.side) == int(row.side)
+        assert fill.ts == row.ts.value and fill.side == (Side.BUY if row.side == "buy" else Side.SELL)
         assert fill.price == pytest.approx(row.price, rel=1e-12)
         assert fill.qty == pytest.approx(row.qty) and fill.fee == pytest.approx(row.fee, rel=1e-12)
     last_mid = float(frame.iloc[-1][["bid", "ask"]].mean())

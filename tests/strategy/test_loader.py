@@ -2,8 +2,14 @@ import re
 
 import pytest
 
-from botkit.core.errors import ConfigError
-from botkit.strategy.loader import available_strategies, build_params, load_strategy_class
+from botkit.core.errors import ConfigError, StrategyError
+from botkit.strategy.loader import (
+    available_strategies,
+    build_params,
+    check_param_names,
+    check_strategy_ref,
+    load_strategy_class,
+)
 from strategies.sma_cross import SmaCross
 
 
@@ -65,3 +71,64 @@ def test_entry_points_are_scanned_once_per_process(monkeypatch):
     with pytest.raises(ConfigError, match="not an installed entry point"):
         load_strategy_class("no_such_strategy")
     assert len(scans) == 2  # a name not found is looked for again (a plugin installed since)
+
+
+@pytest.mark.parametrize(
+    ("source", "cause"),
+    [
+        ("def broken(:\n", "SyntaxError: invalid syntax (bad.py, line 1)"),
+        ("raise RuntimeError('boom at import')\n", "RuntimeError: boom at import"),
+        ("import no_such_dependency_xyz\n", "ModuleNotFoundError: No module named 'no_such_dependency_xyz'"),
+        ("x = 1 / 0\n", "ZeroDivisionError"),
+    ],
+)
+def test_a_strategy_file_that_fails_at_import_is_a_strategy_error_naming_it(tmp_path, source, cause):
+    path = tmp_path / "bad.py"
+    path.write_text(source)
+    for _ in range(2):  # a failed import leaves nothing behind that a second attempt would find
+        with pytest.raises(StrategyError) as info:
+            load_strategy_class(f"{path}:X")
+        assert f"failed in import('{path}')" in str(info.value) and cause in str(info.value)
+
+
+def test_a_module_that_fails_at_import_is_a_strategy_error_a_missing_one_a_config_error(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "loader_broken_mod.py").write_text("import no_such_dependency_xyz\n")
+    with pytest.raises(StrategyError, match="failed in import\\('loader_broken_mod'\\)"):
+        load_strategy_class("loader_broken_mod:X")
+    with pytest.raises(ConfigError, match="cannot import module 'loader_missing_mod'"):
+        load_strategy_class("loader_missing_mod:X")
+
+
+@pytest.mark.parametrize(
+    ("ref", "message"),
+    [(":X", "the module ''"), ("..foo:X", "no relative imports"), ("strategies.sma_cross:", "the class name ''"),
+     ("", "is empty"), ("a b", "is not an entry point name")],
+)
+def test_references_of_no_form_say_the_forms(ref, message):
+    with pytest.raises(ConfigError, match=re.escape(message)) as info:
+        load_strategy_class(ref)
+    assert "module:Class or path/to/file.py:Class" in str(info.value)
+
+
+def test_check_strategy_ref_keeps_the_forms():
+    for ref in ("sma_cross", "strategies.sma_cross:SmaCross", "strategies/sma_cross.py:SmaCross", "x-y.z"):
+        assert check_strategy_ref(f" {ref} ") == ref
+
+
+def test_a_param_that_is_not_one_lists_the_parameters_and_suggests():
+    with pytest.raises(ConfigError) as info:
+        check_param_names(SmaCross, ["fast", "fats"], "--param", "sma_cross")
+    assert str(info.value) == ("--param fats is not a parameter of sma_cross (SmaCross): its parameters are "
+                               "fast (default 10), slow (default 50), size (default 1.0); did you mean 'fast'?")
+    with pytest.raises(ConfigError, match="its parameters are fast") as info:
+        check_param_names(SmaCross, ["zzz"], "--param", "sma_cross")
+    assert "did you mean" not in str(info.value)
+    check_param_names(SmaCross, ["fast", "slow", "size"], "--param", "sma_cross")
+
+
+def test_strategy_params_are_finite_and_not_booleans():
+    for values, message in (({"fast": True}, "booleans are not numbers"), ({"size": float("inf")}, "finite"),
+                            ({"fast": 2**64}, "must fit in 64 bits")):
+        with pytest.raises(ConfigError, match=message):
+            build_params(SmaCross, values, "spec.yaml")

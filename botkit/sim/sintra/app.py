@@ -115,15 +115,14 @@ async def serve(
     """Run the simulator until cancelled; what ``botkit sim sintra --port 8701`` calls."""
     config = config if config is not None else SintraSimConfig()
     async with run_sintra_sim(config, clock=clock, host=host, port=port) as server:
-        log.info(
-            "sintra_sim.started",
-            base_url=server.base_url,
-            ws_url=server.ws_url,
-            demo_key_id=DEMO_KEY_ID,
-            seed=config.seed,
-            speed=config.speed,
-        )
+        log_started(server, config)
         try:
             await asyncio.Event().wait()
         finally:
             log.info("sintra_sim.stopping")
+
+
+def log_started(server: SintraSimServer, config: SintraSimConfig) -> None:
+    """Log where a served simulator listens (``sintra_sim.started``)."""
+    log.info("sintra_sim.started", base_url=server.base_url, ws_url=server.ws_url, demo_key_id=DEMO_KEY_ID,
+             seed=config.seed, speed=config.speed)

@@ -163,18 +163,24 @@ async def serve(
     ``config`` overrides ``symbols``; ``speed`` and ``seed`` override the agents' settings;
     ``on_ready`` is called with the running simulator once it listens (e.g. to print its URL).
     """
-    config = config or default_config(symbols)
-    overrides = {k: v for k, v in (("speed", speed), ("seed", seed)) if v is not None}
-    agents = AgentConfig.model_validate({**config.agents.model_dump(), **overrides})
-    config = config.model_copy(update={"agents": agents})
+    config = serve_config(symbols, speed=speed, seed=seed, config=config)
     async with running_sim(config, host=host, port=port) as sim:
-        log.info(
-            "sim.started",
-            url=sim.url,
-            ws_url=sim.ws_url,
-            symbols=[s.symbol for s in config.symbols],
-            demo_key=key_hint(DEFAULT_API_KEY),
-        )
+        log_started(sim, config)
         if on_ready is not None:
             on_ready(sim)
         await (stop or asyncio.Event()).wait()
+
+
+def serve_config(symbols: Sequence[str] = ("BTCUSD", "ETHUSD"), *, speed: float | None = None,
+                 seed: int | None = None, config: SimConfig | None = None) -> SimConfig:
+    """The config ``serve`` runs: ``config`` (default: ``symbols``) with the agents' ``speed`` and ``seed`` if given."""
+    config = config or default_config(symbols)
+    overrides = {k: v for k, v in (("speed", speed), ("seed", seed)) if v is not None}
+    agents = AgentConfig.model_validate({**config.agents.model_dump(), **overrides})
+    return config.model_copy(update={"agents": agents})
+
+
+def log_started(sim: RunningSim, config: SimConfig) -> None:
+    """Log where a served simulator listens (``sim.started``)."""
+    log.info("sim.started", url=sim.url, ws_url=sim.ws_url, symbols=[s.symbol for s in config.symbols],
+             demo_key=key_hint(DEFAULT_API_KEY))

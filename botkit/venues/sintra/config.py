@@ -8,11 +8,11 @@ Read from the environment with the prefix ``BOTKIT_SINTRA__`` (``BOTKIT_SINTRA__
 from __future__ import annotations
 
 from enum import StrEnum
-from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from botkit.core.config_model import http_base_url, ws_url
 from botkit.venues._endpoints import derive_ws_url as _derive_ws_url
 from botkit.venues._endpoints import rest_url_for, websocket_url_for
 from botkit.venues.sintra import wire
@@ -64,20 +64,12 @@ class SintraSettings(BaseSettings):
     @field_validator("endpoint")
     @classmethod
     def _check_endpoint(cls, value: str) -> str:
-        value = value.strip()
-        if value in _NAMED_ENDPOINTS:
-            return value
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"endpoint must be 'local', 'production' or an http(s) base URL, got {value!r}")
-        return value.rstrip("/")
+        return http_base_url(value, tuple(_NAMED_ENDPOINTS))
 
     @field_validator("ws_url")
     @classmethod
     def _check_ws_url(cls, value: str | None) -> str | None:
-        if value is not None and (urlsplit(value).scheme not in ("ws", "wss") or not urlsplit(value).netloc):
-            raise ValueError(f"ws_url must be a ws:// or wss:// URL, got {value!r}")
-        return value
+        return ws_url(value) if value is not None else None
 
     @field_validator("api_key")
     @classmethod

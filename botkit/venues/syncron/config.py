@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from botkit.core.config_model import http_base_url, ws_url
 from botkit.venues._endpoints import derive_ws_url as _derive_ws_url
 from botkit.venues._endpoints import rest_url_for, websocket_url_for
 from botkit.venues.syncron import wire
@@ -94,22 +95,12 @@ class SyncronSettings(BaseSettings):
     @field_validator("endpoint")
     @classmethod
     def _check_endpoint(cls, value: str) -> str:
-        value = value.strip()
-        if value in _NAMED_ENDPOINTS:
-            return value
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(
-                f"endpoint must be 'local', 'testnet', 'production' or an http(s) base URL, got {value!r}"
-            )
-        return value.rstrip("/").removesuffix(wire.REST_PREFIX)
+        return http_base_url(value, tuple(_NAMED_ENDPOINTS)).removesuffix(wire.REST_PREFIX)
 
     @field_validator("ws_url")
     @classmethod
     def _check_ws_url(cls, value: str | None) -> str | None:
-        if value is not None and (urlsplit(value).scheme not in ("ws", "wss") or not urlsplit(value).netloc):
-            raise ValueError(f"ws_url must be a ws:// or wss:// URL, got {value!r}")
-        return value
+        return ws_url(value) if value is not None else None
 
     @field_validator("api_key", "api_secret")
     @classmethod
