@@ -65,7 +65,7 @@ def backtest(
     parameter errors name its lines. ``result.provenance`` records how to rerun it.
     """
     given = spec.get("strategy") if isinstance(spec, Mapping) else None
-    spec, document = _as_spec(spec, document)
+    spec, document = as_spec(spec, document)
     cls = given if isinstance(given, type) and issubclass(given, Strategy) else load_strategy_class(spec.strategy)
     source = document.source if document is not None else f"backtest {spec.name!r}"
     params = build_params(cls, spec.params, source, document)
@@ -214,9 +214,10 @@ def _finish(result: BacktestResult, cls: type[Strategy[Any]], params: StrategyPa
     return result
 
 
-def _as_spec(
+def as_spec(
     spec: BacktestSpec | Mapping[str, Any] | str | Path, document: YamlDocument | None,
 ) -> tuple[BacktestSpec, YamlDocument | None]:
+    """A validated spec from a spec, a dict of its fields or a YAML path, with the document it was read from."""
     if isinstance(spec, BacktestSpec):
         return spec, document
     if isinstance(spec, str | Path):

@@ -13,10 +13,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from botkit.backtest.engine import DataInput
-from botkit.backtest.spec import BacktestSpec, OptimizeSpec, load_spec_document, validate_spec
+from botkit.backtest.engine import DataInput, as_spec
+from botkit.backtest.spec import BacktestSpec, OptimizeSpec
 from botkit.core.errors import ConfigError, DataError
-from botkit.core.yaml_document import YamlDocument
 from botkit.data.kinds import interval_to_ns
 from botkit.optimize.chunks import SweepJob, load_market, plan_job
 from botkit.optimize.grid import ParamSpace
@@ -56,7 +55,7 @@ def optimize(
     ``walk_forward`` (``"train=90d,test=30d"``) adds a walk-forward analysis (``anchored``: the
     training windows keep their start), in ``result.walk_forward``.
     """
-    spec, document = _as_spec(spec)
+    spec, document = as_spec(spec, None)
     cls = load_strategy_class(spec.strategy)
     section = spec.optimize
     space, sample, metric = _space(spec, grid, where, random, metric)
@@ -128,15 +127,6 @@ def _space(spec: BacktestSpec, grid: Mapping[str, Any] | Sequence[str] | None, w
 def _defaults(cls: type[Any]) -> dict[str, Any]:
     """The strategy's parameters that have defaults, at their defaults."""
     return {name: field.default for name, field in cls.Params.model_fields.items() if not field.is_required()}
-
-
-def _as_spec(spec: BacktestSpec | Mapping[str, Any] | str | Path) -> tuple[BacktestSpec, YamlDocument | None]:
-    if isinstance(spec, BacktestSpec):
-        return spec, None
-    if isinstance(spec, str | Path):
-        document = load_spec_document(spec)
-        return validate_spec(document.data, document.source, document), document
-    return validate_spec(dict(spec), "spec"), None
 
 
 def _runner(job: SweepJob, scheduler: str | None, workers: int | None) -> ChunkRunner:

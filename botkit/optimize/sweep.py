@@ -167,7 +167,7 @@ class CompiledSweep:
             raise StrategyError(cls.__name__, "compiled_step", event,
                                 f"returned an invalid intent with params {param_sets[q]!r}")
         columns = sweep_stats(arrays.figures(), capital=cfg.capital, first_ts=int(ts[0]), last_ts=int(ts[-1]),
-                              events=len(ts))
+                              events=len(ts), first_mark=float(c[0]), last_mark=float(c[-1]))
         back = np.argsort(np.asarray(order, dtype=np.int64), kind="stable")  # sorted position of each input
         inexact = sorted(order[int(q)] for q in np.flatnonzero(arrays.ddi[:, _nb.I_INEXACT] != 0))
         codes = arrays.kill_switch_codes()

@@ -14,33 +14,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from botkit.backtest.stats import CAGR_YEAR_DAYS, DAYS_PER_YEAR, daily_values
+from botkit.backtest.benchmark import buy_and_hold_return
+from botkit.backtest.stats import CAGR_YEAR_DAYS, DAYS_PER_YEAR, STATS_KEYS, daily_values
 from botkit.core.clock import NS_PER_DAY, NS_PER_SECOND
 
+_SPAN_KEYS = ("start", "end", "duration", "initial_capital")  # the same for every combination: in the summary
+_AFTER = {"total_return": ("buy_and_hold_return", "excess_return")}  # where BacktestResult puts its additions
 STAT_COLUMNS = (
-    "final_equity",
-    "total_return",
-    "cagr",
-    "volatility",
-    "sharpe",
-    "sortino",
-    "calmar",
-    "max_drawdown",
-    "max_drawdown_duration",
-    "trades",
-    "win_rate",
-    "profit_factor",
-    "avg_trade",
-    "best_trade",
-    "worst_trade",
-    "exposure",
-    "fees",
-    "events",
-    "rejected_orders",
-    "open_positions",
-    "daily_returns",
-    "skew",
-    "kurtosis",
+    *(name for key in STATS_KEYS if key not in _SPAN_KEYS for name in (key, *_AFTER.get(key, ()))),
+    "events", "rejected_orders", "open_positions", "daily_returns", "skew", "kurtosis",
 )
 """The numeric columns of a sweep's table after the parameters, in order."""
 
@@ -70,9 +52,12 @@ class RunFigures:
     """Equity at the end of each UTC day from the first event's day (NaN: no point that day)."""
 
 
-def sweep_stats(figures: RunFigures, *, capital: float, first_ts: int, last_ts: int,
-                events: int) -> dict[str, np.ndarray]:
-    """The statistics of every combination, one array per ``STAT_COLUMNS`` name."""
+def sweep_stats(figures: RunFigures, *, capital: float, first_ts: int, last_ts: int, events: int,
+                first_mark: float, last_mark: float) -> dict[str, np.ndarray]:
+    """The statistics of every combination, one array per ``STAT_COLUMNS`` name.
+
+    ``first_mark``/``last_mark``: the symbol's first and last price, for the buy-and-hold return.
+    """
     final = figures.cash + figures.position * figures.last_price
     cagr = _cagr(final / capital if capital else np.full(len(final), np.nan), first_ts, last_ts)
     max_dd = np.minimum(figures.max_dd, figures.reign_min / figures.peak - 1.0)
@@ -83,11 +68,14 @@ def sweep_stats(figures: RunFigures, *, capital: float, first_ts: int, last_ts: 
     longest[longer] = spell[longer]
     any_spell |= tail
     returns = _daily_returns(figures.daily) if events >= 2 else np.empty((len(final), 0))
+    hold = buy_and_hold_return(np.array([first_mark]), np.array([last_mark]))
     out: dict[str, np.ndarray] = {
         "final_equity": final,
         "total_return": final / capital - 1.0,
+        "buy_and_hold_return": np.full(len(final), hold),
         "cagr": cagr,
     }
+    out["excess_return"] = out["total_return"] - hold
     out.update(_return_stats(returns))
     out["calmar"] = ratio(cagr, np.abs(max_dd))
     out["max_drawdown"] = max_dd
