@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from botkit.backtest.engine import backtest, data_digest
 from botkit.backtest.provenance import RUN_KEY, check_data, load_run
 from botkit.backtest.report import format_stat
 from botkit.backtest.result import BacktestResult
 from botkit.backtest.spec import BacktestSpec, load_spec_document, validate_spec
+from botkit.console import make_console, print_table
+from botkit.console import progress as progress_display
 from botkit.core.clock import to_ns
 from botkit.core.errors import ConfigError, DataError
 from botkit.core.yaml_document import YamlDocument
@@ -58,7 +58,7 @@ def run_backtest_command(
     out: Path | None, engine: str | None, progress: bool,
 ) -> int:
     """Run the spec at ``spec_path`` as the CLI does; returns the exit code."""
-    console = Console(stderr=False)
+    console = make_console()
     document = load_spec_document(spec_path)
     spec = validate_spec(document.data, document.source, document)
     spec = apply_overrides(spec, data=data, params=params, start=start, end=end, engine=engine)
@@ -78,7 +78,7 @@ def rerun_backtest_command(
     if ignored:
         raise ConfigError(f"--from-stats reruns the recorded spec exactly; it takes no {', '.join(ignored)} "
                           f"(edit the spec.yaml beside {str(stats_path)!r} and run that to change it)")
-    console = Console(stderr=False)
+    console = make_console()
     saved = load_run(stats_path)
     differences = check_data(saved, data_digest(saved.spec))
     if differences and not allow_changed_data:
@@ -109,19 +109,14 @@ def stat_differences(original: dict[str, Any], rerun: dict[str, Any]) -> list[st
 
 
 def _run(spec: BacktestSpec, console: Console, progress: bool, document: YamlDocument | None) -> BacktestResult:
-    with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed:,} events"),
-        TimeRemainingColumn(), console=console, disable=not progress, transient=True,
-    ) as bar:
-        task = bar.add_task(f"backtest {spec.name}", total=None)
-        return backtest(spec, progress=lambda n: bar.advance(task, n), document=document)
+    with progress_display(console, f"backtest {spec.name}", enabled=progress) as advance:
+        return backtest(spec, progress=advance, document=document)
 
 
 def _print_result(result: BacktestResult, paths: dict[str, Path], console: Console) -> None:
-    table = Table(title=result.title, show_header=False)
-    for key, value in result.stats.items():
-        table.add_row(key, format_stat(key, value) if not isinstance(value, str) else value)
-    console.print(table)
+    rows = [[key, format_stat(key, value) if not isinstance(value, str) else value]
+            for key, value in result.stats.items() if not isinstance(value, dict)]
+    print_table(console, ["statistic", "value"], rows, title=result.title, right=["value"])
     trip = result.kill_switch
     if trip is not None:
         console.print(f"[bold red]kill switch[/] fired at {trip.time.isoformat()} ({trip.code.value}): {trip.message}",

@@ -91,7 +91,7 @@ def _backtest_chunks(spec: BacktestSpec, cls: type[Strategy[Any]], params: Strat
     """Bars, trades or quotes replayed in chunks, on the compiled path or the event-driven one."""
     first = next(chunks, None)
     if first is None:
-        raise DataError(f"backtest {spec.name!r}: no {spec.data.kind} in the requested range")
+        raise DataError(f"backtest {spec.name!r}: no {spec.data.kind} in the requested range{_range_text(spec)}")
     market = MarketTrail(len(spec.data.symbols), spec.data.kind)
     stream = market.follow(itertools.chain([first], chunks))
     if progress is not None:
@@ -189,6 +189,12 @@ def replayed_session(spec: BacktestSpec) -> SessionWindow | None:
     chosen = find_session(sessions, ds.session if ds.session is not None else "last",
                           f"data.session of backtest {spec.name!r}")
     return session_window(sessions, chosen)
+
+
+def _range_text(spec: BacktestSpec) -> str:
+    """`` (from … to …)`` when the spec narrows the data, else nothing."""
+    parts = [f"{word} {value}" for word, value in (("from", spec.data.start), ("to", spec.data.end)) if value]
+    return f" ({' '.join(parts)})" if parts else ""
 
 
 def _time_range(spec: BacktestSpec) -> tuple[int | None, int | None]:
