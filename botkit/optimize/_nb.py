@@ -147,9 +147,8 @@ def _walk_fills_nb(fi, ff, n, flat_tolerance, trips):
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
-def _point_nb(t, d, equity, peak, reign, max_dd, points, last_peak, last_peak_ts, longest, any_spell, today,
-              last_equity, inexact, daily_q):
-    """Take one equity point into the running drawdown (``_stats_nb._drawdown_finite_nb``) and the daily values."""
+def _peak_nb(t, equity, peak, reign, max_dd, points, last_peak, last_peak_ts, longest, any_spell, inexact):
+    """Take one equity point into the running drawdown (``_stats_nb._drawdown_finite_nb``)."""
     if points == 0:
         if not (equity > 0.0 and equity < np.inf):
             inexact = 1
@@ -172,11 +171,38 @@ def _point_nb(t, d, equity, peak, reign, max_dd, points, last_peak, last_peak_ts
             any_spell = 1
         last_peak = points
         last_peak_ts = t
+    return peak, reign, max_dd, points + 1, last_peak, last_peak_ts, longest, any_spell, inexact
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _point_nb(t, d, equity, peak, reign, max_dd, points, last_peak, last_peak_ts, longest, any_spell, today,
+              last_equity, inexact, daily_q):
+    """Take one equity point into the running drawdown and the daily values (a day's last point)."""
+    peak, reign, max_dd, points, last_peak, last_peak_ts, longest, any_spell, inexact = _peak_nb(
+        t, equity, peak, reign, max_dd, points, last_peak, last_peak_ts, longest, any_spell, inexact)
     if d != today:
         if today >= 0:
             daily_q[today] = last_equity
         today = d
-    return (peak, reign, max_dd, points + 1, last_peak, last_peak_ts, longest, any_spell, today, equity, inexact)
+    return (peak, reign, max_dd, points, last_peak, last_peak_ts, longest, any_spell, today, equity, inexact)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _held_days_nb(start, stop, day, day_last, c, cash, position, today, last_equity, daily_q):
+    """The daily values of a run of events ``[start, stop)`` with a constant cash and position.
+
+    What ``_point_nb`` writes one event at a time: each day the run leaves ends at its last event's
+    equity (``day_last``), and the run's last equity is pending for its last day.
+    """
+    first_day = day[start]
+    if first_day != today:
+        if today >= 0:
+            daily_q[today] = last_equity
+    for d in range(first_day, day[stop - 1]):
+        last = day_last[d]
+        if last >= 0:
+            daily_q[d] = cash + position * c[last]
+    return day[stop - 1], cash + position * c[stop - 1]
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -247,7 +273,8 @@ def make_sweep_bars_nb(step, prepare):
     """
 
     @nb.njit(cache=False, nogil=True, _nrt=False, inline="always")
-    def quiet_nb(i, b0, b1, ts, day, o, h, lo, c, v, values, colsq, pq, row, cash, position, ddf_q, ddi_q, daily_q):
+    def quiet_nb(i, b0, b1, ts, day, day_last, o, h, lo, c, v, values, colsq, pq, row, cash, position, ddf_q, ddi_q,
+                 daily_q):
         (peak, reign, max_dd, points, last_peak, last_peak_ts, longest, any_spell, today, last_equity,
          inexact) = _load_point_state_nb(ddf_q, ddi_q)
         row[SLOT_POSITION] = position
@@ -275,15 +302,17 @@ def make_sweep_bars_nb(step, prepare):
                 t = ts[j]
                 close = c[j]
                 equity = cash + position * close
-                (peak, reign, max_dd, points, last_peak, last_peak_ts, longest, any_spell, today, last_equity,
-                 inexact) = _point_nb(t, day[j], equity, peak, reign, max_dd, points, last_peak, last_peak_ts,
-                                      longest, any_spell, today, last_equity, inexact, daily_q)
+                peak, reign, max_dd, points, last_peak, last_peak_ts, longest, any_spell, inexact = _peak_nb(
+                    t, equity, peak, reign, max_dd, points, last_peak, last_peak_ts, longest, any_spell, inexact)
                 row[SLOT_EQUITY] = equity
                 action, side, qty, price = step(row, BarRecord(t, 0, o[j], h[j], lo[j], close, v[j]), prepared,
                                                 values, rows, j + shift)
                 i = nb.int64(j) + 1
                 if action != ACTION_NONE:
                     break
+            if i > start:  # the days of the run, after it: no day test per event
+                today, last_equity = _held_days_nb(start, i, day, day_last, c, cash, position, today, last_equity,
+                                                   daily_q)
         if position != 0.0:
             ddi_q[I_EXPOSED] += i - start
         _store_point_state_nb(ddf_q, ddi_q, peak, reign, max_dd, points, last_peak, last_peak_ts, longest, any_spell,
@@ -331,7 +360,8 @@ def make_sweep_bars_nb(step, prepare):
         return guard, action, side, qty, price, equity
 
     @nb.njit(cache=False, nogil=True, _nrt=False)
-    def combo_block_nb(q, b0, b1, ts, day, o, h, lo, c, v, values, cols, params, cfg, tick0, lot0, flat_tolerance,
+    def combo_block_nb(q, b0, b1, ts, day, day_last, o, h, lo, c, v, values, cols, params, cfg, tick0, lot0,
+                       flat_tolerance,
                        states, accts, poss, lasts, wi, wf, fi, ff, ri, counters, trips, ddf, ddi, daily):
         ddi_q = ddi[q]
         if ddi_q[I_BAD_EVENT] >= 0:
@@ -349,7 +379,8 @@ def make_sweep_bars_nb(step, prepare):
         i = b0
         while i < b1:
             if guard == GUARD_OFF and cnt[C_WORKING] == 0:
-                i, action, side, qty, price = quiet_nb(i, b0, b1, ts, day, o, h, lo, c, v, values, colsq, pq, row,
+                i, action, side, qty, price = quiet_nb(i, b0, b1, ts, day, day_last, o, h, lo, c, v, values, colsq, pq,
+                                                       row,
                                                        acct[A_CASH], pos[0], ddf_q, ddi_q, daily_q)
                 if action == ACTION_NONE:
                     break
@@ -374,7 +405,7 @@ def make_sweep_bars_nb(step, prepare):
 
     @nb.njit(cache=False, nogil=True, parallel=True)
     def sweep_bars_nb(
-        ts, day, o, h, lo, c, v, mode, window, source, first, n_out, kstate, rows, specs, n_spec, values,
+        ts, day, day_last, o, h, lo, c, v, mode, window, source, first, n_out, kstate, rows, specs, n_spec, values,
         group_combos, group_key_at, group_keys, cols, params, cfg, tick, lot, flat_tolerance, block,
         states, accts, poss, lasts, wi, wf, fi, ff, ri, counters, trips, ddf, ddi, daily,
     ):
@@ -391,7 +422,8 @@ def make_sweep_bars_nb(step, prepare):
                     series_block_nb(group_keys[at], b0, b1, o, h, lo, c, v, mode, window, source, first, n_out,
                                     kstate_g, rows_g, specs, n_spec, values_g)
                 for q in range(group_combos[g], group_combos[g + 1]):
-                    combo_block_nb(q, b0, b1, ts, day, o, h, lo, c, v, values_g, cols, params, cfg, tick[0], lot[0],
+                    combo_block_nb(q, b0, b1, ts, day, day_last, o, h, lo, c, v, values_g, cols, params, cfg, tick[0],
+                                   lot[0],
                                    flat_tolerance, states, accts, poss, lasts, wi, wf, fi, ff, ri, counters, trips,
                                    ddf, ddi, daily)
             for q in range(group_combos[g], group_combos[g + 1]):

@@ -88,13 +88,20 @@ class SweepData:
     """(ts, open, high, low, close, volume), contiguous."""
     day: np.ndarray
     n_days: int
+    day_last: np.ndarray
+    """The index of each day's last event (-1: a day without events)."""
 
     @classmethod
     def from_records(cls, config: RunConfig, records: np.ndarray) -> SweepData:
         """Prepare ``records`` (bar records of one symbol) for sweeps under ``config``."""
         inputs = tuple(np.ascontiguousarray(records[name]) for name in ("ts", "open", "high", "low", "close", "volume"))
         day, n_days = day_index(inputs[0])
-        return cls(config, records, inputs, day, n_days)
+        day_last = np.full(n_days, -1, dtype=np.int64)
+        if len(day):
+            ends = np.flatnonzero(np.diff(day)) if len(day) > 1 else np.zeros(0, dtype=np.int64)
+            day_last[day[ends]] = ends
+            day_last[day[-1]] = len(day) - 1
+        return cls(config, records, inputs, day, n_days, day_last)
 
 
 @dataclass(frozen=True)
@@ -149,7 +156,8 @@ class CompiledSweep:
         nb.set_parallel_chunksize(1)  # one group per thread
         try:
             self._kernel(
-                ts, data.day, o, h, lo, c, v, plan.mode, plan.window, plan.source, plan.first, plan.n_out,
+                ts, data.day, data.day_last, o, h, lo, c, v, plan.mode, plan.window, plan.source, plan.first,
+                plan.n_out,
                 np.repeat(plan.kstate[None], n_groups, axis=0), np.repeat(plan.rows[None], n_groups, axis=0),
                 plan.specs, plan.n_spec, np.full((n_groups, plan.n_rows, self.block + 1), np.nan),
                 np.asarray(groups, dtype=np.int64), key_at,
