@@ -365,16 +365,22 @@ def sma_series_nb(x, w, cap, out):
     c = 0.0
     pos = cap - 1
     for i in range(x.shape[0]):
-        pos += 1
-        if pos == cap:
-            pos = 0
-        if i >= w:
-            s, c = _replace_nb(s, c, x[i - w], x[i])
-        else:
-            s, c = _add_nb(s, c, x[i])
-        if pos == 0:
-            s, c = _anchor_nb(s, c)
-        out[i] = (s + c) / w if i + 1 >= w else math.nan
+        s, c, pos, out[i] = _sma_event_nb(x, i, w, cap, s, c, pos)
+
+
+@register_jitable
+def _sma_event_nb(x, i, w, cap, s, c, pos):
+    """One event of an SMA over ``x`` (window ``w``, history ``cap``): the new sum, position and value."""
+    pos += 1
+    if pos == cap:
+        pos = 0
+    if i >= w:
+        s, c = _replace_nb(s, c, x[i - w], x[i])
+    else:
+        s, c = _add_nb(s, c, x[i])
+    if pos == 0:
+        s, c = _anchor_nb(s, c)
+    return s, c, pos, (s + c) / w if i + 1 >= w else math.nan
 
 
 @nb.njit(cache=True, nogil=True)
@@ -418,18 +424,8 @@ def series_block_nb(k, b0, b1, o, h, lo, c, v, mode, window, source, first, n_ou
         s = kstate[k, K_SUM]
         comp = kstate[k, K_COMP]
         pos = int(kstate[k, K_POS])
-        cap = w + 1
         for i in range(b0, b1):
-            pos += 1
-            if pos == cap:
-                pos = 0
-            if i >= w:
-                s, comp = _replace_nb(s, comp, x[i - w], x[i])
-            else:
-                s, comp = _add_nb(s, comp, x[i])
-            if pos == 0:
-                s, comp = _anchor_nb(s, comp)
-            values[r0, i - b0 + 1] = (s + comp) / w if i + 1 >= w else math.nan
+            s, comp, pos, values[r0, i - b0 + 1] = _sma_event_nb(x, i, w, w + 1, s, comp, pos)
         kstate[k, K_SUM] = s
         kstate[k, K_COMP] = comp
         kstate[k, K_POS] = pos
