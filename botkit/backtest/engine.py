@@ -71,12 +71,13 @@ def backtest(
     params = build_params(cls, spec.params, source, document)
     if spec.data.kind == "book":
         result = _backtest_book(spec, cls, params, data, progress)
-        return _finish(result, cls, params, data_digest(spec))
+        return _finish(result, cls, params, functools.partial(data_digest, spec))
     if spec.data.kind == "bars" and spec.data.recording is not None and data is None:
-        return _finish(_backtest_bars_session(spec, cls, params, progress), cls, params, data_digest(spec))
+        return _finish(_backtest_bars_session(spec, cls, params, progress), cls, params,
+                       functools.partial(data_digest, spec))
     arrays = _data_arrays(spec, data) if data is not None else None
     result = _backtest_chunks(spec, cls, params, _chunks(spec, data, arrays), progress)
-    digest = digest_arrays(arrays) if arrays is not None else data_digest(spec)
+    digest = functools.partial(digest_arrays, arrays) if arrays is not None else functools.partial(data_digest, spec)
     return _finish(result, cls, params, digest)
 
 
@@ -211,9 +212,10 @@ def _time_range(spec: BacktestSpec) -> tuple[int | None, int | None]:
 
 
 def _finish(result: BacktestResult, cls: type[Strategy[Any]], params: StrategyParams,
-            digest: DataDigest) -> BacktestResult:
-    """Record how to rerun the result; name the replayed session in the stats (summary, stats.json, report)."""
-    result.provenance = run_record(result.spec, cls, params.model_dump(mode="json"), result.engine, digest)
+            digest: Callable[[], DataDigest]) -> BacktestResult:
+    """Record how to rerun the result (hashing the data when first asked); name the replayed session in the stats."""
+    values = params.model_dump(mode="json")
+    result.provenance = lambda: run_record(result.spec, cls, values, result.engine, digest())
     window = replayed_session(result.spec)
     if window is not None:
         result.stats["recording"] = f"{window.session.describe()} of {result.spec.data.recording}"

@@ -51,8 +51,7 @@ class BacktestResult:
         self.engine = engine
         self.outcome = outcome
         """The replay's arrays: fill and rejection logs, equity points, final account state."""
-        self.provenance: dict[str, Any] | None = None
-        """How to rerun this result (``botkit.backtest.provenance.run_record``); set by ``botkit.backtest``."""
+        self._provenance: dict[str, Any] | Callable[[], dict[str, Any]] | None = None
         self._prices = prices
         self._volumes: PricesSource = volumes if volumes is not None else {}
         self._walk = outcome.fill_walk()
@@ -73,6 +72,21 @@ class BacktestResult:
         if self.kill_switch is not None:
             stats["kill_switch"] = f"{self.kill_switch.code.value} at {self.kill_switch.time.isoformat()}"
         self.stats = stats
+
+    @property
+    def provenance(self) -> dict[str, Any] | None:
+        """How to rerun this result (``botkit.backtest.provenance.run_record``), made on first access.
+
+        ``botkit.backtest`` sets it as a function: the data's content hash (tens of milliseconds a
+        million bars) is computed when it is first needed (``save``, ``stats.json``), not by every run.
+        """
+        if callable(self._provenance):
+            self._provenance = self._provenance()
+        return self._provenance
+
+    @provenance.setter
+    def provenance(self, value: dict[str, Any] | Callable[[], dict[str, Any]] | None) -> None:
+        self._provenance = value
 
     @classmethod
     def from_outcome(cls, spec: BacktestSpec, outcome: ReplayOutcome, prices: PricesSource, engine: str, *,
