@@ -50,3 +50,26 @@ def test_quotes_are_marked_at_the_mid_and_have_no_volume() -> None:
     list(trail.follow([(np.zeros(0, np.int16), quotes)]))
     assert trail.prices(["X"])["X"].tolist() == [100.0] * 4
     assert trail.volumes(["X"]) == {}
+
+
+def test_held_chunks_are_thinned_in_order_when_the_stream_outgrows_the_hold(monkeypatch) -> None:
+    """Whether chunks are held (thinned when drawn) or thinned as they pass, the trail is the same."""
+    import numpy as np
+
+    from botkit.backtest import market_trail
+    from botkit.data.synthetic import synthetic_bars
+
+    bars = synthetic_bars(120_000, seed=2)
+    chunks = [(np.zeros(0, np.int16), bars[lo : lo + 30_000]) for lo in range(0, len(bars), 30_000)]
+
+    def trail(held: int) -> tuple[object, object]:
+        monkeypatch.setattr(market_trail, "HELD_EVENTS", held)
+        kept = market_trail.MarketTrail(1, "bars")
+        for _ in kept.follow(chunks):
+            pass
+        return kept.prices(["X"])["X"], kept.volumes(["X"])["X"]
+
+    eager_prices, eager_volume = trail(0)
+    for held in (60_000, 10_000_000):
+        prices, volume = trail(held)
+        assert prices.equals(eager_prices) and volume.equals(eager_volume)
