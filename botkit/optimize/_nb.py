@@ -206,30 +206,22 @@ def _held_days_nb(start, stop, day, day_last, c, cash, position, today, last_equ
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
-def _flat_points_nb(start, stop, ts, day, equity, peak, reign, max_dd, points, last_peak, last_peak_ts, longest,
-                    any_spell, today, last_equity, inexact, daily_q):
-    """Take the equal points ``equity`` of events ``[start, stop)`` as ``_point_nb`` would one by one.
+def _flat_points_nb(start, stop, ts, equity, peak, reign, max_dd, points, last_peak, last_peak_ts, longest,
+                    any_spell, inexact):
+    """Take the equal points ``equity`` of events ``[start, stop)`` into the drawdown as ``_peak_nb`` would one by one.
 
-    The first goes through ``_point_nb``; after it each is at the peak (a spell of consecutive peak
-    points is no spell: only the last one counts) or below it (nothing moves but the count), and
-    the days the run covers end at ``equity``.
+    The first goes through ``_peak_nb``; after it each is at the peak (a run of consecutive peak
+    points makes no spell: only the last one counts) or below it (nothing moves but the count).
     """
-    if stop <= start:
-        return (peak, reign, max_dd, points, last_peak, last_peak_ts, longest, any_spell, today, last_equity, inexact)
-    (peak, reign, max_dd, points, last_peak, last_peak_ts, longest, any_spell, today, last_equity,
-     inexact) = _point_nb(ts[start], day[start], equity, peak, reign, max_dd, points, last_peak, last_peak_ts, longest,
-                          any_spell, today, last_equity, inexact, daily_q)
+    peak, reign, max_dd, points, last_peak, last_peak_ts, longest, any_spell, inexact = _peak_nb(
+        ts[start], equity, peak, reign, max_dd, points, last_peak, last_peak_ts, longest, any_spell, inexact)
     rest = stop - start - 1
     if rest > 0:
         if equity >= peak:
             last_peak = points + rest - 1
             last_peak_ts = ts[stop - 1]
         points += rest
-        last_day = day[stop - 1]
-        for d in range(today, last_day):
-            daily_q[d] = equity
-        today = last_day
-    return (peak, reign, max_dd, points, last_peak, last_peak_ts, longest, any_spell, today, equity, inexact)
+    return peak, reign, max_dd, points, last_peak, last_peak_ts, longest, any_spell, inexact
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -284,7 +276,7 @@ def make_sweep_bars_nb(step, prepare):
         prepared, rows = prepare(pq, colsq)
         action, side, qty, price = ACTION_NONE, 0, 0.0, 0.0
         shift = nb.uint64(1 - b0)  # a column of the block's values: event + 1 - b0 (wraps as unsigned: exact)
-        if position == 0.0 and points > 0:
+        if position == 0.0:
             # Flat: equity is the cash on every event of the run. Only the step runs per event; the
             # points are taken in one go after it (same figures as one by one, see _flat_points_nb).
             row[SLOT_EQUITY] = cash
@@ -294,9 +286,10 @@ def make_sweep_bars_nb(step, prepare):
                 i = nb.int64(j) + 1
                 if action != ACTION_NONE:
                     break
-            (peak, reign, max_dd, points, last_peak, last_peak_ts, longest, any_spell, today, last_equity,
-             inexact) = _flat_points_nb(start, i, ts, day, cash, peak, reign, max_dd, points, last_peak, last_peak_ts,
-                                        longest, any_spell, today, last_equity, inexact, daily_q)
+            if i > start:
+                peak, reign, max_dd, points, last_peak, last_peak_ts, longest, any_spell, inexact = _flat_points_nb(
+                    start, i, ts, cash, peak, reign, max_dd, points, last_peak, last_peak_ts, longest, any_spell,
+                    inexact)
         else:
             for j in range(nb.uint64(i), nb.uint64(b1)):  # unsigned: no negative-index wraparound per access
                 t = ts[j]
@@ -310,9 +303,8 @@ def make_sweep_bars_nb(step, prepare):
                 i = nb.int64(j) + 1
                 if action != ACTION_NONE:
                     break
-            if i > start:  # the days of the run, after it: no day test per event
-                today, last_equity = _held_days_nb(start, i, day, day_last, c, cash, position, today, last_equity,
-                                                   daily_q)
+        if i > start:  # the days of the run, after it: no day test per event
+            today, last_equity = _held_days_nb(start, i, day, day_last, c, cash, position, today, last_equity, daily_q)
         if position != 0.0:
             ddi_q[I_EXPOSED] += i - start
         _store_point_state_nb(ddf_q, ddi_q, peak, reign, max_dd, points, last_peak, last_peak_ts, longest, any_spell,

@@ -87,9 +87,14 @@ class SweepData:
     inputs: tuple[np.ndarray, ...]
     """(ts, open, high, low, close, volume), contiguous."""
     day: np.ndarray
-    n_days: int
+    """Each event's UTC day, counted from the first event's."""
     day_last: np.ndarray
     """The index of each day's last event (-1: a day without events)."""
+
+    @property
+    def n_days(self) -> int:
+        """Days from the first event's to the last's."""
+        return len(self.day_last)
 
     @classmethod
     def from_records(cls, config: RunConfig, records: np.ndarray) -> SweepData:
@@ -98,10 +103,10 @@ class SweepData:
         day, n_days = day_index(inputs[0])
         day_last = np.full(n_days, -1, dtype=np.int64)
         if len(day):
-            ends = np.flatnonzero(np.diff(day)) if len(day) > 1 else np.zeros(0, dtype=np.int64)
+            ends = np.flatnonzero(np.diff(day))  # the last event before each change of day
             day_last[day[ends]] = ends
             day_last[day[-1]] = len(day) - 1
-        return cls(config, records, inputs, day, n_days, day_last)
+        return cls(config, records, inputs, day, day_last)
 
 
 @dataclass(frozen=True)

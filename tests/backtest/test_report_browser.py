@@ -6,17 +6,15 @@ by playwright; ``BOTKIT_CHROMIUM`` names another binary. Without one the tests s
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from report_page import OpenedReport
+from report_page import open_report as open_page
 
 import botkit
 from botkit.backtest.outcome import KillSwitchTrip
@@ -28,19 +26,6 @@ from botkit.risk.rejection import RejectCode
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'")
 
-BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-IDLE_PROBE = """
-(() => {
-  const poll = setInterval(() => {
-    const doc = window.Bokeh && Bokeh.documents && Bokeh.documents[0];
-    if (!doc) return;
-    clearInterval(poll);
-    const done = () => { window.__report_idle_ms = performance.now(); };
-    if (doc.is_idle) done(); else doc.idle.connect(done);
-  }, 2);
-})();
-"""
-"""Records when Bokeh's document has drawn every chart (ms since navigation began)."""
 
 FIGURES_JS = """
 () => {
@@ -59,49 +44,9 @@ FIGURES_JS = """
 """
 
 
-def find_chromium() -> str | None:
-    """$BOTKIT_CHROMIUM, else a Chromium or Chrome on PATH; None if there is none."""
-    named = os.environ.get("BOTKIT_CHROMIUM")
-    if named:
-        return named
-    return next((path for name in BROWSER_NAMES if (path := shutil.which(name))), None)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    executable = find_chromium()
-    if executable is None:
-        pytest.skip(f"no Chromium to test the report in: none of {', '.join(BROWSER_NAMES)} is on PATH and "
-                    "BOTKIT_CHROMIUM is not set (apt-get install chromium, as .ci/run does)")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox", "--disable-gpu"])
-        yield launched
-        launched.close()
-
-
-@dataclass
-class OpenedReport:
-    """A report loaded in a page, with what went wrong on the way and how long it took."""
-
-    page: Any
-    idle_ms: float
-    problems: list[str] = field(default_factory=list)
-    requests: list[str] = field(default_factory=list)
-
-
 def open_report(browser: Any, path: Path) -> OpenedReport:
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    problems: list[str] = []
-    requests: list[str] = []
-    page.on("console", lambda m: problems.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
-    page.on("request", lambda request: requests.append(request.url))
-    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
-    page.add_init_script(IDLE_PROBE)
-    page.goto(path.as_uri())
-    page.wait_for_function("() => window.__report_idle_ms !== undefined", timeout=60_000)
-    page.wait_for_selector("#trades-table[data-ready]", state="attached")
-    return OpenedReport(page, float(page.evaluate("window.__report_idle_ms")), problems, requests)
+    """This page's report loaded as these tests wait for it (report_page.open_report)."""
+    return open_page(browser, path, ready="#trades-table[data-ready]")
 
 
 def small_run(tmp_path: Path, kill_switch: KillSwitchTrip | None = None) -> tuple[Path, pd.DataFrame]:
