@@ -44,7 +44,7 @@ def kernel_runner(records: np.ndarray) -> Callable[[], float]:
     from botkit.backtest.compiled import CompiledReplay
     from botkit.backtest.run_config import RunConfig
     from botkit.model.instruments import Instrument
-    from strategies.sma_cross import SmaCross, SmaCrossParams
+    from botkit.examples.sma_cross import SmaCross, SmaCrossParams
 
     config = RunConfig(kind="bars", instruments=(Instrument("BTCUSD"),), capital=CAPITAL, bar_interval_ns=MINUTE)
     step = SmaCross.compiled_step(SmaCrossParams(fast=10, slow=50, size=1.0))

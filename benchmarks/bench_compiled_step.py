@@ -40,8 +40,8 @@ from botkit.model.events import Bar, MarketEvent, Quote
 from botkit.model.instruments import Instrument
 from botkit.settings import validate_bot_config
 from botkit.strategy.base import Strategy, StrategyParams
-from strategies.bollinger_reversion import BollingerParams, BollingerReversion
-from strategies.sma_cross import SmaCross, SmaCrossParams
+from botkit.examples.bollinger_reversion import BollingerParams, BollingerReversion
+from botkit.examples.sma_cross import SmaCross, SmaCrossParams
 
 Row = dict[str, Any]
 SYMBOL = "BTCUSD"

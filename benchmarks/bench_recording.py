@@ -31,7 +31,7 @@ from botkit.model.enums import Side
 from botkit.model.events import MarketEvent, Quote, Trade
 from botkit.model.instruments import Instrument
 from botkit.settings import validate_bot_config
-from strategies.sma_cross import SmaCross, SmaCrossParams
+from botkit.examples.sma_cross import SmaCross, SmaCrossParams
 
 Row = dict[str, Any]
 SYMBOL = "BTCUSD"

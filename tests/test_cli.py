@@ -104,7 +104,7 @@ def test_strategies_lists_entry_points(capsys):
     assert main(["strategies"]) == 0
     lines = capsys.readouterr().out.splitlines()  # not a terminal: one plain line per strategy
     (sma,) = [line for line in lines if line.startswith("sma_cross ")]
-    assert sma.split() == ["sma_cross", "strategies.sma_cross:SmaCross", "compiled+python", "fast=10", "slow=50",
+    assert sma.split() == ["sma_cross", "botkit.examples.sma_cross:SmaCross", "compiled+python", "fast=10", "slow=50",
                            "size=1.0"]
 
 

@@ -17,7 +17,7 @@ from botkit.config_check import check_config, config_schema, detect_kind, effect
 from botkit.core.errors import ConfigError
 from botkit.core.yaml_document import parse_yaml_document
 from botkit.settings import BotConfig
-from strategies.sma_cross import SmaCrossParams
+from botkit.examples.sma_cross import SmaCrossParams
 
 ROOT = Path(__file__).resolve().parents[1]
 BOT = """\
@@ -81,7 +81,7 @@ def test_check_prints_the_effective_config_which_runs_as_given(tmp_path, capsys,
 
 def test_a_backtest_spec_is_told_by_its_keys_and_round_trips(tmp_path):
     checked = check_config(write(tmp_path, SPEC))
-    assert checked.kind == "backtest" and checked.strategy == "strategies.sma_cross:SmaCross"
+    assert checked.kind == "backtest" and checked.strategy == "botkit.examples.sma_cross:SmaCross"
     effective = BacktestSpec.model_validate(yaml.safe_load(effective_yaml(checked)))
     assert effective == checked.config.model_copy(update={"params": checked.params.model_dump()})
 

@@ -9,9 +9,9 @@ import subprocess
 import sys
 
 from botkit.backtest._kernel_cache import step_digest
-from strategies.bollinger_reversion import BollingerReversion
-from strategies.donchian_breakout import DonchianBreakout
-from strategies.sma_cross import SmaCross
+from botkit.examples.bollinger_reversion import BollingerReversion
+from botkit.examples.donchian_breakout import DonchianBreakout
+from botkit.examples.sma_cross import SmaCross
 
 SCRIPT = """
 import sys

@@ -46,9 +46,9 @@ from botkit.strategy.compiled import (
     replace_stop,
     stop,
 )
-from strategies.bollinger_reversion import BollingerReversion
-from strategies.donchian_breakout import DonchianBreakout
-from strategies.sma_cross import SmaCross
+from botkit.examples.bollinger_reversion import BollingerReversion
+from botkit.examples.donchian_breakout import DonchianBreakout
+from botkit.examples.sma_cross import SmaCross
 
 MIN = 60_000_000_000
 T0 = 1_704_067_200_000_000_000  # 2024-01-01

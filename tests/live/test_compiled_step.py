@@ -31,10 +31,10 @@ from botkit.settings import EngineConfig
 from botkit.strategy.base import Strategy, StrategyParams
 from botkit.strategy.compiled import BUY, CompiledStep, market, no_order
 from botkit.strategy.indicators import SMA
-from strategies.bollinger_reversion import BollingerReversion
-from strategies.donchian_breakout import DonchianBreakout
-from strategies.momentum import Momentum
-from strategies.sma_cross import SmaCross
+from botkit.examples.bollinger_reversion import BollingerReversion
+from botkit.examples.donchian_breakout import DonchianBreakout
+from botkit.examples.momentum import Momentum
+from botkit.examples.sma_cross import SmaCross
 
 from .helpers import ScriptedData, bot_config
 

@@ -29,7 +29,7 @@ from botkit.sim.syncron.app import RunningSim
 from botkit.sim.syncron.order_rules import OrderRequest
 from botkit.strategy.base import Strategy, StrategyParams
 from botkit.venues.syncron import SyncronSettings
-from strategies.sma_cross import SmaCross, SmaCrossParams
+from botkit.examples.sma_cross import SmaCross, SmaCrossParams
 
 from .bar_reference import aggregate, assert_same_bars, bar_records, complete_bars, trade_records
 from .helpers import ScriptedData, bot_config

@@ -35,7 +35,7 @@ from botkit.sim.syncron import AgentConfig, RateLimitConfig, default_config, run
 from botkit.sim.syncron.app import RunningSim
 from botkit.strategy.base import Strategy, StrategyParams
 from botkit.venues.syncron import SyncronRestClient, SyncronSettings
-from strategies.book_imbalance import BookImbalance, BookImbalanceParams
+from botkit.examples.book_imbalance import BookImbalance, BookImbalanceParams
 
 from .helpers import ScriptedData, bot_config
 

@@ -12,7 +12,7 @@ from botkit.live.paper import PaperExecutionClient
 from botkit.model.enums import Side
 from botkit.model.events import Quote
 from botkit.model.instruments import Instrument
-from strategies.sma_cross import SmaCross, SmaCrossParams
+from botkit.examples.sma_cross import SmaCross, SmaCrossParams
 
 from .helpers import ScriptedData, bot_config
 

@@ -26,7 +26,7 @@ from botkit.model.events import MarketEvent, Quote
 from botkit.model.instruments import Instrument
 from botkit.sim.syncron import AgentConfig, default_config, running_sim
 from botkit.venues.syncron import SyncronSettings
-from strategies.sma_cross import SmaCross, SmaCrossParams
+from botkit.examples.sma_cross import SmaCross, SmaCrossParams
 
 from .helpers import bot_config
 from .test_paper_matches_backtest import random_quotes
@@ -42,7 +42,7 @@ SESSIONS = {
                {"market_data": "quotes", "strategy_path": "python"}),
     "bars": ({"strategy": "sma_cross", "params": {"fast": 2, "slow": 4, "size": 0.01}},
              {"market_data": "bars", "bar_interval": "100ms", "bar_grace_ms": 30, "strategy_path": "compiled"}),
-    "book": ({"strategy": "strategies.book_imbalance:BookImbalance",
+    "book": ({"strategy": "botkit.examples.book_imbalance:BookImbalance",
               "params": {"levels": 3, "ratio": 1.5, "exit_ratio": 1.5, "size": 0.01}},
              {"market_data": "book"}),
 }

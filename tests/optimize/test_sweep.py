@@ -118,7 +118,7 @@ def test_an_invalid_intent_names_the_combination() -> None:
 
     from botkit.strategy.base import Strategy
     from botkit.strategy.indicators import SMA
-    from strategies.sma_cross import SmaCrossParams
+    from botkit.examples.sma_cross import SmaCrossParams
 
     @nb.njit
     def bad_step(state, event, params, ind):

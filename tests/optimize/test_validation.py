@@ -5,7 +5,7 @@ from botkit import Strategy, StrategyParams
 from botkit.core.errors import ConfigError
 from botkit.optimize.grid import ParamSpace
 from botkit.optimize.validation import validate
-from strategies.sma_cross import SmaCross, SmaCrossParams
+from botkit.examples.sma_cross import SmaCross, SmaCrossParams
 
 STANDARD = ["fast=5:50:5", "slow=20:200:10"]
 

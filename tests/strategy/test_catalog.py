@@ -8,7 +8,7 @@ from botkit.strategy.catalog import REQUIRED, installed_strategies
 def test_installed_strategies_show_their_parameters_and_forms():
     entries = {e.name: e for e in installed_strategies()}
     sma = entries["sma_cross"]
-    assert sma.target == "strategies.sma_cross:SmaCross" and sma.error is None
+    assert sma.target == "botkit.examples.sma_cross:SmaCross" and sma.error is None
     assert sma.params_text == "fast=10 slow=50 size=1.0" and sma.forms == "compiled+python"
     assert entries["momentum"].forms == "python" and entries["momentum"].params_text == "lookback=20"
     assert entries["donchian_breakout"].forms == "compiled"

@@ -10,13 +10,13 @@ from botkit.strategy.loader import (
     check_strategy_ref,
     load_strategy_class,
 )
-from strategies.sma_cross import SmaCross
+from botkit.examples.sma_cross import SmaCross
 
 
 def test_loads_by_entry_point_module_and_file(tmp_path):
     assert "sma_cross" in available_strategies()
     assert load_strategy_class("sma_cross") is SmaCross
-    assert load_strategy_class("strategies.sma_cross:SmaCross") is SmaCross
+    assert load_strategy_class("botkit.examples.sma_cross:SmaCross") is SmaCross
     path = tmp_path / "mine.py"
     path.write_text(
         "from botkit import Strategy\n"
@@ -31,10 +31,10 @@ def test_loads_by_entry_point_module_and_file(tmp_path):
     ("ref", "message"),
     [
         ("no_such_strategy", "is not an installed entry point"),
-        ("strategies.sma_cross:Nope", "has no attribute 'Nope'"),
+        ("botkit.examples.sma_cross:Nope", "has no attribute 'Nope'"),
         ("no.such.module:X", "cannot import module 'no.such.module'"),
         ("missing_file.py:X", "does not exist"),
-        ("strategies.sma_cross:SmaCrossParams", "not a botkit.Strategy subclass"),
+        ("botkit.examples.sma_cross:SmaCrossParams", "not a botkit.Strategy subclass"),
     ],
 )
 def test_bad_references_are_config_errors(ref, message):
@@ -102,7 +102,7 @@ def test_a_module_that_fails_at_import_is_a_strategy_error_a_missing_one_a_confi
 
 @pytest.mark.parametrize(
     ("ref", "message"),
-    [(":X", "the module ''"), ("..foo:X", "no relative imports"), ("strategies.sma_cross:", "the class name ''"),
+    [(":X", "the module ''"), ("..foo:X", "no relative imports"), ("botkit.examples.sma_cross:", "the class name ''"),
      ("", "is empty"), ("a b", "is not an entry point name")],
 )
 def test_references_of_no_form_say_the_forms(ref, message):
@@ -112,7 +112,7 @@ def test_references_of_no_form_say_the_forms(ref, message):
 
 
 def test_check_strategy_ref_keeps_the_forms():
-    for ref in ("sma_cross", "strategies.sma_cross:SmaCross", "strategies/sma_cross.py:SmaCross", "x-y.z"):
+    for ref in ("sma_cross", "botkit.examples.sma_cross:SmaCross", "strategies/sma_cross.py:SmaCross", "x-y.z"):
         assert check_strategy_ref(f" {ref} ") == ref
 
 
