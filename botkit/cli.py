@@ -253,7 +253,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 def _errors_name_a_file(spec_path: Path, inputs: list[Path | None]) -> Iterator[None]:
     """An error of a run whose message names none of its files gets the spec's path in front.
 
-    ``sma.yaml: backtest 'sma': no bars in the requested range`` says which run, as a file error does.
+    ``sma.yaml: cannot infer the bar interval ...`` says which run, as a file error does.
     """
     try:
         yield
@@ -295,9 +295,7 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     with _errors_name_a_file(args.spec, [args.data, spec.data.archive, spec.data.file, spec.data.recording]):
         _check_params(spec.strategy, args.param)
         _check_times(args.start, args.end)
-        if args.out is not None:
-            checked_output_dir(args.out, "--out")
-        return _run_optimize(args)
+        return _run_optimize(args)  # which checks --out (or the default folder) before any work
 
 
 def _run_optimize(args: argparse.Namespace) -> int:

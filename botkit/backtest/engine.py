@@ -20,6 +20,7 @@ from botkit.backtest.provenance import DataDigest, digest_arrays, digest_files, 
 from botkit.backtest.replay import PythonReplay
 from botkit.backtest.result import BacktestResult
 from botkit.backtest.run_config import RunConfig
+from botkit.backtest.selection import empty_selection_error, naming_the_spec
 from botkit.backtest.session_replay import SessionReplay
 from botkit.backtest.spec import BacktestSpec, load_spec_document, validate_spec
 from botkit.backtest.strategy_host import StrategyHost
@@ -70,13 +71,14 @@ def backtest(
     source = document.source if document is not None else f"backtest {spec.name!r}"
     params = build_params(cls, spec.params, source, document)
     if spec.data.kind == "book":
-        result = _backtest_book(spec, cls, params, data, progress)
+        result = _backtest_book(spec, cls, params, data, progress, source)
         return _finish(result, cls, params, functools.partial(data_digest, spec))
     if spec.data.kind == "bars" and spec.data.recording is not None and data is None:
-        return _finish(_backtest_bars_session(spec, cls, params, progress), cls, params,
+        return _finish(_backtest_bars_session(spec, cls, params, progress, source), cls, params,
                        functools.partial(data_digest, spec))
     arrays = _data_arrays(spec, data) if data is not None else None
-    result = _backtest_chunks(spec, cls, params, _chunks(spec, data, arrays), progress)
+    result = _backtest_chunks(spec, cls, params, _chunks(spec, data, arrays), progress, source,
+                              given=data is not None)
     digest = functools.partial(digest_arrays, arrays) if arrays is not None else functools.partial(data_digest, spec)
     return _finish(result, cls, params, digest)
 
@@ -88,11 +90,12 @@ def data_digest(spec: BacktestSpec) -> DataDigest:
 
 
 def _backtest_chunks(spec: BacktestSpec, cls: type[Strategy[Any]], params: StrategyParams, chunks: Iterator[Chunk],
-                     progress: Callable[[int], None] | None) -> BacktestResult:
-    """Bars, trades or quotes replayed in chunks, on the compiled path or the event-driven one."""
-    first = next(chunks, None)
-    if first is None:
-        raise DataError(f"backtest {spec.name!r}: no {spec.data.kind} in the requested range{_range_text(spec)}")
+                     progress: Callable[[int], None] | None, source: str, *, given: bool) -> BacktestResult:
+    """Bars, trades or quotes replayed in chunks, on the compiled path or the event-driven one.
+
+    ``source`` (the spec file) is named by the error for a selection without events; ``given``: data= was passed.
+    """
+    first = _first_chunk(spec, chunks, source, given=given)
     market = MarketTrail(len(spec.data.symbols), spec.data.kind)
     stream = market.follow(itertools.chain([first], chunks))
     if progress is not None:
@@ -125,7 +128,8 @@ def market_records(spec: BacktestSpec, data: DataInput | None = None) -> tuple[R
     """
     chunks = list(_chunks(spec, data))
     if not chunks:
-        raise DataError(f"backtest {spec.name!r}: no {spec.data.kind} in the requested range")
+        raise empty_selection_error(spec, f"backtest {spec.name!r}", *_requested_window(spec, data is not None),
+                                    given=data is not None)
     config = _run_config(spec, chunks[0])
     if len(chunks) == 1:
         return config, chunks[0][0], chunks[0][1]
@@ -134,7 +138,7 @@ def market_records(spec: BacktestSpec, data: DataInput | None = None) -> tuple[R
 
 
 def _backtest_book(spec: BacktestSpec, cls: type[Strategy[Any]], params: StrategyParams, data: DataInput | None,
-                   progress: Callable[[int], None] | None) -> BacktestResult:
+                   progress: Callable[[int], None] | None, source: str) -> BacktestResult:
     """``data.kind: book``: recorded books replayed through ``on_book`` (the Python path only)."""
     ds = spec.data
     if data is not None:
@@ -149,7 +153,7 @@ def _backtest_book(spec: BacktestSpec, cls: type[Strategy[Any]], params: Strateg
     events = read_book_events(root, ds.venue, ds.symbols, start, end)
     first = next(events, None)
     if first is None:
-        raise DataError(f"backtest {spec.name!r}: no recorded book of {ds.symbols} in the requested range")
+        raise empty_selection_error(spec, source, start, end, what="recorded book")
     books = BookKeeper(ds.symbols, depth=ds.book_levels)
     risk = RiskEngine(rules_from_limits(spec.risk), [book_sync_guard(books.resyncing)],
                       reduce_only=spec.risk.reduce_only)
@@ -161,7 +165,7 @@ def _backtest_book(spec: BacktestSpec, cls: type[Strategy[Any]], params: Strateg
 
 
 def _backtest_bars_session(spec: BacktestSpec, cls: type[Strategy[Any]], params: StrategyParams,
-                           progress: Callable[[int], None] | None) -> BacktestResult:
+                           progress: Callable[[int], None] | None, source: str) -> BacktestResult:
     """A recorded bars session: its quotes, trades and bars in arrival order, filled on the quotes (as paper)."""
     ds = spec.data
     assert ds.recording is not None
@@ -177,7 +181,7 @@ def _backtest_bars_session(spec: BacktestSpec, cls: type[Strategy[Any]], params:
     replay = SessionReplay(config, StrategyHost(cls, params, broker), broker)
     outcome = replay.run_events(events, progress)
     if outcome.events == 0:
-        raise DataError(f"backtest {spec.name!r}: the recorded session holds no quotes, trades or bars of {ds.symbols}")
+        raise empty_selection_error(spec, source, start, end, what="quotes, trades or bars")
     return BacktestResult.from_outcome(spec, outcome, replay.price_trail, "python")
 
 
@@ -192,10 +196,24 @@ def replayed_session(spec: BacktestSpec) -> SessionWindow | None:
     return session_window(sessions, chosen)
 
 
-def _range_text(spec: BacktestSpec) -> str:
-    """`` (from … to …)`` when the spec narrows the data, else nothing."""
-    parts = [f"{word} {value}" for word, value in (("from", spec.data.start), ("to", spec.data.end)) if value]
-    return f" ({' '.join(parts)})" if parts else ""
+def _first_chunk(spec: BacktestSpec, chunks: Iterator[Chunk], source: str, *, given: bool) -> Chunk:
+    """The first chunk of events; a DataError naming ``source``, the data's path and the window if there is none."""
+    try:
+        first = next(chunks, None)
+    except DataError as error:  # e.g. no day files in the window: the archive's message, with the spec in front
+        naming_the_spec(error, source)
+        raise
+    if first is None:
+        raise empty_selection_error(spec, source, *_requested_window(spec, given), given=given)
+    return first
+
+
+def _requested_window(spec: BacktestSpec, given: bool) -> tuple[int | None, int | None]:
+    """The window the events were selected in (ns): ``data.start``/``data.end``, narrowed to a recorded session."""
+    if not given:
+        return _time_range(spec)
+    ds = spec.data
+    return (to_ns(ds.start) if ds.start is not None else None), (to_ns(ds.end) if ds.end is not None else None)
 
 
 def _time_range(spec: BacktestSpec) -> tuple[int | None, int | None]:

@@ -146,9 +146,9 @@ class ReplayOutcome:
         ints, floats = self.fill_ints, self.fill_floats
         return pd.DataFrame(
             {
-                "ts": pd.to_datetime(ints[:, F_TS].astype(np.int64), unit="ns", utc=True),
+                "ts": utc_times(ints[:, F_TS]),
                 "symbol": pd.Categorical.from_codes(ints[:, F_INST], categories=list(self.symbols)),
-                "side": pd.Categorical.from_codes((ints[:, F_SIDE] < 0).astype(np.int8), categories=SIDE_NAMES),
+                "side": side_names(ints[:, F_SIDE]),
                 "qty": floats[:, F_QTY],
                 "price": floats[:, F_PRICE],
                 "fee": floats[:, F_FEE],
@@ -160,19 +160,20 @@ class ReplayOutcome:
     def orders_frame(self) -> pd.DataFrame | None:
         """The order log, None if not logged.
 
-        Columns: ts (ns, when submitted), order_id, client_order_id, symbol, side (+1/-1), qty,
-        order_type (market, limit, stop), limit_price and stop_price (NaN when absent), tag.
+        Columns: ts (``datetime64[ns, UTC]``, when submitted), order_id, client_order_id, symbol,
+        side (``"buy"``/``"sell"``, categorical), qty, order_type (market, limit, stop), limit_price and
+        stop_price (NaN when absent), tag: the conventions of the fills frame.
         """
         if self.orders is None:
             return None
         nan = float("nan")
         return pd.DataFrame(
             {
-                "ts": np.array([o.ts_created for o in self.orders], dtype=np.int64),
+                "ts": utc_times(np.array([o.ts_created for o in self.orders], dtype=np.int64)),
                 "order_id": np.array([int(o.order_id) for o in self.orders], dtype=np.int64),
                 "client_order_id": [o.client_order_id for o in self.orders],
                 "symbol": pd.Categorical([o.symbol for o in self.orders], categories=list(self.symbols)),
-                "side": np.array([int(o.side) for o in self.orders], dtype=np.int64),
+                "side": side_names(np.array([int(o.side) for o in self.orders], dtype=np.int64)),
                 "qty": np.array([o.qty for o in self.orders], dtype=np.float64),
                 "order_type": [o.order_type.name.lower() for o in self.orders],
                 "limit_price": np.array([nan if o.limit_price is None else o.limit_price for o in self.orders],
@@ -184,14 +185,18 @@ class ReplayOutcome:
         )
 
     def rejections_frame(self) -> pd.DataFrame:
-        """Rejected intents: ts (ns), symbol, side, code (a ``RejectCode`` value), reason (for people)."""
+        """Rejected intents, in the conventions of the fills frame.
+
+        Columns: ts (``datetime64[ns, UTC]``), symbol, side (``"buy"``/``"sell"``, categorical), code
+        (a ``RejectCode`` value), reason (for people).
+        """
         ints = self.reject_ints
         symbols = np.array(self.symbols, dtype=object)
         return pd.DataFrame(
             {
-                "ts": ints[:, R_TS].astype(np.int64),
+                "ts": utc_times(ints[:, R_TS]),
                 "symbol": symbols[ints[:, R_INST]] if len(ints) else np.array([], dtype=object),
-                "side": ints[:, R_SIDE].astype(np.int64),
+                "side": side_names(ints[:, R_SIDE]),
                 "code": np.array([REJECT_CODES[int(r)].value for r in ints[:, R_REASON]], dtype=object),
                 "reason": self.reject_texts
                 if self.reject_texts is not None
@@ -201,5 +206,14 @@ class ReplayOutcome:
 
     def equity_series(self) -> pd.Series:
         """Equity points indexed by UTC time."""
-        index = pd.to_datetime(self.equity_ts, unit="ns", utc=True)
-        return pd.Series(self.equity, index=index, name="equity")
+        return pd.Series(self.equity, index=utc_times(self.equity_ts), name="equity")
+
+
+def utc_times(ns: np.ndarray) -> pd.DatetimeIndex:
+    """Integer nanoseconds as ``datetime64[ns, UTC]``: the time column of every frame of a result."""
+    return pd.to_datetime(np.asarray(ns, dtype=np.int64), unit="ns", utc=True)
+
+
+def side_names(signs: np.ndarray) -> pd.Categorical:
+    """+1/-1 as the categorical ``"buy"``/``"sell"``: the side column of every frame of a result."""
+    return pd.Categorical.from_codes((np.asarray(signs) < 0).astype(np.int8), categories=SIDE_NAMES)

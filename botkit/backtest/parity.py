@@ -78,7 +78,7 @@ def compare_session(live_orders: Sequence[Order], live_fills: Sequence[Fill], re
     orders: list[Row] = result.orders.to_dict("records")
     fills: list[Row] = result.fills.to_dict("records")
     order_difference = _first_order_difference(live_orders, orders)
-    order_delta = max((abs(o.ts_created - int(b["ts"])) for o, b in zip(live_orders, orders, strict=False)),
+    order_delta = max((abs(o.ts_created - _ns(b["ts"])) for o, b in zip(live_orders, orders, strict=False)),
                       default=None)
     fill_difference, fill_delta = _compare_fills(live_orders, live_fills, orders, fills)
     found = [d for d in (order_difference, fill_difference) if d is not None]
@@ -99,14 +99,14 @@ def _first_order_difference(live: Sequence[Order], backtest: list[Row]) -> Diffe
         expected = _order_row_fields(row)
         differ = [name for name in fields if not _same(fields[name], expected[name], _TOLERANCE.get(name, 0.0))]
         if differ:
-            return int(row["ts"]), (f"order {index}: live {_describe(fields)} ({order.status.value}), backtest "
+            return _ns(row["ts"]), (f"order {index}: live {_describe(fields)} ({order.status.value}), backtest "
                                     f"{_describe(expected)} ({_differ(differ)})")
     if len(live) != len(backtest):
         index = min(len(live), len(backtest)) + 1
         if len(live) > len(backtest):
             extra, order, ts = "live", _order_fields(live[index - 1]), live[index - 1].ts_created
         else:
-            extra, order, ts = "backtest", _order_row_fields(backtest[index - 1]), int(backtest[index - 1]["ts"])
+            extra, order, ts = "backtest", _order_row_fields(backtest[index - 1]), _ns(backtest[index - 1]["ts"])
         return ts, f"order {index}: only the {extra} side placed it: {_describe(order)}"
     return None
 
@@ -120,7 +120,7 @@ def _compare_fills(live_orders: Sequence[Order], live: Sequence[Fill], backtest_
         mine: Row = {"order": live_index.get(fill.client_order_id, 0), "symbol": fill.symbol,
                      "side": int(fill.side), "ts": fill.ts, "qty": fill.qty, "price": fill.price, "fee": fill.fee}
         theirs: Row = {"order": backtest_index.get(int(row["order_id"]), 0), "symbol": str(row["symbol"]),
-                       "side": 1 if row["side"] == "buy" else -1, "ts": pd.Timestamp(row["ts"]).value,
+                       "side": _sign(row["side"]), "ts": _ns(row["ts"]),
                        "qty": float(row["qty"]),
                        "price": float(row["price"]), "fee": float(row["fee"])}
         delta = max(delta, abs(mine["ts"] - theirs["ts"]))
@@ -133,7 +133,7 @@ def _compare_fills(live_orders: Sequence[Order], live: Sequence[Fill], backtest_
         if len(live) > len(backtest):
             extra, ts = "live", live[index - 1].ts
         else:
-            extra, ts = "backtest", pd.Timestamp(backtest[index - 1]["ts"]).value
+            extra, ts = "backtest", _ns(backtest[index - 1]["ts"])
         return (ts, f"fill {index}: only the {extra} side has it"), delta
     return None, delta
 
@@ -144,8 +144,18 @@ def _order_fields(order: Order) -> Row:
 
 
 def _order_row_fields(row: Row) -> Row:
-    return {"symbol": str(row["symbol"]), "side": int(row["side"]), "qty": float(row["qty"]),
+    return {"symbol": str(row["symbol"]), "side": _sign(row["side"]), "qty": float(row["qty"]),
             "type": str(row["order_type"]), "limit": _price(row["limit_price"]), "stop": _price(row["stop_price"])}
+
+
+def _ns(ts: pd.Timestamp) -> int:
+    """A result frame's UTC time as the integer ns of the live side's records."""
+    return int(pd.Timestamp(ts).value)
+
+
+def _sign(side: str) -> int:
+    """A result frame's ``"buy"``/``"sell"`` as the live side's +1/-1."""
+    return 1 if side == "buy" else -1
 
 
 def _differ(names: list[str]) -> str:

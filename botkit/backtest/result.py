@@ -36,7 +36,8 @@ class BacktestResult:
     ``rejections`` has one row per refused intent (``code`` is a ``botkit.risk.rejection.RejectCode``
     value); ``kill_switch`` says when and why the kill switch fired, None if it did not. ``orders``
     lists the orders accepted, in submission order (the event-driven paths; None from the compiled
-    path, which does not log them).
+    path, which does not log them). Every frame's times are ``datetime64[ns, UTC]`` and its order
+    sides ``"buy"``/``"sell"`` (a round trip's side in ``trades`` is ``"long"``/``"short"``).
 
     The statistics are computed from the replay's arrays when the result is made; each pandas
     object (``trades``, ``fills``, ``rejections``, ``equity``, ``prices``, ``volumes``,
@@ -110,7 +111,7 @@ class BacktestResult:
 
     @cached_property
     def rejections(self) -> pd.DataFrame:
-        """Refused intents: ts (ns), symbol, side, code, reason."""
+        """Refused intents: ts (UTC datetime), symbol, side ("buy"/"sell"), code, reason."""
         return self.outcome.rejections_frame()
 
     @cached_property
@@ -120,7 +121,7 @@ class BacktestResult:
 
     @cached_property
     def orders(self) -> pd.DataFrame | None:
-        """The orders accepted, in submission order; None from the compiled path."""
+        """The orders accepted, in submission order (ts in UTC, side "buy"/"sell"); None from the compiled path."""
         return self.outcome.orders_frame()
 
     @cached_property

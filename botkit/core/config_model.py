@@ -18,6 +18,7 @@ variables are strings. Each field still states its own sane range with ``Field(g
 from __future__ import annotations
 
 import functools
+import os
 import types
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -194,11 +195,19 @@ def check_dir_path(path: Path) -> None:
 
 
 def checked_output_dir(path: Path, what: str) -> Path:
-    """``path`` if it can be written as a folder of outputs; ConfigError naming ``what`` (``--out``) if not."""
+    """``path`` if it can be written as a folder of outputs; ConfigError naming ``what`` (``--out``) if not.
+
+    Besides ``check_dir_path``'s rules, the folder (or the nearest one above it that exists, where
+    it would be made) must be writable, so a command refuses it before doing any work.
+    """
     try:
         check_dir_path(path)
     except ValueError as error:
         raise ConfigError(f"{what}: {error}") from None
+    existing = next((p for p in (path, *path.parents) if p.exists()), None)
+    if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+        where = f"{str(path)!r} is" if existing == path else f"{str(existing)!r} above {str(path)!r} is"
+        raise ConfigError(f"{what}: cannot write outputs there: {where} not writable")
     return path
 
 

@@ -14,6 +14,7 @@ from botkit.backtest.cli_run import apply_overrides
 from botkit.backtest.report import format_stat
 from botkit.backtest.spec import load_spec_document, validate_spec
 from botkit.console import is_plain, make_console, print_table
+from botkit.core.config_model import checked_output_dir
 from botkit.optimize.engine import optimize
 from botkit.optimize.result import OptimizeResult
 
@@ -30,10 +31,15 @@ class RateColumn(ProgressColumn):
 
 def run_optimize_command(spec_path: Path, *, options: dict[str, Any], overrides: dict[str, Any], out: Path | None,
                          top: int, progress: bool, report: bool) -> int:
-    """Run ``botkit optimize`` as the CLI does; returns the exit code."""
+    """Run ``botkit optimize`` as the CLI does; returns the exit code.
+
+    The output folder (``out``, else ``reports/<name>-optimize``) is checked before any work: a
+    file, a device or a place that cannot be written is a ConfigError naming it.
+    """
     document = load_spec_document(spec_path)
     spec = apply_overrides(validate_spec(document.data, document.source, document), **overrides)
-    out_dir = out or Path("reports") / f"{spec.name}-optimize"
+    out_dir = checked_output_dir(out, "--out") if out is not None \
+        else checked_output_dir(Path("reports") / f"{spec.name}-optimize", f"{spec_path}: output folder")
     console = make_console()
     started = time.perf_counter()
     with _Progress(console, progress) as (bar, task_id, plain):

@@ -15,6 +15,7 @@ from typing import Any
 
 from botkit.backtest.engine import DataInput, as_spec
 from botkit.backtest.spec import BacktestSpec, OptimizeSpec
+from botkit.core.config_model import checked_output_dir
 from botkit.core.errors import ConfigError, DataError
 from botkit.data.kinds import interval_to_ns
 from botkit.optimize.chunks import SweepJob, load_market, plan_job
@@ -53,8 +54,11 @@ def optimize(
     combinations (``seed`` makes it reproducible) instead of the whole grid. ``scheduler`` (an
     address) or ``workers`` (a local cluster of that many processes) run the chunks on Dask.
     ``walk_forward`` (``"train=90d,test=30d"``) adds a walk-forward analysis (``anchored``: the
-    training windows keep their start), in ``result.walk_forward``.
+    training windows keep their start), in ``result.walk_forward``. An ``out`` that is a file, a
+    device or cannot be written is a ConfigError before any work.
     """
+    if out is not None:
+        checked_output_dir(Path(out), "out")
     spec, document = as_spec(spec, None)
     cls = load_strategy_class(spec.strategy)
     section = spec.optimize

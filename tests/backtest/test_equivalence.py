@@ -204,7 +204,8 @@ def compare(spec: dict[str, Any], data: dict[str, list[Any]], reference_strategy
         fe = float(res.stats["final_equity"])
         if not close(fe, ref.final_equity):
             problems.append(f"{engine}: final_equity {fe!r} != reference {ref.final_equity!r}")
-        rej = [(int(r.ts), str(r.symbol), int(r.side), r.code) for r in res.rejections.itertuples(index=False)]
+        rej = [(r.ts.value, str(r.symbol), 1 if r.side == "buy" else -1, r.code)
+               for r in res.rejections.itertuples(index=False)]
         rrej = [(r.ts, r.symbol, r.side, REFERENCE_CODES.get(r.reason, r.reason)) for r in ref.rejections]
         if rej != rrej:
             problems.append(f"{engine}: rejections (ts, symbol, side, code) {rej[:5]}... != reference {rrej[:5]}...")

@@ -32,8 +32,9 @@ def result() -> BacktestResult:
 def session_of(result: BacktestResult) -> tuple[list[Order], list[Fill]]:
     """The orders and fills a live session identical to ``result`` would have (decided a feed latency later)."""
     assert result.orders is not None
-    orders = [Order(f"paper-{row.order_id}", f"live-{row.order_id}", SYMBOL, Side(row.side), row.qty,
-                    OrderType[row.order_type.upper()], OrderStatus.FILLED, int(row.ts) + FEED_LATENCY_NS)
+    orders = [Order(f"paper-{row.order_id}", f"live-{row.order_id}", SYMBOL,
+                    Side.BUY if row.side == "buy" else Side.SELL, row.qty,
+                    OrderType[row.order_type.upper()], OrderStatus.FILLED, row.ts.value + FEED_LATENCY_NS)
               for row in result.orders.itertuples()]
     fills = [Fill(row.ts.value, f"paper-{row.order_id}", f"live-{row.order_id}", SYMBOL,
                   Side.BUY if row.side == "buy" else Side.SELL, row.qty,

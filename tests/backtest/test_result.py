@@ -116,3 +116,43 @@ def test_saved_stats_hold_the_run_and_spec_yaml_beside_them(tmp_path):
     assert yaml.safe_load(paths["spec"].read_text()) == result.provenance["spec"]
     fills = pd.read_parquet(paths["fills"])
     pd.testing.assert_frame_equal(fills, result.fills)
+
+
+class TradesAndOverreaches(botkit.Strategy):
+    """Buys one, then sells it, bar after bar; every tenth bar also asks for 5 both ways (above max_order_qty)."""
+
+    def on_start(self) -> None:
+        self.seen = 0
+
+    def on_bar(self, bar) -> None:
+        self.seen += 1
+        if self.seen % 10 == 0:
+            self.ctx.buy(5.0, bar.symbol)
+            self.ctx.sell(5.0, bar.symbol)
+        elif self.ctx.position(bar.symbol) == 0:
+            self.ctx.buy(1.0, bar.symbol)
+        else:
+            self.ctx.sell(1.0, bar.symbol)
+
+
+def test_every_frame_has_utc_times_and_buy_sell_sides_like_the_fills():
+    spec = {"strategy": TradesAndOverreaches, "engine": "python", "risk": {"max_order_qty": 2.0}}
+    result = botkit.backtest(spec, data={"BTCUSD": BARS[:200]})
+    lazy = ("orders", "rejections", "fills")
+    assert not set(lazy) & set(vars(result))  # still built on first access
+    orders, rejections, fills = result.orders, result.rejections, result.fills
+    assert orders is not None and len(orders) >= 100 and len(rejections) == 2 * (200 // 10)
+    utc = "datetime64[ns, UTC]"
+    times = [orders["ts"], rejections["ts"], fills["ts"], result.trades["entry_ts"], result.trades["exit_ts"]]
+    indexes = [result.equity.index, result.buy_and_hold.index, result.prices["BTCUSD"].index,
+               result.volumes["BTCUSD"].index]
+    assert [str(t.dtype) for t in times + indexes] == [utc] * (len(times) + len(indexes))
+    for frame in (orders, rejections, fills):
+        assert frame["side"].dtype == fills["side"].dtype and set(frame["side"]) == {"buy", "sell"}
+    closes = pd.to_datetime(BARS["ts"][:200] + (BARS["ts"][1] - BARS["ts"][0]), unit="ns", utc=True)
+    assert rejections["ts"].tolist() == closes[9::10].repeat(2).tolist()  # decided at each tenth bar's close
+    assert rejections["side"].tolist() == ["buy", "sell"] * (200 // 10)
+    assert orders["side"].iloc[:2].tolist() == ["buy", "sell"] and orders["ts"].iloc[0] == closes[0]
+    assert set(fills["order_id"]) <= set(orders["order_id"])
+    merged = fills.merge(orders[["order_id", "side"]], on="order_id", suffixes=("", "_ordered"))
+    assert (merged["side"] == merged["side_ordered"]).all() and len(merged) == len(fills)

@@ -136,7 +136,7 @@ def test_max_open_orders_refuses_while_that_many_orders_work(changes, code):
         results = [check(rows, data, **changes)]
     for result in results:
         assert codes(result) == [code]
-        assert result.rejections.ts.tolist() == [T0 + 3 * MIN]
+        assert result.rejections.ts.tolist() == [pd.Timestamp(T0 + 3 * MIN, unit="ns", tz="UTC")]
 
 
 def test_reduce_only_refuses_everything_that_does_not_reduce_even_a_zero_quantity():

@@ -19,7 +19,7 @@ import pytest
 from pydantic import BaseModel, Field, ValidationError
 
 from botkit.backtest.spec import BacktestSpec, validate_spec
-from botkit.core.config_model import ConfigModel, FolderPath, check_dir_path, http_base_url
+from botkit.core.config_model import ConfigModel, FolderPath, check_dir_path, checked_output_dir, http_base_url
 from botkit.core.config_problems import format_key_path
 from botkit.core.errors import ConfigError
 from botkit.settings import BotConfig, RecorderConfig, load_recorder_config, validate_bot_config
@@ -188,3 +188,14 @@ def test_folder_paths_refuse_files_and_devices(tmp_path):
 
     with pytest.raises(ValidationError, match="must be a folder"):
         Out(dir=file)
+
+
+def test_an_output_folder_must_be_writable_where_it_is_or_would_be_made(tmp_path):
+    assert checked_output_dir(tmp_path / "new" / "deeper", "--out") == tmp_path / "new" / "deeper"
+    with pytest.raises(ConfigError, match=r"^--out: cannot write outputs there: '/proc/self' above "
+                                          r"'/proc/self/out' is not writable$"):
+        checked_output_dir(Path("/proc/self/out"), "--out")
+    with pytest.raises(ConfigError, match=r"^--out: cannot write outputs there: '/proc/self' is not writable$"):
+        checked_output_dir(Path("/proc/self"), "--out")
+    with pytest.raises(ConfigError, match="--out: must be a folder, but '/dev/null' is a device"):
+        checked_output_dir(Path("/dev/null"), "--out")

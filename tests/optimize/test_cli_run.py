@@ -71,3 +71,37 @@ def test_bad_options_are_one_clear_error(spec_file: Path, extra: list[str], mess
                                          capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["optimize", str(spec_file), *extra, "--no-progress"]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("/dev/null", "--out: must be a folder, but '/dev/null' is a device or socket"),
+        ("spec.yaml", "--out: must be a folder, but '{tmp}/spec.yaml' is a file"),
+        ("spec.yaml/x", "--out: must be a folder, but '{tmp}/spec.yaml' above it is a file, got '{tmp}/spec.yaml/x'"),
+        ("/proc/self/sweeps", "--out: cannot write outputs there: '/proc/self' above '/proc/self/sweeps' is not "
+                              "writable"),
+    ],
+)
+def test_an_output_that_cannot_be_a_folder_is_refused_before_the_sweep(
+        spec_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        out: str, message: str) -> None:
+    monkeypatch.setattr("botkit.optimize.cli_run.optimize", _no_sweep)
+    target = out if out.startswith("/") else str(tmp_path / out)
+    assert main(["optimize", str(spec_file), "--grid", "fast=5,10", "--grid", "slow=30", "--out", target,
+                 "--no-progress"]) == 2
+    assert message.format(tmp=tmp_path) in capsys.readouterr().err
+
+
+def test_the_default_output_folder_under_reports_is_checked_too(
+        spec_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("botkit.optimize.cli_run.optimize", _no_sweep)
+    monkeypatch.chdir(tmp_path)
+    Path("reports").write_text("a file where the reports folder should be")
+    assert main(["optimize", str(spec_file), "--grid", "fast=5,10", "--grid", "slow=30", "--no-progress"]) == 2
+    assert (f"{spec_file}: output folder: must be a folder, but 'reports' above it is a file, got "
+            "'reports/sweep_test-optimize'") in capsys.readouterr().err
+
+
+def _no_sweep(*args: object, **kwargs: object) -> None:
+    raise AssertionError("the sweep started before its output folder was checked")

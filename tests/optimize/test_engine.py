@@ -125,3 +125,9 @@ def test_save_writes_the_table_report_and_summary(tmp_path: Path) -> None:
     assert len(table) == len(result.table) and "combination" in table.columns
     assert "<html" in paths["report"].read_text()[:200]
     assert '"best"' in paths["summary"].read_text()
+
+
+def test_an_out_that_is_no_folder_is_refused_before_the_data_is_read(tmp_path: Path) -> None:
+    missing = {**SPEC, "data": {"archive": str(tmp_path / "no-archive")}}  # reading it would be a DataError
+    with pytest.raises(ConfigError, match="out: must be a folder, but '/dev/null' is a device or socket"):
+        optimize(missing, grid=GRID, out="/dev/null")
