@@ -41,10 +41,11 @@ def bars(n: int = BARS) -> np.ndarray:
 
 def kernel_runner(records: np.ndarray) -> Callable[[], float]:
     """botkit's compiled replay loop alone, as ``botkit.backtest`` calls it; returns the final equity."""
+    from botkit.examples.sma_cross import SmaCross, SmaCrossParams
+
     from botkit.backtest.compiled import CompiledReplay
     from botkit.backtest.run_config import RunConfig
     from botkit.model.instruments import Instrument
-    from botkit.examples.sma_cross import SmaCross, SmaCrossParams
 
     config = RunConfig(kind="bars", instruments=(Instrument("BTCUSD"),), capital=CAPITAL, bar_interval_ns=MINUTE)
     step = SmaCross.compiled_step(SmaCrossParams(fast=10, slow=50, size=1.0))

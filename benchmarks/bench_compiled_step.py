@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import structlog
+from botkit.examples.bollinger_reversion import BollingerParams, BollingerReversion
+from botkit.examples.sma_cross import SmaCross, SmaCrossParams
 
 from botkit.backtest.step_adapter import StepAdapter
 from botkit.data.synthetic import synthetic_bars, synthetic_quotes
@@ -40,8 +42,6 @@ from botkit.model.events import Bar, MarketEvent, Quote
 from botkit.model.instruments import Instrument
 from botkit.settings import validate_bot_config
 from botkit.strategy.base import Strategy, StrategyParams
-from botkit.examples.bollinger_reversion import BollingerParams, BollingerReversion
-from botkit.examples.sma_cross import SmaCross, SmaCrossParams
 
 Row = dict[str, Any]
 SYMBOL = "BTCUSD"

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import structlog
+from botkit.examples.sma_cross import SmaCross, SmaCrossParams
 
 from botkit.live.engine import LiveEngine
 from botkit.live.paper import PaperExecutionClient
@@ -31,7 +32,6 @@ from botkit.model.enums import Side
 from botkit.model.events import MarketEvent, Quote, Trade
 from botkit.model.instruments import Instrument
 from botkit.settings import validate_bot_config
-from botkit.examples.sma_cross import SmaCross, SmaCrossParams
 
 Row = dict[str, Any]
 SYMBOL = "BTCUSD"

@@ -18,12 +18,12 @@ import time
 
 import numpy as np
 import pandas as pd
+from botkit.examples.sma_cross import SmaCross, SmaCrossParams
 
 from botkit.backtest.compiled import CompiledReplay
 from botkit.backtest.run_config import RunConfig
 from botkit.data.synthetic import synthetic_bars
 from botkit.model.instruments import Instrument
-from botkit.examples.sma_cross import SmaCross, SmaCrossParams
 
 MINUTE = 60_000_000_000
 START = 1_704_067_200_000_000_000

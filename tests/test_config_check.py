@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import structlog
 import yaml
+from botkit.examples.sma_cross import SmaCrossParams
 
 from botkit.backtest.spec import BacktestSpec
 from botkit.cli import main
@@ -17,7 +18,6 @@ from botkit.config_check import check_config, config_schema, detect_kind, effect
 from botkit.core.errors import ConfigError
 from botkit.core.yaml_document import parse_yaml_document
 from botkit.settings import BotConfig
-from botkit.examples.sma_cross import SmaCrossParams
 
 ROOT = Path(__file__).resolve().parents[1]
 BOT = """\

@@ -8,10 +8,11 @@ import os
 import subprocess
 import sys
 
-from botkit.backtest._kernel_cache import step_digest
 from botkit.examples.bollinger_reversion import BollingerReversion
 from botkit.examples.donchian_breakout import DonchianBreakout
 from botkit.examples.sma_cross import SmaCross
+
+from botkit.backtest._kernel_cache import step_digest
 
 SCRIPT = """
 import sys

@@ -16,6 +16,9 @@ import numba as nb
 import numpy as np
 import pandas as pd
 import pytest
+from botkit.examples.bollinger_reversion import BollingerReversion
+from botkit.examples.donchian_breakout import DonchianBreakout
+from botkit.examples.sma_cross import SmaCross
 from pydantic import Field
 
 import botkit
@@ -46,9 +49,6 @@ from botkit.strategy.compiled import (
     replace_stop,
     stop,
 )
-from botkit.examples.bollinger_reversion import BollingerReversion
-from botkit.examples.donchian_breakout import DonchianBreakout
-from botkit.examples.sma_cross import SmaCross
 
 MIN = 60_000_000_000
 T0 = 1_704_067_200_000_000_000  # 2024-01-01

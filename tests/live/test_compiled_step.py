@@ -17,6 +17,10 @@ from typing import Any, ClassVar
 import numba as nb
 import numpy as np
 import pytest
+from botkit.examples.bollinger_reversion import BollingerReversion
+from botkit.examples.donchian_breakout import DonchianBreakout
+from botkit.examples.momentum import Momentum
+from botkit.examples.sma_cross import SmaCross
 
 from botkit.backtest.step_adapter import CompiledStepStrategy
 from botkit.core.errors import ConfigError
@@ -31,10 +35,6 @@ from botkit.settings import EngineConfig
 from botkit.strategy.base import Strategy, StrategyParams
 from botkit.strategy.compiled import BUY, CompiledStep, market, no_order
 from botkit.strategy.indicators import SMA
-from botkit.examples.bollinger_reversion import BollingerReversion
-from botkit.examples.donchian_breakout import DonchianBreakout
-from botkit.examples.momentum import Momentum
-from botkit.examples.sma_cross import SmaCross
 
 from .helpers import ScriptedData, bot_config
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from botkit.examples.sma_cross import SmaCross, SmaCrossParams
 
 import botkit
 from botkit.core.clock import NS_PER_SECOND
@@ -29,7 +30,6 @@ from botkit.sim.syncron.app import RunningSim
 from botkit.sim.syncron.order_rules import OrderRequest
 from botkit.strategy.base import Strategy, StrategyParams
 from botkit.venues.syncron import SyncronSettings
-from botkit.examples.sma_cross import SmaCross, SmaCrossParams
 
 from .bar_reference import aggregate, assert_same_bars, bar_records, complete_bars, trade_records
 from .helpers import ScriptedData, bot_config

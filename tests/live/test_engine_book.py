@@ -10,6 +10,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from botkit.examples.book_imbalance import BookImbalance, BookImbalanceParams
 
 from botkit.backtest.engine import backtest
 from botkit.book.view import BookView
@@ -35,7 +36,6 @@ from botkit.sim.syncron import AgentConfig, RateLimitConfig, default_config, run
 from botkit.sim.syncron.app import RunningSim
 from botkit.strategy.base import Strategy, StrategyParams
 from botkit.venues.syncron import SyncronRestClient, SyncronSettings
-from botkit.examples.book_imbalance import BookImbalance, BookImbalanceParams
 
 from .helpers import ScriptedData, bot_config
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from botkit.examples.sma_cross import SmaCross, SmaCrossParams
 
 import botkit
 from botkit.live.engine import LiveEngine
@@ -12,7 +13,6 @@ from botkit.live.paper import PaperExecutionClient
 from botkit.model.enums import Side
 from botkit.model.events import Quote
 from botkit.model.instruments import Instrument
-from botkit.examples.sma_cross import SmaCross, SmaCrossParams
 
 from .helpers import ScriptedData, bot_config
 

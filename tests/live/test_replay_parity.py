@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from botkit.examples.sma_cross import SmaCross, SmaCrossParams
 
 import botkit
 from botkit.backtest.parity import compare_session
@@ -26,7 +27,6 @@ from botkit.model.events import MarketEvent, Quote
 from botkit.model.instruments import Instrument
 from botkit.sim.syncron import AgentConfig, default_config, running_sim
 from botkit.venues.syncron import SyncronSettings
-from botkit.examples.sma_cross import SmaCross, SmaCrossParams
 
 from .helpers import bot_config
 from .test_paper_matches_backtest import random_quotes

@@ -115,10 +115,10 @@ def test_a_strategy_without_a_declared_step_is_not_sweepable() -> None:
 
 def test_an_invalid_intent_names_the_combination() -> None:
     import numba as nb
+    from botkit.examples.sma_cross import SmaCrossParams
 
     from botkit.strategy.base import Strategy
     from botkit.strategy.indicators import SMA
-    from botkit.examples.sma_cross import SmaCrossParams
 
     @nb.njit
     def bad_step(state, event, params, ind):

@@ -1,11 +1,11 @@
 import pytest
+from botkit.examples.sma_cross import SmaCross, SmaCrossParams
 from pydantic import Field, field_validator, model_validator
 
 from botkit import Strategy, StrategyParams
 from botkit.core.errors import ConfigError
 from botkit.optimize.grid import ParamSpace
 from botkit.optimize.validation import validate
-from botkit.examples.sma_cross import SmaCross, SmaCrossParams
 
 STANDARD = ["fast=5:50:5", "slow=20:200:10"]
 

@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from botkit.examples.sma_cross import SmaCross
 
 from botkit.core.errors import ConfigError, StrategyError
 from botkit.strategy.loader import (
@@ -10,7 +11,6 @@ from botkit.strategy.loader import (
     check_strategy_ref,
     load_strategy_class,
 )
-from botkit.examples.sma_cross import SmaCross
 
 
 def test_loads_by_entry_point_module_and_file(tmp_path):
