@@ -15,6 +15,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 
 from botkit.backtest.spec import BacktestSpec
@@ -87,11 +88,14 @@ def run_sweep(spec: BacktestSpec, market: MarketData, job: SweepJob, combos: Seq
     size = chunk_size or _chunk_size(job, len(combos), runner)
     if size < 1:
         raise ConfigError(f"chunk_size must be >= 1, got {size}")
-    chunks: list[Chunk] = [(k, combos[lo : lo + size]) for k, lo in enumerate(range(0, len(combos), size))]
+    parallelism = getattr(runner, "parallelism", None) or 1
+    positions = chunk_positions(len(combos), size, parallelism)
+    chunks: list[Chunk] = [(k, [combos[i] for i in where]) for k, where in enumerate(positions)]
     store = None
     frames: list[pd.DataFrame] = []
     if out is not None:
-        digest = sweep_digest(spec.model_dump_json(), combos, size, market.records)
+        layout = f"{size} dealt" if dealt(len(combos), size, parallelism) else str(size)
+        digest = sweep_digest(spec.model_dump_json(), combos, layout, market.records)
         store = ResultStore(Path(out), digest, resume=resume)
         finished = store.finished() & {k for k, _ in chunks}
         frames = store.read(finished)
@@ -102,7 +106,7 @@ def run_sweep(spec: BacktestSpec, market: MarketData, job: SweepJob, combos: Seq
 
     def on_done(number: int, columns: Columns) -> None:
         nonlocal done
-        frame = chunk_frame(names, combos[number * size : (number + 1) * size], number * size, columns)
+        frame = chunk_frame(names, [combos[i] for i in positions[number]], positions[number], columns)
         if store is not None:
             store.write(number, frame)
         frames.append(frame)
@@ -113,6 +117,25 @@ def run_sweep(spec: BacktestSpec, market: MarketData, job: SweepJob, combos: Seq
     runner.run(market, job, chunks, on_done)
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return table.sort_values("combination").set_index("combination")
+
+
+def chunk_positions(n: int, size: int, parallelism: int) -> list[np.ndarray]:
+    """Which combinations each chunk holds: runs of ``size``, or dealt in turn when the chunks fill one round.
+
+    When there are no more chunks than ``2 * parallelism``, every chunk is a round of the last wave and
+    contiguous runs of the grid would give one worker all its cheap corners; dealing the combinations
+    round-robin gives each chunk a like mix. Otherwise runs keep a chunk's indicators few.
+    """
+    count = math.ceil(n / size) if n else 0
+    if dealt(n, size, parallelism):
+        return [np.arange(k, n, count, dtype=np.int64) for k in range(count)]
+    return [np.arange(lo, min(lo + size, n), dtype=np.int64) for lo in range(0, n, size)]
+
+
+def dealt(n: int, size: int, parallelism: int) -> bool:
+    """Whether ``chunk_positions`` deals the combinations in turn (part of a resumable sweep's fingerprint)."""
+    count = math.ceil(n / size) if n else 0
+    return 1 < count <= 2 * parallelism
 
 
 def _chunk_size(job: SweepJob, n: int, runner: ChunkRunner) -> int:

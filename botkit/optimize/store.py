@@ -24,12 +24,15 @@ MANIFEST = "sweep.json"
 CHUNKS = "chunks"
 
 
-def sweep_digest(spec_json: str, combos: Sequence[Mapping[str, Any]], chunk_size: int,
+def sweep_digest(spec_json: str, combos: Sequence[Mapping[str, Any]], chunk_layout: str,
                  records: Mapping[str, np.ndarray] | None = None) -> str:
-    """A fingerprint of a sweep: the spec, every combination in order, how they are chunked, and the data."""
+    """A fingerprint of a sweep: the spec, every combination in order, how they are chunked, and the data.
+
+    ``chunk_layout`` says which combinations each chunk holds (its size, and whether they were dealt in turn).
+    """
     hasher = hashlib.sha256(spec_json.encode())
     hasher.update(json.dumps([dict(c) for c in combos], sort_keys=True, default=str).encode())
-    hasher.update(str(chunk_size).encode())
+    hasher.update(chunk_layout.encode())
     # the events themselves: data= in memory, or an archive rewritten since, is not in the spec
     for symbol, events in sorted((records or {}).items()):
         hasher.update(symbol.encode())
@@ -77,12 +80,10 @@ class ResultStore:
             path.unlink()
 
 
-def chunk_frame(names: Sequence[str], combos: Sequence[Mapping[str, Any]], first: int,
+def chunk_frame(names: Sequence[str], combos: Sequence[Mapping[str, Any]], numbers: np.ndarray,
                 columns: Mapping[str, np.ndarray]) -> pd.DataFrame:
-    """One chunk's rows: the combination's number, its parameters, then its statistics."""
-    frame = pd.DataFrame({"combination": np.arange(first, first + len(combos), dtype=np.int64)})
-    for name in names:
-        frame[name] = [combo[name] for combo in combos]
-    for name, values in columns.items():
-        frame[name] = values
-    return frame
+    """One chunk's rows: the combination's number (its place in the sweep), its parameters, then its statistics."""
+    data: dict[str, Any] = {"combination": np.asarray(numbers, dtype=np.int64)}
+    data.update({name: [combo[name] for combo in combos] for name in names})
+    data.update(columns)
+    return pd.DataFrame(data)

@@ -212,3 +212,48 @@ def test_the_manifest_names_the_sweep(sweep: Sweep, tmp_path: Path) -> None:
     digest = json.loads((tmp_path / MANIFEST).read_text())["digest"]
     assert isinstance(digest, str) and len(digest) == 64
     assert ResultStore(tmp_path, digest, resume=True).finished() == set(range(CHUNK_COUNT))
+
+
+class WideRunner(CountingRunner):
+    """A runner as wide as a cluster of ``parallelism`` workers: its chunks of one round are dealt in turn."""
+
+    def __init__(self, parallelism: int) -> None:
+        super().__init__()
+        self.parallelism = parallelism
+
+
+@pytest.mark.parametrize("n, size, parallelism", [(38, 5, 4), (38, 5, 1), (174, 87, 2), (7, 7, 2), (0, 3, 2)])
+def test_chunk_positions_cover_every_combination_once(n: int, size: int, parallelism: int) -> None:
+    positions = runner_module.chunk_positions(n, size, parallelism)
+    flat = sorted(int(i) for where in positions for i in where)
+    assert flat == list(range(n))
+    assert all(len(where) <= size for where in positions)
+    dealt = runner_module.dealt(n, size, parallelism)
+    assert dealt == (1 < len(positions) <= 2 * parallelism)
+    if dealt:  # each chunk holds every count-th combination, so each sees the whole grid
+        assert [int(where[0]) for where in positions] == list(range(len(positions)))
+
+
+def test_dealt_chunks_give_the_same_table(sweep: Sweep, whole: pd.DataFrame, tmp_path: Path) -> None:
+    wide = WideRunner(parallelism=4)  # 8 chunks of 5 ≤ 2 × 4: dealt in turn
+    assert runner_module.dealt(COMBOS, SIZE, wide.parallelism)
+    table = sweep.run(wide, tmp_path)
+    pd.testing.assert_frame_equal(table, whole, check_exact=True)
+    assert sorted(wide.ran) == list(range(CHUNK_COUNT))
+
+
+def test_a_sweep_started_dealt_is_not_resumed_in_runs(sweep: Sweep, whole: pd.DataFrame, tmp_path: Path) -> None:
+    """Chunk k holds other combinations in the other layout: resuming must not mix them."""
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(sweep.spec, sweep.market, sweep.job, sweep.combos, sweep.names, out=tmp_path, resume=True,
+                  chunk_size=SIZE, runner=_Interrupted(after=3, parallelism=4))
+    with pytest.raises(ConfigError):
+        sweep.run(CountingRunner(), tmp_path)  # same size, one at a time: runs, not dealt
+    table = sweep.run(WideRunner(parallelism=4), tmp_path)
+    pd.testing.assert_frame_equal(table, whole, check_exact=True)
+
+
+class _Interrupted(InterruptedRunner):
+    def __init__(self, after: int, parallelism: int) -> None:
+        super().__init__(after)
+        self.parallelism = parallelism
