@@ -16,10 +16,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from botkit import __version__
+from botkit.core.echo import bounded_message, cut, echo
 from botkit.core.errors import BotkitError, ConfigError
+from botkit.core.yaml_document import parse_yaml_document
 
 MAX_GENERATED_ROWS = 1_000_000_000
 """Most rows ``botkit data generate`` writes in one go (a billion 1-minute bars span 1,900 years)."""
@@ -36,11 +36,11 @@ def _param(text: str) -> tuple[str, Any]:
     """``key=value`` with the value read as YAML (numbers, booleans, null, strings)."""
     key, sep, value = text.partition("=")
     if not sep or not key.strip():
-        raise argparse.ArgumentTypeError(f"--param expects key=value, got {text!r}")
-    try:
-        return key.strip(), yaml.safe_load(value)
-    except yaml.YAMLError as error:
-        raise argparse.ArgumentTypeError(f"--param {text!r}: value is not valid ({error})") from None
+        raise argparse.ArgumentTypeError(f"--param expects key=value, got {echo(text)}")
+    try:  # the config files' parser: aliases and nesting bounded, no traceback on a 5,000-digit number
+        return key.strip(), parse_yaml_document(value, f"--param {cut(key.strip(), 80)}").data
+    except ConfigError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -216,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args) or 0)
     except BotkitError as error:
-        print(f"botkit: error: {error}", file=sys.stderr)
+        print(f"botkit: error: {bounded_message(str(error))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("botkit: interrupted", file=sys.stderr)
@@ -357,12 +357,22 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo_command(args.duration, out=args.out, report_dir=args.report)
 
 
+def _endpoint_flag(value: str) -> str:
+    """``--endpoint`` checked as ``venue.endpoint`` is, so its error names the flag, not the variable it sets."""
+    from botkit.core.config_model import http_base_url
+
+    try:
+        return http_base_url(value, ("local", "testnet", "production"))
+    except ValueError as error:
+        raise ConfigError(f"--endpoint: {error}") from None
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from botkit.live.cli_run import run_bot_command
 
     _check_duration(args.duration)
     if args.endpoint is not None:
-        os.environ["BOTKIT_VENUE__ENDPOINT"] = args.endpoint  # the config's documented env override
+        os.environ["BOTKIT_VENUE__ENDPOINT"] = _endpoint_flag(args.endpoint)  # the config's documented env override
     return run_bot_command(args.config, args.duration, embedded_sim=not args.no_embedded_sim)
 
 
@@ -372,7 +382,7 @@ def _cmd_record(args: argparse.Namespace) -> int:
 
     _check_duration(args.duration)
     if args.endpoint is not None:
-        os.environ["BOTKIT_VENUE__ENDPOINT"] = args.endpoint  # the config's documented env override
+        os.environ["BOTKIT_VENUE__ENDPOINT"] = _endpoint_flag(args.endpoint)  # the config's documented env override
     if args.root is not None:
         os.environ["BOTKIT_RECORD__ROOT"] = str(args.root)
     if args.check:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any, Literal, get_origin
 
@@ -28,6 +29,7 @@ from botkit.core.config_model import (
     plain_values,
 )
 from botkit.core.config_problems import config_error_from, format_key_path, looks_secret
+from botkit.core.echo import echo
 from botkit.core.errors import ConfigError
 from botkit.core.yaml_document import KeyPath, YamlDocument, load_config_file
 from botkit.data.kinds import checked_interval, interval_to_ns
@@ -44,6 +46,7 @@ _SECRET_ENV = {("venue", "api_key"): "BOTKIT_SYNCRON__API_KEY", ("venue", "api_s
 _SECRET_VARIABLES = ("BOTKIT_SYNCRON__API_KEY and BOTKIT_SYNCRON__API_SECRET (the venue), BOTKIT_SINTRA__API_KEY "
                      "(reference prices), BOTKIT_ARM_TOKEN (the status endpoint's POST /arm)")
 _NAMED_ENDPOINTS = ("local", "testnet", "production")
+_SYMBOL = re.compile(r"[A-Z0-9]{1,32}")
 
 
 class VenueConfig(ConfigModel):
@@ -157,10 +160,18 @@ class EngineConfig(ConfigModel):
 
 
 def unique_symbols(symbols: list[str]) -> list[str]:
-    """Symbols stripped and upper-cased; ValueError if one repeats."""
+    """Symbols stripped and upper-cased; ValueError if one repeats or is not a venue symbol.
+
+    Syncron's symbols are 1 to 32 ASCII letters or digits (docs/venues/syncron.md, "Input limits");
+    they also name the archive's folders when a bot records.
+    """
     symbols = [s.strip().upper() for s in symbols]
-    if len(set(symbols)) != len(symbols):
-        raise ValueError(f"symbols must be unique, got {symbols}")
+    for symbol in symbols:
+        if not _SYMBOL.fullmatch(symbol):
+            raise ValueError(f"a symbol is 1 to 32 ASCII letters or digits (e.g. BTCUSD), got {echo(symbol)}")
+    twice = sorted(symbol for symbol, count in Counter(symbols).items() if count > 1)
+    if twice:
+        raise ValueError(f"symbols must be unique, got {echo(twice)} more than once")
     return symbols
 
 

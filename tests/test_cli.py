@@ -182,12 +182,49 @@ def test_a_spec_finds_its_data_from_any_working_directory(workdir, monkeypatch, 
         (["run", "configs/demo.yaml", "--duration", "nan"], "--duration must be > 0 seconds, got nan"),
         (["run", "configs/demo.yaml", "--duration", "inf"], "--duration must be > 0 seconds, got inf"),
         (["demo", "--report", "/dev/null"], "--report: must be a folder"),
+        (["run", "bot.yaml", "--duration", "1", "--endpoint", "http://127.0.0.1:0"],
+         "botkit: error: --endpoint: must be local, testnet, production or an http(s) base URL: port 0 is not"),
+        (["run", "bot.yaml", "--duration", "1", "--endpoint", "http://127.0.0.1:99999"],
+         "botkit: error: --endpoint: must be local, testnet, production or an http(s) base URL: invalid port"),
+        (["backtest", "spec.yaml", "--no-progress", "--out", "/proc/botkit-never-there"],
+         "--out: cannot write outputs"),
     ],
 )
 def test_command_line_values_that_would_hang_or_misfire(tmp_path, monkeypatch, capsys, args, message):
     monkeypatch.chdir(tmp_path)
+    Path("spec.yaml").write_text("strategy: sma_cross\n")
     assert main(args) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("fast=" + "9" * 5000, "--param fast:1:1: an integer of 5,000 characters"),  # int() would raise ValueError
+        ("f" * 5000, "more characters)"),  # no '=': quoted cut short
+    ],
+    ids=["5000-digits", "5000-chars"],
+)
+def test_a_param_flag_too_big_to_read_is_an_argument_error(tmp_path, monkeypatch, capsys, value, message):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exited:
+        main(["backtest", "spec.yaml", "--param", value])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err) < 2_000 and "invalid _param value" not in err
+
+
+def test_an_error_quotes_huge_input_cut_short(tmp_path, capsys):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(f"name: {'x' * 100_000}\nstrategy: sma_cross\n")
+    assert main(["backtest", str(spec), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"botkit: error: {spec}:1:7: name: a name, not a path") and "(99,802 more characters)" in err
+    assert len(err) < 1_000
+    spec.write_text(f"strategy: {'y' * 100_000}\n")
+    assert main(["backtest", str(spec), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "more characters) is not an installed entry point" in err and len(err) < 1_000
 
 
 def test_a_name_with_a_path_writes_nothing_outside_reports(workdir, capsys):

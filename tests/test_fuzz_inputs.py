@@ -29,13 +29,16 @@ from botkit.data.synthetic import generate_archive
 
 HANG_BOUND_S = 60
 """A run still going after this long is a hang (a run here takes well under a second)."""
+ERR_BOUND = 60_000
+"""An error longer than this echoes its input unbounded (a message is at most 50 lines of 1,000 characters)."""
 FUZZ = settings(max_examples=60, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 WEIRD = st.one_of(
     st.sampled_from([math.inf, -math.inf, math.nan, True, False, None, 0, -1, 1, 2**63, -(2**63) - 1, 2**62, 1e300,
                      9_000_000_000_000_000_000, "", "../x", "/dev/null", "2300-01-01", "1500-01-01", "2024-01-01",
-                     "yes", "inf", "nan", [], {}, [1, 2], {"a": 1}, "x" * 300, "\x00", "é", "1e5"]),
+                     "yes", "inf", "nan", [], {}, [1, 2], {"a": 1}, "x" * 300, "x" * 100_000, "\x00", "é", "1e5",
+                     1e30, "http://127.0.0.1:0", "a" * 300 + ".py:X"]),
     st.integers(), st.floats(), st.text(max_size=20), st.dates(), st.booleans(),
 )
 KEYS = [("capital",), ("latency_ns",), ("name",), ("strategy",), ("engine",), ("fill_price",), ("equity_resolution",),
@@ -100,6 +103,7 @@ def check_outcome(code: int, err: str, files: list[Path], out: Path) -> None:
     lines = [line for line in err.splitlines() if line.startswith("botkit: error: ")]
     assert lines, err
     assert any(str(f) in err for f in files), f"the error names none of {files}: {err}"
+    assert len(err) < ERR_BOUND, f"an error of {len(err):,} characters: input echoed unbounded"
 
 
 def put(spec: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
@@ -176,3 +180,26 @@ def test_fuzzed_data_files_give_a_result_or_an_error_naming_the_file(place, caps
     check_outcome(code, err, [spec, data], out)
     if units is not None and packed != "cut":
         assert code == 0, err
+
+
+_LAUGHS = "".join(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}" if i else "lol"] * 10) + "]\n" for i in range(9))
+TEXTS = {
+    "alias-bomb-in-params": "strategy: sma_cross\nparams: {fast: 3, slow: 8, x: *l8}\n",
+    "alias-bomb-in-symbols": "strategy: sma_cross\ndata: {archive: data, symbols: *l8}\n",
+    "int-of-5000-digits": "strategy: sma_cross\nlatency_ns: " + "9" * 5000 + "\n",
+    "nested-10000-deep": "strategy: sma_cross\nparams: " + "[" * 10_000 + "]" * 10_000 + "\n",
+    "huge-explicit-key": "strategy: sma_cross\n? " + "k" * 100_000 + "\n: 1\n",
+    "huge-symbol": "strategy: sma_cross\ndata: {archive: data, symbols: [" + "S" * 100_000 + "]}\n",
+    "5000-problems": "strategy: sma_cross\nparams:\n" + "".join(f"  p{i}: {i}\n" for i in range(5000)),
+}
+
+
+@pytest.mark.parametrize("name", list(TEXTS))
+def test_spec_texts_that_used_to_hang_or_trace_back_give_an_error_naming_the_spec(place, capsys, name):
+    path = place / "spec.yaml"
+    text = TEXTS[name]
+    path.write_text(_LAUGHS + text if "*l8" in text else text, encoding="utf-8")
+    out = place / "out"
+    code, err = run(["backtest", str(path), "--out", str(out)], capsys)
+    assert code == 2, err
+    check_outcome(code, err, [path], out)

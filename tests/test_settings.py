@@ -121,10 +121,17 @@ def test_a_secret_is_refused_at_its_line(tmp_path):
         ("state_dir: /dev/null/state", "state_dir: must be a folder, but '/dev/null' above it is a device"),
         ("record: {root: /dev/null}", "record.root: must be a folder"),
         ("strategy: '..up:X'", "strategy: the module '..up' is not a dotted Python name"),
+        ('venue: {endpoint: "http://127.0.0.1:0"}', "venue.endpoint: must be local, testnet, production or an "
+                                                   "http(s) base URL: port 0 is not a port a venue listens on"),
+        ("symbols: ['../X']", "symbols: a symbol is 1 to 32 ASCII letters or digits (e.g. BTCUSD), got '../X'"),
+        ("symbols: [BTC-USD]", "a symbol is 1 to 32 ASCII letters or digits"),
+        pytest.param("symbols: [" + "S" * 100_000 + "]", "more characters)", id="huge-symbol"),  # quoted cut short
+        ("symbols: [btcusd, BTCUSD]", "symbols: symbols must be unique, got ['BTCUSD'] more than once"),
     ],
 )
 def test_bad_values_are_refused_before_the_bot_starts(tmp_path, snippet, message):
     base = MINIMAL.replace("strategy: sma_cross\n", "") if snippet.startswith("strategy") else MINIMAL
+    base = base.replace("symbols: [BTCUSD]\n", "") if snippet.startswith("symbols") else base
     path = write(tmp_path, base + snippet + "\n")
     with pytest.raises(ConfigError) as info:
         load_bot_config(path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -20,6 +21,7 @@ from botkit.core.config_model import (
     FolderPath,
 )
 from botkit.core.config_problems import config_error_from
+from botkit.core.echo import echo
 from botkit.core.errors import ConfigError, DataError
 from botkit.core.yaml_document import YamlDocument, load_config_file
 from botkit.data.kinds import interval_to_ns
@@ -70,7 +72,8 @@ class DataSpec(ConfigModel):
     @classmethod
     def _unique(cls, value: list[str]) -> list[str]:
         if len(set(value)) != len(value):
-            raise ValueError(f"symbols must be unique, got {value}")
+            twice = sorted(symbol for symbol, count in Counter(value).items() if count > 1)
+            raise ValueError(f"symbols must be unique, got {echo(twice)} more than once")
         return value
 
     @model_validator(mode="after")
@@ -251,7 +254,7 @@ class BacktestSpec(ConfigModel):
     def _name_not_path(cls, value: str) -> str:
         if not re.fullmatch(NAME_PATTERN, value):
             raise ValueError(f"a name, not a path (it names the folder reports/<name>): up to 80 letters, digits, "
-                             f"'_', '.' and '-', starting with a letter or digit, got {value!r}")
+                             f"'_', '.' and '-', starting with a letter or digit, got {echo(value)}")
         return value
 
     @model_validator(mode="after")

@@ -17,12 +17,16 @@ variables are strings. Each field still states its own sane range with ``Field(g
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import math
 import os
+import tempfile
 import types
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -35,6 +39,7 @@ from pydantic import (
     field_validator,
 )
 
+from botkit.core.echo import echo
 from botkit.core.errors import ConfigError
 
 CONFIG_RULES: dict[str, Any] = {"frozen": True, "extra": "forbid", "allow_inf_nan": False}
@@ -101,6 +106,9 @@ def check_plain_value(kinds: frozenset[_Kind], value: Any) -> Any:
             raise ValueError(f"must be an ISO date or time such as 2024-01-01 or 2024-01-01T09:30:00Z, got {value!r}")
         if isinstance(value, int) and "int" in kinds and not -INT64_MAX - 1 <= value <= INT64_MAX:
             raise ValueError(f"must fit in 64 bits (at most {INT64_MAX:,}), got {value:,}")
+        if isinstance(value, float) and kinds == {"number", "int"} and math.isfinite(value) \
+                and not -INT64_MAX - 1 <= value <= INT64_MAX:
+            raise ValueError(f"must fit in 64 bits (at most {INT64_MAX:,}), got {value:g}")
     return value
 
 
@@ -163,13 +171,23 @@ def checked_url(value: str, named: tuple[str, ...], schemes: tuple[str, ...], wh
         return value
     names = f"{', '.join(named)} or " if named else ""
     if not value.lower().startswith(tuple(f"{scheme}://" for scheme in schemes)):
-        raise ValueError(f"must be {names}{what}, got {value!r}")
+        raise ValueError(f"must be {names}{what}, got {echo(value)}")
     try:
         _URL.validate_python(value)
     except ValidationError as error:
         problem = error.errors()[0]["msg"].removeprefix("Input should be a valid URL, ")
         kind = what.split(" such as ")[0]
-        raise ValueError(f"must be {names}{kind}: {problem}, got {value!r}") from None
+        raise ValueError(f"must be {names}{kind}: {problem}, got {echo(value)}") from None
+    parts = urlsplit(value)
+    problem = ""
+    if parts.port == 0:  # a port to listen on, never one to connect to
+        problem = "port 0 is not a port a venue listens on (1 to 65535)"
+    try:
+        (parts.hostname or "").encode("idna")  # what the HTTP client does before it connects
+    except UnicodeError:
+        problem = "the host is no valid name (at most 63 characters between dots, 253 in all)"
+    if problem:
+        raise ValueError(f"must be {names}{what.split(' such as ')[0]}: {problem}, got {echo(value)}")
     return value.rstrip("/")
 
 
@@ -208,7 +226,26 @@ def checked_output_dir(path: Path, what: str) -> Path:
     if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
         where = f"{str(path)!r} is" if existing == path else f"{str(existing)!r} above {str(path)!r} is"
         raise ConfigError(f"{what}: cannot write outputs there: {where} not writable")
+    _try_writing(path, what)
     return path
+
+
+def _try_writing(path: Path, what: str) -> None:
+    """Make ``path`` and a scratch file in it, then remove what was made; ConfigError if the system refuses.
+
+    ``os.access`` says yes to root in ``/proc``, ``/sys`` or a read-only mount: only trying tells.
+    """
+    made = [p for p in (path, *path.parents) if not p.exists()]  # deepest first
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as error:
+        raise ConfigError(f"{what}: cannot write outputs in {str(path)!r} ({error.strerror or error})") from None
+    finally:
+        for folder in made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
 
 FolderPath = Annotated[Path, AfterValidator(_usable_dir)]

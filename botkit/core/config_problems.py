@@ -21,6 +21,7 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from botkit.core.echo import echo
 from botkit.core.errors import ConfigError
 from botkit.core.yaml_document import KeyPath, Position, YamlDocument
 
@@ -36,6 +37,8 @@ _WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 _BOUNDS = {"greater_than": ("gt", ">"), "greater_than_equal": ("ge", ">="),
            "less_than": ("lt", "<"), "less_than_equal": ("le", "<=")}
 _ECHO_LIMIT = 60
+MAX_PROBLEMS = 20
+"""Most problems one ConfigError lists (the rest are counted): a file with 5,000 bad keys has one cause."""
 
 
 def looks_secret(key: str) -> bool:
@@ -105,8 +108,9 @@ def config_error(problems: Sequence[ConfigProblem], source: str, what: str) -> C
                                              p.position.column if p.position else 0))
     if len(ordered) == 1:
         return ConfigError(str(ordered[0]))
-    lines = "\n".join(f"  {p}" for p in ordered)
-    return ConfigError(f"{source}: {len(ordered)} problems in the {what}:\n{lines}")
+    lines = "\n".join(f"  {p}" for p in ordered[:MAX_PROBLEMS])
+    more = f"\n  ... and {len(ordered) - MAX_PROBLEMS:,} more" if len(ordered) > MAX_PROBLEMS else ""
+    return ConfigError(f"{source}: {len(ordered)} problems in the {what}:\n{lines}{more}")
 
 
 def _problem(
@@ -118,7 +122,7 @@ def _problem(
     key = format_key_path(path)
     kind = detail["type"]
     if kind == "extra_forbidden":
-        message, key = f"unknown key {key!r}{_suggestion(model, loc, prefix)}", ""
+        message, key = f"unknown key {echo(key)}{_suggestion(model, loc, prefix)}", ""
     elif kind == "missing":
         message, key = f"{key} is required", ""
     else:
@@ -146,7 +150,7 @@ def _message(detail: ErrorDetails, path: KeyPath) -> str:
 
 
 def _number(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:  # 1e300 stays 1e+300
         return str(int(value))
     return str(value)
 

@@ -8,7 +8,8 @@ at ``configs/x.yaml:12:17``.
 Aliases (``*name``) are expanded at most ``MAX_NODES`` nodes deep in total and ``MAX_DEPTH``
 levels: a "billion laughs" document, or an anchor that contains itself, is refused at once with a
 ConfigError instead of eating memory and time; so is text nested thousands of levels deep, which
-PyYAML itself would fail on with a RecursionError. Two equal keys in one mapping are an error too
+PyYAML itself would fail on with a RecursionError, and an integer of thousands of digits, which
+Python refuses to convert with a ValueError. Two equal keys in one mapping are an error too
 (PyYAML would silently keep the last); keys merged with ``<<: *anchor`` may be overridden, as YAML
 intends.
 """
@@ -34,7 +35,10 @@ MAX_DEPTH = 64
 """Deepest nesting of mappings and lists a document may have."""
 MAX_BYTES = 4 * 2**20
 """Largest config file read (real ones are a few kilobytes)."""
+MAX_INT_DIGITS = 100
+"""Longest integer literal read (Python refuses to convert ones over 4,300 digits with a ValueError)."""
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_INT_TAG = "tag:yaml.org,2002:int"
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +173,12 @@ def _check_size_and_keys(root: Node, source: str) -> None:
                 stack.append((value_node, depth + 1))
         elif isinstance(node, SequenceNode):
             stack.extend((item, depth + 1) for item in node.value)
+        elif isinstance(node, ScalarNode) and node.tag == _INT_TAG and len(node.value) > MAX_INT_DIGITS:
+            where = _position(node)
+            raise ConfigError(
+                f"{source}:{where.line}:{where.column}: an integer of {len(node.value):,} characters; numbers in "
+                "a config fit in 64 bits (at most 19 digits)"
+            )
 
 
 def _refuse_duplicate_keys(node: MappingNode, source: str) -> None:

@@ -13,11 +13,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from botkit.core.clock import NS_PER_DAY, ns_to_iso
+from botkit.core.echo import echo
 from botkit.core.errors import ConfigError, DataError
 from botkit.data.kinds import parse_kind
 
 _EPOCH = date(1970, 1, 1)
-_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+"""A venue or symbol folder: at most 64 characters (a file system refuses names over 255 with an OSError)."""
 _DAY_FILE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\.parquet")
 
 
@@ -25,7 +27,7 @@ def check_name(what: str, name: str) -> str:
     """``name`` if it is a safe venue or symbol directory name, else a ConfigError saying why."""
     if not _NAME_RE.fullmatch(name) or name in {".", ".."}:
         raise ConfigError(
-            f"{what} {name!r} cannot be an archive directory name: use letters, digits, '.', '-' "
+            f"{what} {echo(name)} cannot be an archive directory name: use up to 64 letters, digits, '.', '-' "
             "and '_', starting with a letter or digit (e.g. BTC-USD rather than BTC/USD)"
         )
     return name

@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
+from pydantic import ValidationError
 
 from botkit.core.clock import Clock
+from botkit.core.config_problems import config_error_from
 from botkit.core.errors import ConfigError
-from botkit.core.yaml_document import YamlDocument
+from botkit.core.yaml_document import KeyPath, YamlDocument
 from botkit.live.engine import LiveEngine
 from botkit.live.paper import MatchOn, PaperExecutionClient
 from botkit.logging import register_secret
@@ -23,6 +25,7 @@ from botkit.strategy.loader import build_params, load_strategy_class
 from botkit.venues.base import ExecutionClient, MarketDataClient
 from botkit.venues.sintra import SintraDataClient, SintraSettings
 from botkit.venues.syncron import SyncronDataClient, SyncronExecutionClient, SyncronRestClient, SyncronSettings
+from botkit.venues.syncron.config import ENV_PREFIX as SYNCRON_ENV_PREFIX
 
 log = structlog.get_logger("botkit.live.build")
 
@@ -40,6 +43,9 @@ def venue_settings(endpoint: str, *, needs_credentials: bool) -> SyncronSettings
     try:
         settings = SyncronSettings(endpoint=endpoint)
         credentials = settings.credentials()
+    except ValidationError as error:  # a BOTKIT_SYNCRON__* variable: named, in the house form
+        raise config_error_from(error, source="environment", model=SyncronSettings, what="Syncron settings",
+                                origin=_syncron_variable) from None
     except ValueError as error:
         raise ConfigError(f"syncron settings: {error}") from None
     if credentials is not None:
@@ -51,6 +57,13 @@ def venue_settings(endpoint: str, *, needs_credentials: bool) -> SyncronSettings
             "BOTKIT_SYNCRON__API_SECRET in the environment"
         )
     return settings
+
+
+def _syncron_variable(path: KeyPath) -> str:
+    """The environment variable a Syncron setting came from (``endpoint`` comes from the bot config)."""
+    if path[:1] == ("endpoint",):
+        return "venue.endpoint"
+    return "environment " + SYNCRON_ENV_PREFIX + "__".join(str(part).upper() for part in path)
 
 
 async def build_engine(

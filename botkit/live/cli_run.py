@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import structlog
 
+from botkit.core.errors import ConfigError
 from botkit.core.yaml_document import YamlDocument
 from botkit.live.build import build_engine, syncron_settings
 from botkit.live.report import RunSummary
@@ -100,6 +101,12 @@ async def _embedded_simulator(symbols: Sequence[str], host: str, port: int) -> A
     """Serve the local Syncron simulator in this process for the duration of the block."""
     from botkit.sim import syncron as sim  # lazy on purpose: see the banner above
 
+    for symbol in symbols:  # refused here, as a config error, rather than as the simulator's traceback
+        try:
+            sim.default_symbol(symbol)
+        except ValueError as error:
+            raise ConfigError(f"symbols: the local Syncron simulator cannot list {symbol!r}: {error} "
+                              "(or point venue.endpoint at a venue that has it)") from None
     stop = asyncio.Event()
     ready = asyncio.Event()
     task = asyncio.create_task(

@@ -39,8 +39,12 @@ class StateLock:
         """Take the lock or raise ``StateLocked`` naming the bot that holds it."""
         if self._handle is not None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held open for the lock's lifetime
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held open for the lock's lifetime
+        except OSError as error:  # /proc, /sys, a read-only mount: refused at start, not a traceback
+            raise ConfigError(f"state_dir {str(self.path.parent)!r}: cannot keep the bot's state there "
+                              f"({error.strerror or error}); choose a writable folder") from None
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from botkit.core.config_problems import Origin, config_error_from
+from botkit.core.echo import echo
 from botkit.core.errors import ConfigError, StrategyError
 from botkit.core.yaml_document import YamlDocument
 from botkit.strategy.base import Strategy, StrategyParams
@@ -58,13 +59,13 @@ def load_strategy_class(ref: str) -> type[Strategy[Any]]:
     try:
         ref = check_strategy_ref(ref)
     except ValueError as error:
-        raise ConfigError(f"strategy {ref!r}: {error}") from None
+        raise ConfigError(f"strategy {echo(ref)}: {error}") from None
     if ":" not in ref:
         points = _strategy_entry_points(ref)
         if ref not in points:
             known = ", ".join(sorted(points)) or "none installed"
             raise ConfigError(
-                f"strategy {ref!r} is not an installed entry point in group {ENTRY_POINT_GROUP!r} "
+                f"strategy {echo(ref)} is not an installed entry point in group {ENTRY_POINT_GROUP!r} "
                 f"(known: {known}); use 'module:Class' or 'path/to/file.py:Class'"
             )
         obj = _load_entry_point(ref, points[ref])
@@ -76,9 +77,9 @@ def load_strategy_class(ref: str) -> type[Strategy[Any]]:
         except Exception as error:  # a module __getattr__ of the user's
             raise StrategyError(ref, "import", where, error) from error
         if obj is None:
-            raise ConfigError(f"strategy {ref!r}: {where!r} has no attribute {attr!r}")
+            raise ConfigError(f"strategy {echo(ref)}: {echo(where)} has no attribute {echo(attr)}")
     if not (isinstance(obj, type) and issubclass(obj, Strategy)):
-        raise ConfigError(f"strategy {ref!r} is {obj!r}, not a botkit.Strategy subclass")
+        raise ConfigError(f"strategy {echo(ref)} is {echo(obj)}, not a botkit.Strategy subclass")
     return obj
 
 
@@ -96,9 +97,9 @@ def check_strategy_ref(ref: str) -> str:
         return ref
     where, _, attr = ref.rpartition(":")
     if not _ATTRIBUTE.fullmatch(attr):
-        raise ValueError(f"the class name {attr!r} is not a Python name; {_FORMS}")
+        raise ValueError(f"the class name {echo(attr)} is not a Python name; {_FORMS}")
     if not (where.endswith(".py") or _MODULE.fullmatch(where)):
-        raise ValueError(f"the module {where!r} is not a dotted Python name (no relative imports); {_FORMS}")
+        raise ValueError(f"the module {echo(where)} is not a dotted Python name (no relative imports); {_FORMS}")
     return ref
 
 
@@ -135,15 +136,22 @@ def _import(module_name: str, ref: str) -> Any:
         if error.name is not None and not (module_name + ".").startswith(error.name + "."):
             # the module exists but imports something that does not: the user's code fails
             raise StrategyError(ref, "import", module_name, error) from error
-        raise ConfigError(f"strategy {ref!r}: cannot import module {module_name!r} ({error})") from error
+        raise ConfigError(f"strategy {echo(ref)}: cannot import module {echo(module_name)} ({error})") from error
     except Exception as error:  # user code run at import: whatever it raised, name the module
         raise StrategyError(ref, "import", module_name, error) from error
 
 
 def _load_file(path_text: str, ref: str) -> Any:
-    path = Path(path_text).expanduser().resolve()
+    try:
+        path = Path(path_text).expanduser().resolve()
+        path.is_file()
+    except (OSError, RuntimeError) as error:  # a name too long, a symlink loop, an unknown ~user
+        reason = getattr(error, "strerror", None) or error
+        raise ConfigError(f"strategy file {echo(path_text)} cannot be read ({reason})") from None
     if not path.is_file():
-        raise ConfigError(f"strategy file {path_text!r} does not exist")
+        what = "is not a file" if path.exists() else "does not exist"
+        shown = "" if path_text == str(path) else f" ({path}: a strategy file is taken from the working directory)"
+        raise ConfigError(f"strategy file {echo(path_text)} {what}{shown}")
     module_name = f"botkit_user_strategy_{path.stem}_{hashlib.sha256(str(path).encode()).hexdigest()[:16]}"
     if module_name in sys.modules:
         return sys.modules[module_name]

@@ -137,6 +137,8 @@ class Toy(ConfigModel):
         ({"when": date(1500, 1, 1)}, "must be between 1677-09-22 and 2262-04-11"),
         ({"session": True}, "booleans are not numbers"),
         ({"count": 2**63}, "must fit in 64 bits"),
+        ({"count": 1e30}, "must fit in 64 bits (at most 9,223,372,036,854,775,807), got 1e+30"),
+        ({"count": -1e19}, "must fit in 64 bits"),
         ({"amount": "inf"}, "finite number"),
         ({"amount": math.nan}, "finite number"),
     ],
@@ -160,6 +162,10 @@ def test_config_models_keep_what_is_right():
         ("http://", "empty host"),
         ("ftp://example.com", "an http(s) base URL such as"),
         ("127.0.0.1:8700", "an http(s) base URL such as"),
+        ("http://127.0.0.1:0", "port 0 is not a port a venue listens on (1 to 65535)"),
+        ("https://example.com:0/v5", "port 0 is not a port a venue listens on"),
+        ("http://" + "h" * 64 + ".example.com", "the host is no valid name (at most 63 characters between dots"),
+        ("http://" + "h" * 100_000, "more characters)"),  # the URL is quoted cut short
     ],
 )
 def test_endpoint_urls_are_checked_with_their_port(url, problem):
@@ -199,3 +205,12 @@ def test_an_output_folder_must_be_writable_where_it_is_or_would_be_made(tmp_path
         checked_output_dir(Path("/proc/self"), "--out")
     with pytest.raises(ConfigError, match="--out: must be a folder, but '/dev/null' is a device"):
         checked_output_dir(Path("/dev/null"), "--out")
+
+
+def test_an_output_folder_is_tried_for_real_and_nothing_is_left_behind(tmp_path):
+    # /proc refuses a new folder even to root, whom os.access answers yes
+    with pytest.raises(ConfigError, match=r"^--out: cannot write outputs"):
+        checked_output_dir(Path("/proc/botkit-never-there/out"), "--out")
+    assert checked_output_dir(tmp_path / "a" / "b", "--out") == tmp_path / "a" / "b"
+    assert not (tmp_path / "a").exists()  # the check made it and removed it; the run makes it again
+    assert list(tmp_path.iterdir()) == []

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from botkit.core.config_problems import config_error_from, format_key_path, looks_secret
+from botkit.core.config_problems import MAX_PROBLEMS, config_error_from, format_key_path, looks_secret
 from botkit.core.errors import ConfigError
 from botkit.core.yaml_document import parse_yaml_document
 
@@ -122,3 +122,16 @@ def test_a_nan_written_in_the_file_is_located():
         M.model_validate(document.data)
     error = config_error_from(info.value, source="c.yaml", model=M, what="config", document=document)
     assert str(error) == "c.yaml:1:4: a: Input should be a finite number, got nan"
+
+
+def test_problems_beyond_the_limit_are_counted_not_listed():
+    message = str(error_for("strategy: s\n" + "".join(f"k{i}: 1\n" for i in range(MAX_PROBLEMS + 30))))
+    lines = message.splitlines()
+    assert lines[0] == f"x.yaml: {MAX_PROBLEMS + 30} problems in the spec:"
+    assert len(lines) == MAX_PROBLEMS + 2 and lines[-1] == "  ... and 30 more"
+
+
+def test_a_huge_unknown_key_and_a_huge_number_are_echoed_short():
+    message = str(error_for("strategy: s\n? " + "k" * 100_000 + "\n: 1\n"))  # an explicit key: no length limit
+    assert len(message) < 400 and "more characters)" in message
+    assert str(error_for("strategy: s\nfees: {taker_bps: 1.0e+300}\n")).endswith("must be <= 1000, got 1e+300")

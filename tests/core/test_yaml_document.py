@@ -48,6 +48,9 @@ def test_empty_text_is_none():
         ("a: 1\n---\nb: 2\n", "expected a single document"),
         ("a: 1\nb: 2\na: 3\n", "u.yaml:3:1: duplicate key 'a' (first given on line 1)"),
         ("a: &a [*a]\n", "nests deeper than"),
+        ("a: 1\nb: " + "9" * 5000 + "\n", "u.yaml:2:4: an integer of 5,000 characters"),  # int() would raise
+        ("a: [-" + "1" * 4400 + "]\n", "u.yaml:1:5: an integer of 4,401 characters"),
+        ("a: 0x" + "f" * 4000 + "\n", "an integer of 4,002 characters"),
     ],
 )
 def test_bad_yaml_is_a_config_error_with_the_line(text, message):
@@ -88,3 +91,7 @@ def test_files_are_read_as_utf8(tmp_path):
     path.write_bytes(b"name: \xff\n")
     with pytest.raises(ConfigError, match="not UTF-8"):
         load_yaml_document(path)
+
+
+def test_integers_up_to_the_digit_limit_are_read_for_validation_to_judge():
+    assert parse_yaml_document("a: " + "9" * 100 + "\n", "ok.yaml").data == {"a": int("9" * 100)}

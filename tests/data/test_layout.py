@@ -31,7 +31,8 @@ def test_paths(tmp_path):
     assert parse_day_file(".2024-03-09.parquet.abc.tmp") is None
 
 
-@pytest.mark.parametrize("symbol", ["BTC/USD", "..", "", "-x", "a b"])
+@pytest.mark.parametrize("symbol", ["BTC/USD", "..", "", "-x", "a b", "S" * 65,
+                                    pytest.param("S" * 100_000, id="huge")])  # an OSError from the file system
 def test_unsafe_names_rejected(tmp_path, symbol):
     with pytest.raises(ConfigError, match="cannot be an archive directory name"):
         kind_dir(tmp_path, "syncron", symbol, "trades")

@@ -5,6 +5,9 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
+import pytest
+
+from botkit.core.errors import ConfigError
 from botkit.live.cli_run import run_bot_command
 
 
@@ -51,3 +54,16 @@ state_dir: {tmp_path / "state"}
     captured = capsys.readouterr()
     assert "final state: halted" in captured.out and "BOTKIT_SYNCRON__API_KEY" in captured.out
     assert "Traceback" not in captured.err and "not-the-secret-either" not in captured.out + captured.err
+
+
+def test_a_symbol_the_embedded_simulator_cannot_list_is_a_config_error(tmp_path: Path):
+    config = tmp_path / "bot.yaml"
+    config.write_text(f"""
+name: noquote
+strategy: sma_cross
+symbols: [FOO]
+venue: {{endpoint: "http://127.0.0.1:{free_port()}"}}
+state_dir: {tmp_path / "state"}
+""")
+    with pytest.raises(ConfigError, match=r"^symbols: the local Syncron simulator cannot list 'FOO': cannot split"):
+        run_bot_command(config, duration_s=1.0, embedded_sim=True)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+from pathlib import Path
 
 import pytest
 
+from botkit.core.errors import ConfigError
 from botkit.live.lock import StateLock, StateLocked
 
 from .helpers import ScriptParams
@@ -33,3 +35,9 @@ def test_the_lock_is_released_when_its_holder_lets_go(tmp_path):
         StateLock(path).acquire()
     with StateLock(path):
         pass
+
+
+@pytest.mark.parametrize("folder", ["/proc/botkit-state", "/dev/null/state"])
+def test_a_state_dir_the_system_refuses_is_a_config_error_at_start(folder):
+    with pytest.raises(ConfigError, match=f"^state_dir '{folder}': cannot keep the bot's state there"):
+        StateLock(Path(folder) / "bot.state.json").acquire()

@@ -35,6 +35,9 @@ def test_loads_by_entry_point_module_and_file(tmp_path):
         ("no.such.module:X", "cannot import module 'no.such.module'"),
         ("missing_file.py:X", "does not exist"),
         ("botkit.examples.sma_cross:SmaCrossParams", "not a botkit.Strategy subclass"),
+        pytest.param("/" + "a" * 300 + ".py:X", "cannot be read .File name too long", id="name-too-long"),
+        ("~no-such-user-botkit/s.py:X", "cannot be read"),
+        pytest.param("y" * 100_000, r"more characters\) is not an installed entry point", id="huge-ref"),  # cut short
     ],
 )
 def test_bad_references_are_config_errors(ref, message):
@@ -132,3 +135,15 @@ def test_strategy_params_are_finite_and_not_booleans():
                             ({"fast": 2**64}, "must fit in 64 bits")):
         with pytest.raises(ConfigError, match=message):
             build_params(SmaCross, values, "spec.yaml")
+
+
+def test_a_missing_strategy_file_is_named_as_written_and_as_resolved(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as info:
+        load_strategy_class("../elsewhere/s.py:S")
+    resolved = tmp_path.parent / "elsewhere" / "s.py"
+    assert str(info.value) == (f"strategy file '../elsewhere/s.py' does not exist ({resolved}: a strategy file "
+                               "is taken from the working directory)")
+    (tmp_path / "d.py").mkdir()
+    with pytest.raises(ConfigError, match=r"^strategy file 'd.py' is not a file \("):
+        load_strategy_class("d.py:S")
