@@ -29,7 +29,7 @@ from botkit.live.build import venue_settings
 from botkit.live.cli_run import maybe_simulator, stop_on_signals
 from botkit.live.recording import SessionRecording
 from botkit.logging import register_secret
-from botkit.model.events import MarketEvent, Trade
+from botkit.model.events import Bar, MarketEvent, Trade
 from botkit.settings import RecorderConfig, load_recorder_config
 from botkit.venues.sintra import SintraDataClient, SintraSettings
 from botkit.venues.syncron import SyncronDataClient, SyncronSettings
@@ -111,8 +111,9 @@ async def record(config: RecorderConfig, *, duration_s: float | None = None, emb
                               symbols=config.symbols) if "bars" in kinds else None
             await recording.start()
             try:
-                await _pump_until_stopped(streams, _feed(recording.append, summary.received, bars, clock),
-                                          duration_s, bars=bars, append=recording.append, clock=clock)
+                record_bar = _counted_bars(recording.append, summary.received)
+                await _pump_until_stopped(streams, _feed(recording.append, record_bar, summary.received, bars, clock),
+                                          duration_s, bars=bars, record_bar=record_bar, clock=clock)
             finally:
                 await recording.stop()
         finally:
@@ -122,15 +123,22 @@ async def record(config: RecorderConfig, *, duration_s: float | None = None, emb
     return summary
 
 
-def _feed(append: Callable[[object], None], received: Counter[str], bars: BarBuilder | None,
-          clock: Clock) -> Callable[[MarketEvent], None]:
+def _counted_bars(append: Callable[[object], None], received: Counter[str]) -> Callable[[Bar], None]:
+    """Record a built bar and count it, whether a later trade or the clock closed it."""
+    def record_bar(bar: Bar) -> None:
+        received["Bar"] += 1
+        append(bar)
+    return record_bar
+
+
+def _feed(append: Callable[[object], None], record_bar: Callable[[Bar], None], received: Counter[str],
+          bars: BarBuilder | None, clock: Clock) -> Callable[[MarketEvent], None]:
     """What to do with each event: count it, record it, and build bars from trades."""
     def on_event(event: MarketEvent) -> None:
         received[type(event).__name__] += 1
         if bars is not None and isinstance(event, Trade):
             for bar in bars.on_trade(event, clock.now_ns()):
-                received["Bar"] += 1
-                append(bar)
+                record_bar(bar)
         append(event)
     return on_event
 
@@ -146,7 +154,7 @@ def _channels(kinds: Sequence[str]) -> list[str]:
 
 async def _pump_until_stopped(
     streams: list[AsyncIterator[MarketEvent]], on_event: Callable[[MarketEvent], None], duration_s: float | None,
-    *, bars: BarBuilder | None, append: Callable[[object], None], clock: Clock,
+    *, bars: BarBuilder | None, record_bar: Callable[[Bar], None], clock: Clock,
 ) -> None:
     """Feed every stream's events to ``on_event`` until a signal, ``duration_s``, or a stream fails for good."""
     stop = asyncio.Event()
@@ -165,7 +173,7 @@ async def _pump_until_stopped(
         while True:  # bars whose end (plus grace) passed without a later trade
             await asyncio.sleep(_BAR_TICK_S)
             for bar in builder.on_clock(clock.now_ns()):
-                append(bar)
+                record_bar(bar)
 
     tasks = [asyncio.create_task(pump(s)) for s in streams]
     if bars is not None:

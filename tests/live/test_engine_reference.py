@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import ClassVar
 
 from botkit.live.build import build_engine
 from botkit.model.events import Price, Quote
 from botkit.sim.sintra import ScaledClock, run_sintra_sim
-from botkit.sim.syncron import AgentConfig, default_config, running_sim
+from botkit.sim.syncron import AgentConfig, default_config, default_symbol, running_sim
 from botkit.strategy.base import Strategy, StrategyParams
 from botkit.venues.syncron import SyncronSettings
 
@@ -32,12 +33,15 @@ class Watcher(Strategy[StrategyParams]):
 async def test_reference_prices_reach_on_price_and_the_collar(tmp_path, monkeypatch):
     monkeypatch.setattr("botkit.live.build.load_strategy_class", lambda ref: Watcher)
     Watcher.prices, Watcher.quotes = [], 0
-    sim_config = default_config(["BTCUSD"]).model_copy(update={"agents": AgentConfig(speed=20.0, step_s=0.02, seed=3)})
+    # Syncron's market starts a quarter under Sintra's (both near 60,000), so the collar always refuses
+    btc = default_symbol("BTCUSD").model_copy(update={"initial_price": Decimal(45_000)})
+    sim_config = default_config(["BTCUSD"]).model_copy(
+        update={"agents": AgentConfig(speed=20.0, step_s=0.02, seed=3), "symbols": (btc,)})
     async with running_sim(sim_config) as syncron, run_sintra_sim(clock=ScaledClock(speed=40.0)) as sintra:
         config = bot_config(
             tmp_path, mode="live", venue={"endpoint": syncron.url}, status_port=0,
             reference={"source": "sintra", "pair": "btcusd", "symbol": "BTCUSD", "endpoint": sintra.base_url},
-            risk={"price_collar_bps": 1.0},  # the two simulators' prices differ by more than 0.01 %
+            risk={"price_collar_bps": 100.0},
         )
         engine = await build_engine(config, settings=SyncronSettings(endpoint=syncron.url))
         summary = await engine.run(duration_s=2.5)

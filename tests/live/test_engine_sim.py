@@ -57,6 +57,14 @@ async def test_engine_trades_against_the_simulator_and_stops_clean(tmp_path, mon
         config = bot_config(tmp_path, mode="live", venue={"endpoint": sim.url}, status_port=0,
                             sizing={"fixed_quantity": 0.002}, risk={"price_collar_bps": 200, "max_position": 0.01})
         engine = await build_engine(config, settings=SyncronSettings(endpoint=sim.url))
+        sent: set[str] = set()
+        send = engine.executor.send
+
+        async def recording_send(client_order_id: str, **kwargs: Any) -> Any:
+            sent.add(client_order_id)
+            return await send(client_order_id, **kwargs)
+
+        monkeypatch.setattr(engine.executor, "send", recording_send)
         statuses: list[dict[str, Any]] = []
 
         async def poll_status() -> None:
@@ -81,11 +89,17 @@ async def test_engine_trades_against_the_simulator_and_stops_clean(tmp_path, mon
     assert summary.orders_placed == sum(by_status.values())
     assert summary.orders_open == 0 and by_status.get("canceled", 0) >= 1, "stop canceled the resting limits"
     assert store.open_orders(ACCOUNT) == [], "no working orders left at the venue"
+    assert len(sent) >= 4
     for coid in coids:
-        venue_order = store.by_client_id(ACCOUNT, coid)
-        assert venue_order is not None, f"{coid} never reached the venue"
         local = engine.oms.get(coid)
-        assert local is not None and local.filled_qty == pytest.approx(float(venue_order.filled_qty))
+        assert local is not None
+        venue_order = store.by_client_id(ACCOUNT, coid)
+        if coid not in sent:  # refused at send time (the engine stopping, its time-to-live): never on the wire
+            assert venue_order is None and local.status in (OrderStatus.REJECTED, OrderStatus.CANCELED), coid
+            assert local.filled_qty == 0.0
+            continue
+        assert venue_order is not None, f"{coid} was sent but never reached the venue"
+        assert local.filled_qty == pytest.approx(float(venue_order.filled_qty))
     venue_fills = store.fills(ACCOUNT, limit=1000)
     assert summary.fills == len(venue_fills)
     venue_position = sum(float(f.qty) * int(f.side) for f in venue_fills)
