@@ -56,23 +56,15 @@ class SmaCross(Strategy[SmaCrossParams]):
     indicators = {"fast": SMA("price", "fast"), "slow": SMA("price", "slow")}
     step = sma_cross_step
 
-    def on_bar(self, bar: Bar) -> None:
-        """Trade on a cross of the averages botkit has just updated with this bar."""
-        self._decide(bar.symbol)
-
-    def on_trade(self, trade: Trade) -> None:
-        """The same rule on trade prices (tick data)."""
-        self._decide(trade.symbol)
-
-    def on_quote(self, quote: Quote) -> None:
-        """The same rule on quote mids."""
-        self._decide(quote.symbol)
-
-    def _decide(self, symbol: str) -> None:
+    def on_bar(self, event: Bar | Trade | Quote) -> None:
+        """Trade on a cross of the averages botkit has just updated with this event."""
         fast, slow = self.indicators.fast, self.indicators.slow
-        position = self.ctx.position(symbol)
+        position = self.ctx.position(event.symbol)
         if position == 0 and crossed_above(fast, slow):
-            self.ctx.buy(self.params.size, symbol)
+            self.ctx.buy(self.params.size, event.symbol)
         elif position > 0 and crossed_below(fast, slow):
-            self.ctx.cancel_all(symbol)  # an entry's unfilled rest or an earlier exit: one exit, for the whole position
-            self.ctx.sell(position, symbol)
+            self.ctx.cancel_all(event.symbol)  # an entry's unfilled rest or an earlier exit: one exit for all of it
+            self.ctx.sell(position, event.symbol)
+
+    on_trade = on_bar  # the same rule on trade prices (tick data)
+    on_quote = on_bar  # and on quote mids

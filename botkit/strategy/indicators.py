@@ -257,10 +257,15 @@ def crossed_above(a: Any, b: Any, value_a: float | None = None, value_b: float |
     ``crossed_above(fast, slow)`` takes two Readings (or a Reading and a number, a level that does
     not move); ``crossed_above(prev_a, prev_b, a, b)`` takes the four numbers. Compiled steps call it too.
     """
+    if type(a) is Reading and type(b) is Reading and value_a is None:  # the hot case, written out
+        now_a, now_b = a[0], b[0]
+        gap = now_a - now_b
+        if not gap > 0.0 or not gap > CROSS_TOLERANCE * max(abs(now_a), abs(now_b)):
+            return False
+        prev_a, prev_b = a[1], b[1]
+        return prev_a - prev_b <= CROSS_TOLERANCE * max(abs(prev_a), abs(prev_b))
     if value_a is not None and value_b is not None:
         return _crossed_above(a, b, value_a, value_b)
-    if type(a) is Reading and type(b) is Reading:  # the common case, without the general unpacking
-        return _crossed_above(a[1], b[1], a[0], b[0])
     prev_a, now_a = _prev_and_value(a)
     prev_b, now_b = _prev_and_value(b)
     return _crossed_above(prev_a, prev_b, now_a, now_b)
@@ -268,10 +273,15 @@ def crossed_above(a: Any, b: Any, value_a: float | None = None, value_b: float |
 
 def crossed_below(a: Any, b: Any, value_a: float | None = None, value_b: float | None = None) -> bool:
     """``a`` crossed below ``b`` on this event (the arguments of ``crossed_above``)."""
+    if type(a) is Reading and type(b) is Reading and value_a is None:  # the hot case, written out
+        now_a, now_b = a[0], b[0]
+        gap = now_b - now_a
+        if not gap > 0.0 or not gap > CROSS_TOLERANCE * max(abs(now_a), abs(now_b)):
+            return False
+        prev_a, prev_b = a[1], b[1]
+        return prev_b - prev_a <= CROSS_TOLERANCE * max(abs(prev_a), abs(prev_b))
     if value_a is not None and value_b is not None:
         return _crossed_above(b, a, value_b, value_a)
-    if type(a) is Reading and type(b) is Reading:
-        return _crossed_above(b[1], a[1], b[0], a[0])
     return crossed_above(b, a)
 
 
