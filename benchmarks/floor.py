@@ -85,15 +85,19 @@ def sma_cross_floor_nb(open_, close, ts, fast, slow, size, capital, equity, fill
 
 
 def run_floor(records: np.ndarray, fast: int = 10, slow: int = 50, size: float = 1.0,
-              capital: float = 100_000.0) -> tuple[float, int, np.ndarray]:
-    """Run the fused loop on bar records; returns (final equity, fills, equity per bar)."""
+              capital: float = 100_000.0, exact: bool = False) -> tuple[float, int, np.ndarray]:
+    """Run the fused loop on bar records; returns (final equity, fills, equity per bar).
+
+    ``exact``: the loop with botkit's numerics (``sma_cross_exact_floor_nb``) instead of plain running sums.
+    """
     n = len(records)
     equity = np.empty(n)
     fill_ts = np.empty(n, np.int64)
     fill_side = np.empty(n, np.int8)
     fill_price = np.empty(n)
-    final, fills = sma_cross_floor_nb(records["open"], records["close"], records["ts"], fast, slow, size, capital,
-                                      equity, fill_ts, fill_side, fill_price)
+    loop = sma_cross_exact_floor_nb if exact else sma_cross_floor_nb
+    final, fills = loop(records["open"], records["close"], records["ts"], fast, slow, size, capital,
+                        equity, fill_ts, fill_side, fill_price)
     return float(final), int(fills), equity
 
 
