@@ -59,12 +59,12 @@ class SmaCross(Strategy[SmaCrossParams]):
     def on_bar(self, event: Bar | Trade | Quote) -> None:
         """Trade on a cross of the averages botkit has just updated with this event."""
         fast, slow = self.indicators.fast, self.indicators.slow
-        position = self.ctx.position(event.symbol)
+        position = self.ctx.position()  # the context's symbol is the event's
         if position == 0 and crossed_above(fast, slow):
-            self.ctx.buy(self.params.size, event.symbol)
+            self.ctx.buy(self.params.size)
         elif position > 0 and crossed_below(fast, slow):
-            self.ctx.cancel_all(event.symbol)  # an entry's unfilled rest or an earlier exit: one exit for all of it
-            self.ctx.sell(position, event.symbol)
+            self.ctx.cancel_all()  # an entry's unfilled rest or an earlier exit: one exit for all of it
+            self.ctx.sell(position)
 
     on_trade = on_bar  # the same rule on trade prices (tick data)
     on_quote = on_bar  # and on quote mids
