@@ -205,6 +205,8 @@ def on_cluster(records: np.ndarray, repeat: int = 3, echo: Callable[[str], None]
     """The grid on a two-worker LocalCluster (one thread each) against the local sweep, interleaved."""
     from distributed import LocalCluster  # lazy: only this case needs Dask
 
+    from botkit.optimize.distributed import release
+
     t = time.perf_counter()
     user_call = _grid_sweep(records, workers=2)  # what `--workers 2` costs: a cluster started and stopped
     user_s = time.perf_counter() - t
@@ -219,6 +221,7 @@ def on_cluster(records: np.ndarray, repeat: int = 3, echo: Callable[[str], None]
         cases = {LOCAL: lambda: _grid_sweep(records),
                  CLUSTER: lambda: _grid_sweep(records, scheduler=address, threads=1)}
         times = interleaved(cases, repeat)
+        release()  # the data the sweeps keep on the cluster between calls, before it stops
     local_best, cluster_best = min(times[LOCAL]), min(times[CLUSTER])
     ratio = cluster_best / local_best
     echo(f"cluster: start-up {start_s:.2f} s, first run {first_s:.2f} s, warm best {cluster_best:.2f} s; "

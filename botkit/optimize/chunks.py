@@ -111,6 +111,11 @@ def _cached_sweep_data(market: MarketData) -> SweepData:
     return made
 
 
+def forget_prepared() -> None:
+    """Drop the sweep data this process prepared (a Dask worker frees it when the driver releases the data)."""
+    _SWEEP_DATA.clear()
+
+
 def _backtest_each(market: MarketData, spec: BacktestSpec, combos: Sequence[Mapping[str, Any]]) -> Columns:
     """One ``botkit.backtest`` per combination on the data in memory."""
     rows = []
