@@ -204,7 +204,7 @@ def kill_switch_nb(now, equity, cfg, counters, acct) -> int:
     return 0
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, _nrt=False)  # rare path: compiled once, shared by every kernel (see _SHARED)
 def _trip_nb(now, code, equity, cfg, pos, wi, wf, counters, acct):
     """The kill switch fired: record it, cancel every working order, flatten if configured."""
     counters[C_KS_CODE] = code
@@ -396,7 +396,7 @@ def decode_action_nb(action):
     return cancel_first, ORDER_STOP
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, _nrt=False)  # rare path: compiled once, shared by every kernel (see _SHARED)
 def _submit_nb(ts, k, row, action, side, qty, price, ref_price, equity, cfg, lot, pos, last, wi, wf, ri, counters):
     """Cancel, size, risk-check and enqueue one intent of the step; rejections are logged."""
     cancel_first, typ = decode_action_nb(action)
@@ -474,6 +474,10 @@ def _suspend_nb(status, i, counters, n_eq, bucket, exposed):
 # with it, every inlined call that passes an array (the step's row, the helpers' tables) can cost
 # atomic increments on every event, which refcount pruning does not always remove.
 _NO_REFCOUNT = {"cache": False, "_nrt": False}
+# _SHARED: submitting an order and the kill switch's trip run once an order or once a run, so the
+# kernels call them instead of inlining them: compiled once (cached, without reference counting as
+# the kernels are) and shared by every strategy's kernels. Matching stays inlined: a call per event
+# while orders work cost the fill-heavy tick replay 20 %.
 
 
 def make_replay_bars_nb(step, multi):
