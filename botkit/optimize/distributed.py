@@ -29,8 +29,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from typing import Any
 
-import numpy as np
-
+from botkit.backtest.provenance import digest_arrays
 from botkit.core.errors import ConfigError
 from botkit.optimize.chunks import Columns, MarketData, SweepJob, forget_prepared, run_chunk
 from botkit.optimize.runner import Chunk, OnDone
@@ -42,14 +41,14 @@ except ImportError as error:  # pragma: no cover - depends on the extra
 
 
 def data_digest(market: MarketData) -> bytes | None:
-    """A fingerprint of everything a chunk reads from ``market`` (None: data that cannot be fingerprinted)."""
-    hasher = hashlib.sha256(pickle.dumps((market.config, market.symbols)))
-    for symbol, records in sorted(market.records.items()):
-        if records.dtype.hasobject:
-            return None
-        hasher.update(pickle.dumps((symbol, records.dtype.descr, records.shape)))
-        hasher.update(memoryview(np.ascontiguousarray(records)).cast("B"))
-    return hasher.digest()
+    """A fingerprint of everything a chunk reads from ``market`` (None: data that cannot be fingerprinted).
+
+    The events' hash is the run provenance's (``digest_arrays``: each column's name, type and bytes).
+    """
+    if any(records.dtype.hasobject for records in market.records.values()):
+        return None
+    events = digest_arrays(dict(sorted(market.records.items()))).parts
+    return hashlib.sha256(pickle.dumps((market.config, market.symbols, sorted(events.items())))).digest()
 
 
 _ON_WORKER: dict[bytes | str, MarketData] = {}
