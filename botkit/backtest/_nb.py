@@ -480,6 +480,35 @@ _NO_REFCOUNT = {"cache": False, "_nrt": False}
 # while orders work cost the fill-heavy tick replay 20 %.
 
 
+@nb.njit(cache=True, inline="always")
+def _nothing_carried_nb(row, params):
+    return 0
+
+
+@nb.njit(cache=True, inline="always")
+def _store_nothing_nb(row, carry):
+    return None
+
+
+def carried_ops(step, multi):
+    """``(load, step, store)`` of ``step`` for a replay kernel (``declared_carried``'s protocol).
+
+    A declared step replayed on one symbol has a form that carries its hottest indicator state in
+    registers (``step.botkit_carried``); any other step (or several symbols: a row each) is called
+    as it is, with nothing carried.
+    """
+    ops = None if multi else getattr(step, "botkit_carried", None)
+    if ops is not None:
+        return ops
+
+    @nb.njit(cache=False, inline="always", _nrt=False)
+    def uncarried_step(row, event, params, carry):
+        action, side, qty, price = step(row, event, params)
+        return action, side, qty, price, carry
+
+    return _nothing_carried_nb, uncarried_step, _store_nothing_nb
+
+
 def make_replay_bars_nb(step, multi):
     """A kernel replaying bars through the compiled strategy ``step``.
 
@@ -487,6 +516,7 @@ def make_replay_bars_nb(step, multi):
     synchronised with the arrays only around fills and submissions; equity timestamps are the bar
     timestamps and are not written (the wrapper uses ``ts``) unless an equity resolution is set.
     """
+    load, carried_step, store = carried_ops(step, multi)
 
     @nb.njit(**_NO_REFCOUNT)
     def replay_bars_nb(
@@ -506,10 +536,12 @@ def make_replay_bars_nb(step, multi):
         guard = _guard_nb(cfg, counters)
         row = state[0]
         k = 0
+        carry = load(row, params)
         for i in range(start, ts.shape[0]):
             if n_working >= fill_room or reject_room <= 0:
                 if not multi and i > start:
                     last[0] = c[i - 1]
+                store(row, carry)
                 return _suspend_nb(STATUS_NEED_SPACE, i, counters, n_eq, bucket, exposed)
             t = ts[i]
             if multi:
@@ -554,12 +586,14 @@ def make_replay_bars_nb(step, multi):
                         guard = GUARD_HALTED
                 if guard == GUARD_HALTED:
                     continue
-            action, side, qty, price = step(row, BarRecord(t, k, o[i], h[i], lo[i], close, v[i]), params)
+            action, side, qty, price, carry = carried_step(row, BarRecord(t, k, o[i], h[i], lo[i], close, v[i]),
+                                                           params, carry)
             if action != ACTION_NONE:
                 if not valid_intent_nb(action, side, qty, price):
                     counters[C_ERROR_EVENT] = i
                     if not multi:
                         last[0] = close
+                    store(row, carry)
                     return _suspend_nb(STATUS_BAD_INTENT, i, counters, n_eq, bucket, exposed)
                 _submit_nb(t + interval, k, row, action, side, qty, price, close, equity, cfg, lot[k],
                            pos, last, wi, wf, ri, counters)
@@ -567,6 +601,7 @@ def make_replay_bars_nb(step, multi):
                 reject_room = ri.shape[0] - counters[C_REJECTS]
         if not multi and ts.shape[0] > start:
             last[0] = c[ts.shape[0] - 1]
+        store(row, carry)
         return _suspend_nb(STATUS_DONE, ts.shape[0], counters, n_eq, bucket, exposed)
 
     return replay_bars_nb
@@ -591,6 +626,7 @@ def make_replay_trades_nb(step, multi):
 
     Counters live in registers as in the bars loop, synchronised around matching and submitting.
     """
+    load, carried_step, store = carried_ops(step, multi)
 
     @nb.njit(**_NO_REFCOUNT)
     def replay_trades_nb(
@@ -609,12 +645,14 @@ def make_replay_trades_nb(step, multi):
         guard = _guard_nb(cfg, counters)
         row = state[0]
         k = 0
+        carry = load(row, params)
         for i in range(start, ts.shape[0]):
             t = ts[i]
             if multi:
                 k = inst[i]
                 row = state[k]
             if n_working >= fill_room or reject_room <= 0:
+                store(row, carry)
                 return _suspend_nb(STATUS_NEED_SPACE, i, counters, n_eq, bucket, exposed)
             if n_working > 0:
                 _match_tick_nb(k, t, price[i], size[i], price[i], size[i], True, cfg, tick[k], wi, wf, pos, acct,
@@ -641,15 +679,18 @@ def make_replay_trades_nb(step, multi):
                         guard = GUARD_HALTED
                 if guard == GUARD_HALTED:
                     continue
-            action, o_side, qty, level = step(row, TradeRecord(t, k, price[i], size[i], side[i]), params)
+            action, o_side, qty, level, carry = carried_step(row, TradeRecord(t, k, price[i], size[i], side[i]), params,
+                                                             carry)
             if action != ACTION_NONE:
                 if not valid_intent_nb(action, o_side, qty, level):
                     counters[C_ERROR_EVENT] = i
+                    store(row, carry)
                     return _suspend_nb(STATUS_BAD_INTENT, i, counters, n_eq, bucket, exposed)
                 _submit_nb(t, k, row, action, o_side, qty, level, mark, equity, cfg, lot[k], pos, last, wi, wf,
                            ri, counters)
                 n_working = counters[C_WORKING]
                 reject_room = ri.shape[0] - counters[C_REJECTS]
+        store(row, carry)
         return _suspend_nb(STATUS_DONE, ts.shape[0], counters, n_eq, bucket, exposed)
 
     return replay_trades_nb
@@ -657,6 +698,7 @@ def make_replay_trades_nb(step, multi):
 
 def make_replay_quotes_nb(step, multi):
     """A kernel replaying quotes through ``step``; buys take the ask, sells the bid (counters as for trades)."""
+    load, carried_step, store = carried_ops(step, multi)
 
     @nb.njit(**_NO_REFCOUNT)
     def replay_quotes_nb(
@@ -675,12 +717,14 @@ def make_replay_quotes_nb(step, multi):
         guard = _guard_nb(cfg, counters)
         row = state[0]
         k = 0
+        carry = load(row, params)
         for i in range(start, ts.shape[0]):
             t = ts[i]
             if multi:
                 k = inst[i]
                 row = state[k]
             if n_working >= fill_room or reject_room <= 0:
+                store(row, carry)
                 return _suspend_nb(STATUS_NEED_SPACE, i, counters, n_eq, bucket, exposed)
             if n_working > 0:
                 _match_tick_nb(k, t, ask[i], ask_size[i], bid[i], bid_size[i], False, cfg, tick[k], wi, wf, pos,
@@ -707,15 +751,18 @@ def make_replay_quotes_nb(step, multi):
                         guard = GUARD_HALTED
                 if guard == GUARD_HALTED:
                     continue
-            action, o_side, qty, level = step(row, QuoteRecord(t, k, bid[i], bid_size[i], ask[i], ask_size[i]), params)
+            action, o_side, qty, level, carry = carried_step(
+                row, QuoteRecord(t, k, bid[i], bid_size[i], ask[i], ask_size[i]), params, carry)
             if action != ACTION_NONE:
                 if not valid_intent_nb(action, o_side, qty, level):
                     counters[C_ERROR_EVENT] = i
+                    store(row, carry)
                     return _suspend_nb(STATUS_BAD_INTENT, i, counters, n_eq, bucket, exposed)
                 _submit_nb(t, k, row, action, o_side, qty, level, mark, equity, cfg, lot[k], pos, last, wi, wf,
                            ri, counters)
                 n_working = counters[C_WORKING]
                 reject_room = ri.shape[0] - counters[C_REJECTS]
+        store(row, carry)
         return _suspend_nb(STATUS_DONE, ts.shape[0], counters, n_eq, bucket, exposed)
 
     return replay_quotes_nb

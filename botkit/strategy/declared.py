@@ -27,6 +27,7 @@ import types as pytypes
 import typing
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numba as nb
@@ -46,7 +47,7 @@ MARKET_HOOKS = ("on_bar", "on_trade", "on_quote")
 """The hooks before which botkit updates declared indicators (the events a compiled step reads)."""
 _BOARD = "_botkit_indicator_board"
 _UPDATE = "_botkit_indicator_update"
-SOURCE_FILES = (__file__, nbi.__file__, indicators.__file__)
+SOURCE_FILES = (__file__, str(Path(__file__).with_name("declared_carried.py")), nbi.__file__, indicators.__file__)
 """The files whose code a declared step runs (a cache of kernels built around it keys on them)."""
 
 
@@ -459,6 +460,9 @@ def composite_step(cls: type[Any]) -> Any:
     made = _composites.get(key)
     if made is None:
         made = _composites[key] = _compose(user_step, view_cls, params_cls, len(params_cls._fields))
+        from botkit.strategy.declared_carried import carried_ops  # it builds on this module
+
+        made.botkit_carried = carried_ops(cls, nb.njit(inline="always")(user_step.py_func), len(params_cls._fields))
         made.botkit_source = (user_step, repr((view_cls.__qualname__, view_cls._fields, view_cls._botkit_outputs,
                                                view_cls._botkit_updates, params_cls._fields)))
     return made
