@@ -204,14 +204,15 @@ class CompiledReplay:
         used = int(self._counters[C_FILLS])
         want = used + min(n_events, RESERVED_FILLS)
         if want > len(self._fi):
-            self._fi = _grown(self._fi, want)
-            self._ff = _grown(self._ff, want)
+            self._fi = _grown(self._fi, want, used)
+            self._ff = _grown(self._ff, want, used)
 
     def _grow(self) -> None:
         # grow 4x: tick data can make millions of partial fills, so few and large steps
-        self._fi = _grown(self._fi, 4 * len(self._fi))
-        self._ff = _grown(self._ff, 4 * len(self._ff))
-        self._ri = _grown(self._ri, 2 * len(self._ri))
+        fills, rejects = int(self._counters[C_FILLS]), int(self._counters[C_REJECTS])
+        self._fi = _grown(self._fi, 4 * len(self._fi), fills)
+        self._ff = _grown(self._ff, 4 * len(self._ff), fills)
+        self._ri = _grown(self._ri, 2 * len(self._ri), rejects)
 
 
 def _joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
@@ -221,8 +222,8 @@ def _joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype)
 
 
-def _grown(buffer: np.ndarray, rows: int) -> np.ndarray:
-    """``buffer`` with room for ``rows`` rows; the new rows are zero pages the kernel touches only as it fills them."""
+def _grown(buffer: np.ndarray, rows: int, used: int) -> np.ndarray:
+    """``buffer`` with room for ``rows`` rows and its first ``used`` copied; the rest are zero pages until written."""
     out = np.zeros((rows, buffer.shape[1]), dtype=buffer.dtype)
-    out[: len(buffer)] = buffer
+    out[:used] = buffer[:used]
     return out
