@@ -5,6 +5,10 @@ looked up one by one (if the client can) to learn how they ended; fills we misse
 disconnected are replayed from the venue's fill history (if the client has one) or, failing that,
 made up from the filled quantity the venue reports. Open orders with this bot's id prefix that
 the OMS does not know (state lost) are adopted; other open orders are left alone and reported.
+
+Each event is handed to ``on_event`` the moment the OMS takes it, not when the whole comparison
+is over: a reconciliation cut short by a venue error or a cancellation (a stop) has already
+changed the OMS, and the fills it replayed must reach the ledger all the same.
 """
 
 from __future__ import annotations
@@ -110,8 +114,10 @@ class Reconciler:
         lookup: OrderLookup | None = None,
         history: FillHistory | None = None,
         clock: Clock | None = None,
+        on_event: Callable[[OrderEvent], None] | None = None,
     ) -> None:
         self.executor = executor
+        self.on_event = on_event
         self.oms: OrderManager = executor.oms
         client = executor.client
         self.lookup = lookup if lookup is not None else (client if isinstance(client, OrderLookup) else None)
@@ -119,7 +125,10 @@ class Reconciler:
         self.clock = clock or executor.clock
 
     async def reconcile(self, symbols: Collection[str] = ()) -> ReconcileReport:
-        """Compare venue open orders (and fills) with the OMS; apply and return the differences."""
+        """Compare venue open orders (and fills) with the OMS; apply and return the differences.
+
+        Every event it applies has gone to ``on_event`` before this returns or raises.
+        """
         report = ReconcileReport()
         venue_open = {o.client_order_id: o for o in await self.executor.client.open_orders()}
         if self.history is not None:
@@ -154,7 +163,7 @@ class Reconciler:
             if self.executor.owns(coid):
                 self.oms.restore([venue], ())
                 report.adopted.append(coid)
-                report.events.append(OrderAccepted(self.clock.now_ns(), venue))
+                self._emit(report, OrderAccepted(self.clock.now_ns(), venue))
                 log.warning("reconcile.order_adopted", client_order_id=coid, symbol=venue.symbol)
             else:
                 report.foreign.append(coid)
@@ -193,4 +202,9 @@ class Reconciler:
         for event in events:
             result = self.oms.apply(event)
             if result is not None:
-                report.events.append(result)
+                self._emit(report, result)
+
+    def _emit(self, report: ReconcileReport, event: OrderEvent) -> None:
+        report.events.append(event)
+        if self.on_event is not None:
+            self.on_event(event)

@@ -108,7 +108,7 @@ class LiveEngine:
         self.oms = OrderManager()
         self.executor = OrderExecutor(execution, self.oms, bot_name=config.name, clock=self.clock, policy=retry_policy,
                                       attempt_timeout_s=config.engine.submit_timeout_s)
-        self.reconciler = Reconciler(self.executor)
+        self.reconciler = Reconciler(self.executor, on_event=self._after_applied)
         self.ledger = Ledger(config.capital)
         self.market = MarketState(self.clock, reference_symbol=config.reference_symbol,
                                   max_reference_age_s=reference_max_age_s(config))
@@ -250,12 +250,9 @@ class LiveEngine:
             if loaded.trading_state == TradingState.HALTED.value:
                 latched = loaded.halt_reason or "halted by an earlier run"
         try:
-            report = await self.reconciler.reconcile(self.config.symbols)
+            await self.reconciler.reconcile(self.config.symbols)  # its events went to _after_applied
         except BotkitError as error:
             log.warning("engine.reconcile_failed", error=str(error))
-        else:
-            for event in report.events:
-                self._after_applied(event)
         await self._check_positions()
         await self._measure_clock()
         if self.config.status_port is not None:
@@ -288,8 +285,8 @@ class LiveEngine:
         await worker
         await self._resolve_unclear()
         if self.config.engine.cancel_on_stop:
-            for event in await self.executor.cancel_all():
-                self._after_applied(event)
+            for order in self.oms.open_orders():  # one by one: a failure later keeps what was booked
+                self._after_all(await self.executor.cancel(order.client_order_id))
             await self._resolve_unclear()
         await asyncio.sleep(_STOP_GRACE_S)  # fills already on the wire
         order_pump.cancel()
@@ -541,12 +538,10 @@ class LiveEngine:
             return
         self._last_reconcile = time.monotonic()
         try:
-            report = await self.reconciler.reconcile(self.config.symbols)
+            await self.reconciler.reconcile(self.config.symbols)  # its events went to _after_applied
         except BotkitError as error:
             log.warning("engine.reconcile_failed", error=str(error))
             return
-        for event in report.events:
-            self._after_applied(event)
         await self._check_positions()
 
     async def _check_positions(self) -> None:

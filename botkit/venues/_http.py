@@ -38,6 +38,7 @@ from botkit.core.errors import (
     is_retryable,
 )
 from botkit.core.retry import DEFAULT_MAX_RETRY_AFTER_S, RetryPolicy, retry
+from botkit.venues._deadline_connector import DeadlineConnector, request_deadline
 from botkit.venues._ratelimit import RateBudget, RateLimitInfo, Sleep
 from botkit.venues.base import SendDeadline, SendDeadlinePassed
 
@@ -272,7 +273,8 @@ class HttpClient:
         if self._session is None or self._session.closed:
             if self._session is not None and not self._owns_session:
                 raise ConfigError(f"{self.venue}: the aiohttp session passed in was closed")
-            self._session = aiohttp.ClientSession(timeout=self._timeout, trace_configs=self._trace_configs or None)
+            self._session = aiohttp.ClientSession(timeout=self._timeout, connector=DeadlineConnector(),
+                                                  trace_configs=self._trace_configs or None)
             self._owns_session = True
         return self._session
 
@@ -293,11 +295,12 @@ class HttpClient:
             if self._sign is not None:
                 headers.update(self._sign(request))  # signed when sent
             target = self._target(request)
-            async with self._http().request(
-                request.method, target, data=request.body or None, headers=headers, timeout=self._timeout
-            ) as raw:
-                body = await self._read_body(raw, endpoint)
-                status, raw_headers = raw.status, raw.headers  # an immutable proxy, kept as is
+            with request_deadline(deadline):  # kept again once the connection is in hand
+                async with self._http().request(
+                    request.method, target, data=request.body or None, headers=headers, timeout=self._timeout
+                ) as raw:
+                    body = await self._read_body(raw, endpoint)
+                    status, raw_headers = raw.status, raw.headers  # an immutable proxy, kept as is
         except aiohttp.InvalidURL as exc:
             raise ConfigError(f"{self.venue} {endpoint}: invalid URL {exc}") from None
         except (aiohttp.ClientError, TimeoutError) as exc:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
+from botkit.core.errors import VenueUnavailable
 from botkit.core.retry import RetryPolicy
 from botkit.execution.executor import OrderExecutor
 from botkit.execution.oms import OrderManager
 from botkit.execution.reconcile import Reconciler
 from botkit.model.enums import OrderType, Side
-from botkit.model.order_events import OrderAccepted, OrderCanceled, OrderFilled, OrderRejected
-from botkit.model.orders import OrderIntent, OrderStatus
+from botkit.model.order_events import OrderAccepted, OrderCanceled, OrderEvent, OrderFilled, OrderRejected
+from botkit.model.orders import Order, OrderIntent, OrderStatus
 
 from .fakes import FakeExecutionClient
 
@@ -94,3 +99,57 @@ async def test_prepared_but_unsent_orders_are_left_alone():
     events = await executor.send(order.client_order_id)
     assert [type(e) for e in events] == [OrderAccepted]
     assert await executor.send(order.client_order_id) == [], "sending twice does nothing"
+
+
+class _LookupFails(FakeExecutionClient):
+    """Fill history answers; looking an order up fails (a 5xx after the retries)."""
+
+    async def order(self, client_order_id: str) -> Order:
+        raise VenueUnavailable("503 after the last retry")
+
+
+class _LookupHangs(FakeExecutionClient):
+    """Fill history answers; looking an order up waits until the reconcile is cancelled (a stop)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.looking_up = asyncio.Event()
+
+    async def order(self, client_order_id: str) -> Order:
+        self.looking_up.set()
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+async def _filled_and_vanished(executor: OrderExecutor, venue: FakeExecutionClient) -> str:
+    """Order a fills unseen (replayed from history); order b ends unseen too, so it must be looked up."""
+    a, _ = await executor.submit(buy(1.0))
+    b, _ = await executor.submit(buy(1.0))
+    venue.fill(a.client_order_id, 1.0, 99.0, push=False)
+    venue.cancel_at_venue(b.client_order_id)
+    return a.client_order_id
+
+
+async def test_events_applied_before_a_venue_error_have_reached_on_event():
+    venue = _LookupFails()
+    executor = executor_for(venue)
+    filled = await _filled_and_vanished(executor, venue)
+    seen: list[OrderEvent] = []
+    with pytest.raises(VenueUnavailable):
+        await Reconciler(executor, on_event=seen.append).reconcile(["BTCUSD"])
+    assert executor.oms.get(filled).status is OrderStatus.FILLED  # type: ignore[union-attr]
+    assert [type(e) for e in seen] == [OrderFilled], "the OMS took the fill: so must whoever books it"
+
+
+async def test_events_applied_before_a_cancellation_have_reached_on_event():
+    venue = _LookupHangs()
+    executor = executor_for(venue)
+    filled = await _filled_and_vanished(executor, venue)
+    seen: list[OrderEvent] = []
+    task = asyncio.create_task(Reconciler(executor, on_event=seen.append).reconcile(["BTCUSD"]))
+    await venue.looking_up.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert executor.oms.has_seen(venue.fill_log[0]) and executor.oms.get(filled).filled_qty == 1.0  # type: ignore[union-attr]
+    assert [type(e) for e in seen] == [OrderFilled]

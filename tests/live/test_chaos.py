@@ -341,8 +341,10 @@ def _seeds() -> list[int]:
     return [int(s) for s in extra.split(",") if s.strip()]
 
 
+# The minimum order counts prove a run traded through its faults and kills; a machine loaded by the
+# rest of the suite (4 workers on 2 cores) sends ~850 orders in the 40 s harsh run, ~1,700 alone.
 @pytest.mark.parametrize(("profile", "seed", "duration_s", "min_orders"),
-                         [("mild", 1, 60.0, 2000), ("harsh", 2, 40.0, 1000)]
+                         [("mild", 1, 60.0, 2000), ("harsh", 2, 40.0, 600)]
                          + [(p, s, 60.0, 2000 if p == "mild" else 1000) for s in _seeds() for p in ("mild", "harsh")])
 async def test_chaos_run_ends_with_venue_and_bot_agreeing(profile, seed, duration_s, min_orders):
     figures = await run_chaos(profile, seed, duration_s=duration_s)

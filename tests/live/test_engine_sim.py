@@ -8,6 +8,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from botkit.core.errors import VenueUnavailable
 from botkit.core.retry import RetryPolicy
 from botkit.execution.executor import OrderExecutor
 from botkit.execution.oms import OrderManager
@@ -183,3 +184,32 @@ async def test_reconcile_after_a_long_absence_backfills_more_than_one_page_of_fi
             await client.close()
     assert report.replayed_fills >= 130, "more than the 100 latest fills were read"
     assert all(executor.oms.get(o.client_order_id).status is OrderStatus.FILLED for o in orders)  # type: ignore[union-attr]
+
+
+async def test_fills_a_reconcile_replays_are_booked_even_when_it_is_cut_short(tmp_path, monkeypatch):
+    """A 5xx after the fill replay, before the reconcile ends: the ledger has the fill the OMS took."""
+    monkeypatch.setattr("botkit.live.build.load_strategy_class", lambda ref: Idle)
+    sim_config = default_config(["BTCUSD"]).model_copy(update={"agents": FAST_MARKET})
+    async with running_sim(sim_config) as sim:
+        await asyncio.sleep(0.2)  # let the market maker quote
+        config = bot_config(tmp_path, mode="live", venue={"endpoint": sim.url}, engine={"market_data": "quotes"})
+        engine = await build_engine(config, settings=SyncronSettings(endpoint=sim.url))
+        try:
+            # no order stream running: the market buy's fill is not seen
+            _, events = await engine.executor.submit(OrderIntent("BTCUSD", Side.BUY, 0.001))
+            resting, more = await engine.executor.submit(
+                OrderIntent("BTCUSD", Side.BUY, 0.01, OrderType.LIMIT, limit_price=1_000.0))
+            engine._after_all([*events, *more])
+            await engine.execution.cancel(resting.client_order_id)  # ends at the venue, unseen: looked up
+
+            async def unavailable(client_order_id: str) -> Any:
+                raise VenueUnavailable("503 after the last retry")
+
+            monkeypatch.setattr(engine.execution, "order", unavailable)
+            await engine._resolve_unclear(force=True)
+            filled = sum(o.filled_qty for o in engine.oms.orders() if o.side is Side.BUY)
+            assert filled == pytest.approx(0.001), "the reconcile replayed the fill into the OMS"
+            assert engine.ledger.position("BTCUSD") == pytest.approx(filled)
+        finally:
+            await engine._close()
+            engine.store.close()
