@@ -92,6 +92,8 @@ def _measure(root: Path, runs: int, empty_runs: int, peer: bool) -> list[Row]:
         cold_cli.append(timed(cli, root / f"empty-cli-{index}"))
         if has_peer:
             cold_peer.append(timed(vectorbt, root / f"empty-vbt-{index}"))
+    if not empty_runs:
+        return rows
     if has_peer:
         rows.append(_row("vectorbt cold process, numba cache empty", cold_peer, None, "", 0))
     rows.append(_row("botkit backtest CLI, numba cache empty", cold_cli, cold_peer or None, "vectorbt cold", 0.15))
